@@ -1,0 +1,185 @@
+#include "core/fs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/sys.h"
+
+namespace sysbox::fs {
+
+namespace {
+constexpr unsigned long long kInRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+}
+
+Result<std::string> read_file(const std::string& path) { return read_file_at(AT_FDCWD, path); }
+
+Result<std::string> read_file_at(int dirfd, const std::string& path) {
+    auto fd = TRY(sys::openat(dirfd, path, O_RDONLY));
+    return sys::read_all(fd.get()).wrap("read {}", path);
+}
+
+Result<void> write_file_at(int dirfd, const std::string& path, std::string_view data) {
+    auto fd = TRY(sys::openat(dirfd, path, O_WRONLY));
+    // One write() call: cgroup and procfs files take a value per write.
+    ssize_t n;
+    do {
+        n = ::write(fd.get(), data.data(), data.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return Error::from_errno("write {} to {}", data, path);
+    if (static_cast<size_t>(n) != data.size())
+        return Error::msg("short write of {} to {}", data, path);
+    return {};
+}
+
+Result<void> write_file(const std::string& path, std::string_view data) {
+    return write_file_at(AT_FDCWD, path, data);
+}
+
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    {
+        auto fd = TRY(sys::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode));
+        auto written = sys::write_all(fd.get(), data);
+        if (!written) {
+            ::unlink(tmp.c_str());
+            return std::move(written).error().wrap("write {}", tmp);
+        }
+        if (::fchmod(fd.get(), mode) < 0 || ::fsync(fd.get()) < 0) {
+            auto err = Error::from_errno("flush {}", tmp);
+            ::unlink(tmp.c_str());
+            return err;
+        }
+    }
+    if (auto r = sys::rename(tmp, path); !r) {
+        ::unlink(tmp.c_str());
+        return r;
+    }
+    auto dir = TRY(sys::open(dirname(path), O_RDONLY | O_DIRECTORY));
+    return sys::fsync(dir.get(), dirname(path));
+}
+
+bool exists(const std::string& path) {
+    struct stat st{};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool is_dir(const std::string& path) {
+    struct stat st{};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<std::vector<std::string>> list_dir(const std::string& path) {
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) return Error::from_errno("list directory {}", path);
+    std::vector<std::string> names;
+    while (dirent* ent = ::readdir(dir)) {
+        std::string_view name = ent->d_name;
+        if (name != "." && name != "..") names.emplace_back(name);
+    }
+    ::closedir(dir);
+    return names;
+}
+
+Result<void> remove_tree(const std::string& path) {
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) < 0) {
+        if (errno == ENOENT) return {};
+        return Error::from_errno("stat {}", path);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        for (const auto& name : TRY(list_dir(path))) TRY(remove_tree(join(path, name)));
+        return sys::rmdir(path);
+    }
+    return sys::unlink(path);
+}
+
+Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags, mode_t mode) {
+    return sys::openat2(rootfd, path, flags, kInRoot, mode);
+}
+
+Result<UniqueFd> mkdir_p_in_root(int rootfd, const std::string& path, mode_t mode) {
+    auto cur = TRY(sys::openat(rootfd, ".", O_PATH | O_DIRECTORY));
+    std::string sofar;
+    std::string clean = clean_path(path);
+    size_t pos = 1;
+    while (pos <= clean.size()) {
+        size_t next = clean.find('/', pos);
+        if (next == std::string::npos) next = clean.size();
+        std::string comp = clean.substr(pos, next - pos);
+        pos = next + 1;
+        if (comp.empty()) continue;
+        sofar += "/" + comp;
+        // Resolve the whole prefix from the root each time, so a symlink component is followed
+        // only within the root.
+        auto next_fd = open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
+        if (!next_fd && next_fd.error().code() == ENOENT) {
+            if (::mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
+                return Error::from_errno("create directory {}", sofar);
+            next_fd = open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
+        }
+        cur = TRY(std::move(next_fd));
+    }
+    return cur;
+}
+
+Result<UniqueFd> touch_in_root(int rootfd, const std::string& path, mode_t mode) {
+    auto existing = open_in_root(rootfd, path, O_PATH);
+    if (existing) return existing;
+    if (existing.error().code() != ENOENT) return existing;
+    auto parent = TRY(mkdir_p_in_root(rootfd, dirname(path), 0755));
+    auto fd = sys::openat(parent.get(), basename(path), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW,
+                          mode);
+    if (!fd && fd.error().code() != EEXIST) return std::move(fd).error();
+    return open_in_root(rootfd, path, O_PATH);
+}
+
+std::string clean_path(std::string_view path) {
+    std::vector<std::string_view> parts;
+    size_t pos = 0;
+    while (pos <= path.size()) {
+        size_t next = path.find('/', pos);
+        if (next == std::string_view::npos) next = path.size();
+        std::string_view comp = path.substr(pos, next - pos);
+        pos = next + 1;
+        if (comp.empty() || comp == ".") continue;
+        if (comp == "..") {
+            if (!parts.empty()) parts.pop_back();
+            continue;
+        }
+        parts.push_back(comp);
+    }
+    std::string out;
+    for (auto p : parts) {
+        out += '/';
+        out += p;
+    }
+    return out.empty() ? "/" : out;
+}
+
+std::string dirname(std::string_view path) {
+    auto pos = path.find_last_of('/');
+    if (pos == std::string_view::npos) return ".";
+    if (pos == 0) return "/";
+    return std::string(path.substr(0, pos));
+}
+
+std::string basename(std::string_view path) {
+    auto pos = path.find_last_of('/');
+    return std::string(pos == std::string_view::npos ? path : path.substr(pos + 1));
+}
+
+std::string join(std::string_view a, std::string_view b) {
+    if (a.empty()) return std::string(b);
+    std::string out(a);
+    if (out.back() != '/') out += '/';
+    while (!b.empty() && b.front() == '/') b.remove_prefix(1);
+    out += b;
+    return out;
+}
+
+}  // namespace sysbox::fs

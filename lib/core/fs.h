@@ -1,0 +1,45 @@
+// File helpers: whole-file reads and writes, atomic replacement, and path resolution
+// confined to a root directory (openat2 RESOLVE_IN_ROOT), for container rootfs work.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/unique_fd.h"
+
+namespace sysbox::fs {
+
+Result<std::string> read_file(const std::string& path);
+Result<std::string> read_file_at(int dirfd, const std::string& path);
+// Write the whole string to an existing file (cgroup and procfs knobs: no O_TRUNC, no O_CREAT).
+Result<void> write_file_at(int dirfd, const std::string& path, std::string_view data);
+Result<void> write_file(const std::string& path, std::string_view data);
+// Create or replace `path` atomically: write a temp file beside it, fsync, rename, fsync the
+// directory. Readers see the old or the new content, never a mix.
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode);
+
+bool exists(const std::string& path);
+bool is_dir(const std::string& path);
+Result<std::vector<std::string>> list_dir(const std::string& path);
+// Remove a directory tree without following symlinks (used on runtime-owned state only).
+Result<void> remove_tree(const std::string& path);
+
+// Open `path` inside the tree rooted at `rootfd`: symlinks and ".." can never leave the
+// root, and /proc magic links are refused (CVE-2019-5736 / CVE-2024-21626 class).
+Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags, mode_t mode = 0);
+// mkdir -p inside the root; returns an O_PATH fd of the final directory.
+Result<UniqueFd> mkdir_p_in_root(int rootfd, const std::string& path, mode_t mode);
+// Ensure a regular file exists at `path` inside the root (mount target for file binds).
+Result<UniqueFd> touch_in_root(int rootfd, const std::string& path, mode_t mode);
+
+// "/a//b/../c/" -> "/a/c" lexically (no filesystem access); always absolute.
+std::string clean_path(std::string_view path);
+std::string dirname(std::string_view path);
+std::string basename(std::string_view path);
+std::string join(std::string_view a, std::string_view b);
+
+}  // namespace sysbox::fs

@@ -1,0 +1,163 @@
+#include "core/sys.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/syscalls.h"
+
+namespace sysbox::sys {
+
+Result<UniqueFd> open(const std::string& path, int flags, mode_t mode) {
+    return openat(AT_FDCWD, path, flags, mode);
+}
+
+Result<UniqueFd> openat(int dirfd, const std::string& path, int flags, mode_t mode) {
+    int fd;
+    do {
+        fd = ::openat(dirfd, path.c_str(), flags | O_CLOEXEC, mode);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return Error::from_errno("open {}", path);
+    return UniqueFd(fd);
+}
+
+Result<UniqueFd> openat2(int dirfd, const std::string& path, int flags,
+                         unsigned long long resolve, mode_t mode) {
+    open_how how{};
+    how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) != 0 ? mode : 0;
+    how.resolve = resolve;
+    int fd;
+    do {
+        fd = raw::openat2(dirfd, path.c_str(), &how);
+    } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+    if (fd < 0) return Error::from_errno("open {}", path);
+    return UniqueFd(fd);
+}
+
+Result<UniqueFd> dup(int fd) {
+    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) return Error::from_errno("duplicate fd {}", fd);
+    return UniqueFd(copy);
+}
+
+Result<std::string> read_all(int fd) {
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::from_errno("read");
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+Result<void> write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::from_errno("write");
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return {};
+}
+
+Result<UniqueFd> pidfd_open(pid_t pid) {
+    int fd = raw::pidfd_open(pid, 0);
+    if (fd < 0) return Error::from_errno("open pidfd of process {}", pid);
+    return UniqueFd(fd);
+}
+
+Result<void> pidfd_send_signal(int pidfd, int sig) {
+    if (raw::pidfd_send_signal(pidfd, sig, nullptr, 0) < 0)
+        return Error::from_errno("send signal {}", sig);
+    return {};
+}
+
+Result<void> kill(pid_t pid, int sig) {
+    if (::kill(pid, sig) < 0) return Error::from_errno("send signal {} to process {}", sig, pid);
+    return {};
+}
+
+Result<void> setns(int fd, int nstype, std::string_view what) {
+    if (::setns(fd, nstype) < 0) return Error::from_errno("join {} namespace", what);
+    return {};
+}
+
+Result<void> unshare(int flags) {
+    if (::unshare(flags) < 0) return Error::from_errno("unshare namespaces {:#x}", flags);
+    return {};
+}
+
+Result<void> close_range_from(unsigned first, unsigned cloexec_only) {
+    unsigned flags = cloexec_only != 0 ? CLOSE_RANGE_CLOEXEC : 0;
+    if (raw::close_range(first, ~0U, flags) < 0)
+        return Error::from_errno("close file descriptors from {}", first);
+    return {};
+}
+
+Result<void> mkdir(const std::string& path, mode_t mode) {
+    if (::mkdir(path.c_str(), mode) < 0) return Error::from_errno("create directory {}", path);
+    return {};
+}
+
+Result<void> mkdir_p(const std::string& path, mode_t mode) {
+    if (path.empty()) return {};
+    std::string::size_type pos = 0;
+    while (pos != std::string::npos) {
+        pos = path.find('/', pos + 1);
+        std::string prefix = path.substr(0, pos);
+        if (::mkdir(prefix.c_str(), mode) < 0 && errno != EEXIST)
+            return Error::from_errno("create directory {}", prefix);
+    }
+    struct stat st{};
+    if (::stat(path.c_str(), &st) < 0) return Error::from_errno("stat {}", path);
+    if (!S_ISDIR(st.st_mode)) return Error::with_code(ENOTDIR, "create directory {}", path);
+    return {};
+}
+
+Result<void> unlink(const std::string& path) {
+    if (::unlink(path.c_str()) < 0) return Error::from_errno("remove {}", path);
+    return {};
+}
+
+Result<void> rmdir(const std::string& path) {
+    if (::rmdir(path.c_str()) < 0) return Error::from_errno("remove directory {}", path);
+    return {};
+}
+
+Result<void> rename(const std::string& from, const std::string& to) {
+    if (::rename(from.c_str(), to.c_str()) < 0)
+        return Error::from_errno("rename {} to {}", from, to);
+    return {};
+}
+
+Result<void> fsync(int fd, std::string_view what) {
+    if (::fsync(fd) < 0) return Error::from_errno("fsync {}", what);
+    return {};
+}
+
+Result<int> waitpid(pid_t pid, int flags) {
+    int status = 0;
+    for (;;) {
+        pid_t r = ::waitpid(pid, &status, flags);
+        if (r >= 0) return r == 0 ? -1 : status;
+        if (errno != EINTR) return Error::from_errno("wait for process {}", pid);
+    }
+}
+
+int exit_code_from_status(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 255;
+}
+
+}  // namespace sysbox::sys

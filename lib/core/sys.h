@@ -1,0 +1,47 @@
+// Thin Result-returning wrappers over the syscalls the tree uses. EINTR is retried inside,
+// every fd is O_CLOEXEC, and the error context is the syscall plus the object it acted on.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "core/unique_fd.h"
+
+namespace sysbox::sys {
+
+Result<UniqueFd> open(const std::string& path, int flags, mode_t mode = 0);
+Result<UniqueFd> openat(int dirfd, const std::string& path, int flags, mode_t mode = 0);
+// openat2 with the given RESOLVE_* flags; `what` names the path in errors.
+Result<UniqueFd> openat2(int dirfd, const std::string& path, int flags, unsigned long long resolve,
+                         mode_t mode = 0);
+Result<UniqueFd> dup(int fd);
+
+Result<std::string> read_all(int fd);
+Result<void> write_all(int fd, std::string_view data);
+
+Result<UniqueFd> pidfd_open(pid_t pid);
+Result<void> pidfd_send_signal(int pidfd, int sig);
+Result<void> kill(pid_t pid, int sig);
+
+Result<void> setns(int fd, int nstype, std::string_view what);
+Result<void> unshare(int flags);
+Result<void> close_range_from(unsigned first, unsigned cloexec_only = 0);
+
+Result<void> mkdir(const std::string& path, mode_t mode);
+Result<void> mkdir_p(const std::string& path, mode_t mode);
+Result<void> unlink(const std::string& path);
+Result<void> rmdir(const std::string& path);
+Result<void> rename(const std::string& from, const std::string& to);
+Result<void> fsync(int fd, std::string_view what);
+
+// Wait for a child; returns the raw wait status, or -1 when WNOHANG found it still running.
+Result<int> waitpid(pid_t pid, int flags = 0);
+// Exit code as a shell reports it: exit status, or 128 + signal number.
+int exit_code_from_status(int status);
+
+}  // namespace sysbox::sys

@@ -1,0 +1,63 @@
+#include <signal.h>
+#include <string.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "cmd/cli.h"
+#include "core/strings.h"
+
+namespace sysbox::runtime::cli {
+
+Result<int> parse_signal(const std::string& text) {
+    if (auto n = str::to_int(text); n) {
+        if (*n <= 0 || *n >= NSIG) return Error::with_code(EINVAL, "invalid signal number {}", text);
+        return static_cast<int>(*n);
+    }
+    std::string name;
+    for (char c : text) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (str::starts_with(name, "SIG")) name = name.substr(3);
+    for (int s = 1; s < NSIG; ++s) {
+        const char* abbrev = ::sigabbrev_np(s);
+        if (abbrev != nullptr && name == abbrev) return s;
+    }
+    if (str::starts_with(name, "RTMIN") || str::starts_with(name, "RTMAX")) {
+        int base = name[4] == 'I' ? SIGRTMIN : SIGRTMAX;
+        std::string rest = name.substr(5);
+        int off = rest.empty() ? 0 : static_cast<int>(str::to_int(rest).value_or(1000));
+        int s = base + off;
+        if (s >= SIGRTMIN && s <= SIGRTMAX) return s;
+    }
+    return Error::with_code(EINVAL, "unknown signal \"{}\"", text);
+}
+
+Result<int64_t> parse_bytes(const std::string& text) {
+    std::string t(str::trim(text));
+    if (t == "-1") return -1;
+    if (t.empty()) return Error::with_code(EINVAL, "empty size");
+    int64_t mult = 1;
+    char last = static_cast<char>(std::tolower(static_cast<unsigned char>(t.back())));
+    if (last == 'b' && t.size() > 1 && std::isalpha(static_cast<unsigned char>(t[t.size() - 2]))) {
+        t.pop_back();
+        last = static_cast<char>(std::tolower(static_cast<unsigned char>(t.back())));
+    }
+    switch (last) {
+        case 'k': mult = 1LL << 10; break;
+        case 'm': mult = 1LL << 20; break;
+        case 'g': mult = 1LL << 30; break;
+        case 't': mult = 1LL << 40; break;
+        default: break;
+    }
+    if (mult != 1) t.pop_back();
+    auto n = str::to_int(t);
+    if (!n || *n < 0) return Error::with_code(EINVAL, "invalid size \"{}\"", text);
+    return *n * mult;
+}
+
+void print_json(const nlohmann::json& j) {
+    std::string out = j.dump(2);
+    out += '\n';
+    std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+}  // namespace sysbox::runtime::cli

@@ -1,0 +1,74 @@
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "container/container.h"
+#include "container/hooks.h"
+#include "core/fs.h"
+#include "core/sys.h"
+
+namespace sysbox::runtime {
+
+using json = nlohmann::json;
+
+Result<Loaded> load_container(const GlobalOptions& g, const std::string& id) {
+    auto dir = TRY(StateDir::open(g.root, id));
+    auto state = TRY(dir.load());
+    auto cg = TRY(cgroups::load_manager(state.cgroup).wrap("cgroups of container {}", id));
+    return Loaded{std::move(dir), std::move(state), std::move(cg)};
+}
+
+Status current_status(const Loaded& c) {
+    if (!init_alive(c.state)) return Status::Stopped;
+    if (fs::exists(fs::join(c.dir.path(), StateDir::kExecSocket))) return Status::Created;
+    auto frozen = c.cgroup->freezer_state();
+    if (frozen && *frozen == cgroups::FreezerState::Frozen) return Status::Paused;
+    return Status::Running;
+}
+
+json oci_state(const ContainerState& s, Status status) {
+    json j = {{"ociVersion", "1.1.0"},
+              {"id", s.id},
+              {"pid", status == Status::Stopped ? 0 : s.init_pid},
+              {"status", status_name(status)},
+              {"bundle", s.bundle},
+              {"rootfs", s.rootfs},
+              {"created", s.created},
+              {"owner", ""}};
+    if (!s.annotations.empty()) j["annotations"] = s.annotations;
+    return j;
+}
+
+std::string now_rfc3339() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    std::tm tm{};
+    ::gmtime_r(&ts.tv_sec, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return fmt::format("{}.{:09d}Z", buf, ts.tv_nsec);
+}
+
+Result<void> write_pid_file(const std::string& path, pid_t pid) {
+    if (path.empty()) return {};
+    // Written atomically: containerd reads it as soon as the file appears.
+    return fs::write_file_atomic(path, std::to_string(pid), 0644).wrap("write pid file");
+}
+
+Result<void> destroy_container(Loaded& c) {
+    TRY(c.cgroup->destroy().wrap("remove cgroups of container {}", c.state.id));
+    auto config = c.dir.load_config();
+    if (config) {
+        auto spec = oci::parse_spec(config->dump());
+        if (spec && !spec->hooks.poststop.empty()) {
+            auto st = oci_state(c.state, Status::Stopped).dump();
+            if (auto r = run_hooks(spec->hooks.poststop, "poststop", st); !r)
+                spdlog::warn("container {}: {}", c.state.id, r.error().to_string());
+        }
+    }
+    return c.dir.remove().wrap("remove state of container {}", c.state.id);
+}
+
+}  // namespace sysbox::runtime

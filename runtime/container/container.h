@@ -1,0 +1,78 @@
+// Container lifecycle operations behind the CLI commands (runc semantics).
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cgroup/manager.h"
+#include "container/state.h"
+#include "core/result.h"
+#include "oci/spec.h"
+
+namespace sysbox::runtime {
+
+struct GlobalOptions {
+    std::string root = "/run/sysbox-runc";
+    bool systemd_cgroup = false;
+};
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle;  // default: current directory
+    std::string pid_file;
+    std::string console_socket;
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    unsigned preserve_fds = 0;
+    int console_fd = -1;  // internal (run -t without a console socket): already connected
+};
+
+struct ExecOptions {
+    std::string id;
+    oci::Process process;
+    std::string console_socket;
+    std::string pid_file;
+    bool detach = false;
+    unsigned preserve_fds = 0;
+    int console_fd = -1;  // internal: already connected
+};
+
+// create: the container process waits for `start`. Returns its pid.
+Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o);
+Result<void> start_container(const GlobalOptions& g, const std::string& id);
+// run: create + start; in the foreground, wait, forward signals, delete, return the exit code.
+Result<int> run_container(const GlobalOptions& g, const CreateOptions& o, bool detach, bool keep);
+// exec: a new process in a running container; returns its exit code (0 when detached).
+Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o);
+Result<void> kill_container(const GlobalOptions& g, const std::string& id, int sig, bool all);
+Result<void> delete_container(const GlobalOptions& g, const std::string& id, bool force);
+Result<void> pause_container(const GlobalOptions& g, const std::string& id, bool pause);
+Result<void> update_container(const GlobalOptions& g, const std::string& id,
+                              const oci::Resources& resources, const nlohmann::json& raw);
+
+// The OCI state ("state" command, and hooks' stdin).
+Result<nlohmann::json> container_state(const GlobalOptions& g, const std::string& id);
+Result<std::vector<nlohmann::json>> list_states(const GlobalOptions& g);
+Result<std::vector<pid_t>> container_pids(const GlobalOptions& g, const std::string& id);
+Result<nlohmann::json> container_stats(const GlobalOptions& g, const std::string& id);
+
+// Shared by the operations above (container/common.cpp).
+struct Loaded {
+    StateDir dir;
+    ContainerState state;
+    std::unique_ptr<cgroups::Manager> cgroup;
+};
+Result<Loaded> load_container(const GlobalOptions& g, const std::string& id);
+Status current_status(const Loaded& c);
+nlohmann::json oci_state(const ContainerState& s, Status status);
+std::string now_rfc3339();
+Result<void> write_pid_file(const std::string& path, pid_t pid);
+// Destroy a container that is no longer running: cgroups, poststop hooks, state directory.
+Result<void> destroy_container(Loaded& c);
+
+}  // namespace sysbox::runtime

@@ -1,0 +1,248 @@
+// create: validate the bundle, make cgroups, start the container process in its namespaces,
+// drive it through setup, and leave it waiting for `start`. Any failure undoes everything.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "container/container.h"
+#include "container/hooks.h"
+#include "core/fs.h"
+#include "core/socket.h"
+#include "core/sys.h"
+#include "linux/caps.h"
+#include "linux/init.h"
+#include "linux/seccomp.h"
+#include "linux/spawn.h"
+#include "linux/stub.h"
+#include "linux/sync.h"
+#include "linux/userns.h"
+
+namespace sysbox::runtime {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Undoes a partial create: kills the process, removes cgroups and the state directory.
+class CreateTransaction {
+public:
+    explicit CreateTransaction(StateDir& dir) : m_dir(dir) {}
+    CreateTransaction(const CreateTransaction&) = delete;
+    CreateTransaction& operator=(const CreateTransaction&) = delete;
+    ~CreateTransaction() {
+        if (m_committed) return;
+        if (m_pid > 0) {
+            ::kill(m_pid, SIGKILL);
+            (void)sys::waitpid(m_pid);
+        }
+        if (m_cgroup) {
+            if (auto r = m_cgroup->destroy(); !r)
+                spdlog::warn("cleanup after failed create: {}", r.error().to_string());
+        }
+        (void)m_dir.remove();
+    }
+    void set_cgroup(cgroups::Manager* cg) { m_cgroup = cg; }
+    void set_pid(pid_t pid) { m_pid = pid; }
+    void commit() { m_committed = true; }
+
+private:
+    StateDir& m_dir;
+    cgroups::Manager* m_cgroup = nullptr;
+    pid_t m_pid = -1;
+    bool m_committed = false;
+};
+
+std::string absolute(const std::string& path) {
+    if (!path.empty() && path.front() == '/') return fs::clean_path(path);
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return path;
+    return fs::clean_path(fs::join(cwd, path));
+}
+
+oci::Resources device_rules(const oci::Spec& spec) {
+    oci::Resources r = spec.linux.resources.value_or(oci::Resources{});
+    for (const auto& d : spec.linux.devices) {
+        oci::DeviceRule rule;
+        rule.allow = true;
+        rule.type = d.type == "p" ? "c" : d.type;
+        rule.major = d.major;
+        rule.minor = d.minor;
+        rule.access = "rwm";
+        r.devices.push_back(rule);
+    }
+    for (auto& rule : cgroups::default_device_rules()) r.devices.push_back(rule);
+    return r;
+}
+
+bool apparmor_enabled() {
+    auto v = fs::read_file("/sys/module/apparmor/parameters/enabled");
+    return v && !v->empty() && (*v)[0] == 'Y';
+}
+
+Result<void> check_security_labels(const oci::Process& p) {
+    if (!p.apparmor_profile.empty()) {
+        if (apparmor_enabled())
+            return Error::with_code(ENOTSUP,
+                                    "process.apparmorProfile \"{}\": AppArmor profiles are not supported "
+                                    "by this runtime yet; remove it (docker: --security-opt apparmor=unconfined)",
+                                    p.apparmor_profile);
+        spdlog::info("AppArmor is not enabled on this host: ignoring profile {}", p.apparmor_profile);
+    }
+    if (!p.selinux_label.empty())
+        spdlog::info("SELinux labels are not supported: ignoring label {}", p.selinux_label);
+    return {};
+}
+
+struct Prepared {
+    oci::Spec spec;
+    std::string bundle;
+    std::string rootfs;
+    CapSets caps;
+    SeccompFilter seccomp;
+};
+
+Result<Prepared> prepare(const GlobalOptions& g, const CreateOptions& o) {
+    Prepared p;
+    p.bundle = absolute(o.bundle.empty() ? "." : o.bundle);
+    std::string config = fs::join(p.bundle, "config.json");
+    if (!fs::exists(config))
+        return Error::with_code(ENOENT, "bundle {} has no config.json", p.bundle);
+    p.spec = TRY(oci::load_spec(config).wrap("invalid {}", config));
+    if (!p.spec.process) return Error::with_code(EINVAL, "invalid {}: process is required", config);
+    if (g.systemd_cgroup)
+        return Error::with_code(ENOTSUP,
+                                "the systemd cgroup driver is not supported yet: run without "
+                                "--systemd-cgroup (Docker: exec-opts native.cgroupdriver=cgroupfs)");
+    p.rootfs = p.spec.root.path.front() == '/' ? p.spec.root.path : fs::join(p.bundle, p.spec.root.path);
+    if (!fs::is_dir(p.rootfs))
+        return Error::with_code(ENOENT, "root.path {} is not a directory", p.rootfs);
+    TRY(validate_sysctls(p.spec));
+    TRY(check_security_labels(*p.spec.process));
+    if (!p.spec.hostname.empty() && p.spec.linux.find_namespace("uts") == nullptr)
+        return Error::with_code(EINVAL, "hostname is set but the container has no uts namespace");
+    oci::Capabilities none;
+    p.caps = TRY(resolve_caps(p.spec.process->capabilities.value_or(none), current_bounding_set()));
+    if (p.spec.linux.seccomp)
+        p.seccomp = TRY(SeccompFilter::compile(*p.spec.linux.seccomp).wrap("linux.seccomp"));
+    return p;
+}
+
+std::vector<CgroupMountSource> cgroup_sources(const cgroups::Manager& cg) {
+    std::vector<CgroupMountSource> out;
+    for (auto& [name, dir] : cg.mount_sources()) out.push_back({name, dir});
+    return out;
+}
+
+// Talk the container process through setup: hooks, seccomp listener, until it is ready.
+Result<void> drive_setup(int sync, const Prepared& p, const std::string& state_json) {
+    for (;;) {
+        auto m = TRY(recv_msg(sync));
+        switch (m.type) {
+            case Msg::Hooks:
+                TRY(run_hooks(p.spec.hooks.prestart, "prestart", state_json));
+                TRY(run_hooks(p.spec.hooks.create_runtime, "createRuntime", state_json));
+                TRY(send_msg(sync, Msg::HooksDone));
+                break;
+            case Msg::Listener: {
+                json ps = {{"ociVersion", "1.1.0"},
+                           {"fds", {"seccompFd"}},
+                           {"pid", json::parse(state_json).value("pid", 0)},
+                           {"metadata", p.spec.linux.seccomp->listener_metadata},
+                           {"state", json::parse(state_json)}};
+                TRY(send_seccomp_listener(p.spec.linux.seccomp->listener_path, m.fd.get(), ps.dump()));
+                break;
+            }
+            case Msg::Ready: return {};
+            case Msg::Error: return Error::msg("{}", m.payload);
+            default: return Error::msg("the container process exited during setup");
+        }
+    }
+}
+
+}  // namespace
+
+Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
+    auto p = TRY(prepare(g, o));
+    auto dir = TRY(StateDir::create(g.root, o.id));
+    CreateTransaction tx(dir);
+    const oci::Process& proc = *p.spec.process;
+
+    auto cg = TRY(cgroups::make_manager(p.spec.linux.cgroups_path, o.id));
+    tx.set_cgroup(cg.get());
+    TRY(cg->create());
+
+    auto plan = TRY(plan_namespaces(p.spec.linux));
+    UniqueFd console;
+    if (!o.console_socket.empty())
+        console = TRY(sock::connect_unix(o.console_socket, SOCK_STREAM).wrap("console socket"));
+    else if (o.console_fd >= 0)
+        console = TRY(sys::dup(o.console_fd));
+    auto listener = TRY(sock::listen_unix(dir.short_path(StateDir::kExecSocket), SOCK_SEQPACKET, 1));
+    auto stub = TRY(make_exec_stub());
+    auto [parent_sync, child_sync] = TRY(sock::socketpair_seqpacket());
+
+    InitContext ctx;
+    ctx.mode = InitContext::Mode::Create;
+    ctx.spec = &p.spec;
+    ctx.process = &proc;
+    ctx.sync_fd = child_sync.get();
+    ctx.console_fd = console.get();
+    ctx.exec_listen_fd = listener.get();
+    ctx.stub_fd = stub.get();
+    ctx.preserve_fds = o.preserve_fds;
+    ctx.become_root = p.spec.linux.find_namespace("user") != nullptr;
+    ctx.in_userns = ctx.become_root;
+    ctx.new_cgroupns = plan.new_cgroupns;
+    ctx.caps = p.caps;
+    ctx.seccomp = &p.seccomp;
+    ctx.rootfs.spec = &p.spec;
+    ctx.rootfs.rootfs = p.rootfs;
+    ctx.rootfs.in_userns = ctx.in_userns;
+    ctx.rootfs.in_cgroupns = p.spec.linux.find_namespace("cgroup") != nullptr;
+    ctx.rootfs.no_pivot = o.no_pivot;
+    ctx.rootfs.cgroups = cgroup_sources(*cg);
+    ctx.no_new_keyring = o.no_new_keyring;
+    ctx.id = o.id;
+
+    auto child = TRY(spawn_process(plan, parent_sync.get(), child_sync.get(),
+                                   [&ctx] { container_init(ctx); }));
+    tx.set_pid(child.pid);
+    child_sync.reset();
+    listener.reset();
+
+    if (plan.new_userns)
+        TRY(write_id_maps(child.pid, p.spec.linux.uid_mappings, p.spec.linux.gid_mappings));
+    TRY(cg->add_process(child.pid));
+    TRY(cg->apply(device_rules(p.spec)));
+    if (proc.oom_score_adj)
+        TRY(fs::write_file("/proc/" + std::to_string(child.pid) + "/oom_score_adj",
+                           std::to_string(*proc.oom_score_adj))
+                .wrap("set oom_score_adj {} (lowering it needs CAP_SYS_RESOURCE)", *proc.oom_score_adj));
+
+    ContainerState st;
+    st.id = o.id;
+    st.init_pid = child.pid;
+    st.bundle = p.bundle;
+    st.rootfs = p.rootfs;
+    st.created = now_rfc3339();
+    st.annotations = p.spec.annotations;
+    st.cgroup = cg->to_json();
+    st.private_pidns = (plan.clone_flags & CLONE_NEWPID) != 0;
+    std::string state_json = oci_state(st, Status::Creating).dump();
+    TRY(send_msg(parent_sync.get(), Msg::Go, state_json));
+    TRY(drive_setup(parent_sync.get(), p, state_json));
+
+    st.init_start_time = process_start_time(child.pid);
+    TRY(dir.save_config(p.spec.raw));
+    TRY(dir.save(st));
+    TRY(write_pid_file(o.pid_file, child.pid));
+    tx.commit();
+    spdlog::debug("container {} created, init pid {}", o.id, child.pid);
+    return child.pid;
+}
+
+}  // namespace sysbox::runtime

@@ -1,0 +1,34 @@
+// The container process, from clone to exec: runs in the new namespaces and reports every
+// failure to the runtime over the sync channel before exiting.
+#pragma once
+
+#include "linux/caps.h"
+#include "linux/rootfs.h"
+#include "linux/seccomp.h"
+#include "oci/spec.h"
+
+namespace sysbox::runtime {
+
+struct InitContext {
+    enum class Mode { Create, Exec } mode = Mode::Create;
+    const oci::Spec* spec = nullptr;        // the container's config
+    const oci::Process* process = nullptr;  // what to run (spec->process, or the exec process)
+    int sync_fd = -1;
+    int console_fd = -1;      // connected --console-socket, when process->terminal
+    int exec_listen_fd = -1;  // create: `start` connects here
+    int stub_fd = -1;
+    unsigned preserve_fds = 0;
+    bool become_root = false;   // in a new or joined user namespace: setresuid(0) first
+    bool new_cgroupns = false;  // unshare the cgroup namespace once moved into the cgroup
+    bool in_userns = false;
+    bool no_new_keyring = false;  // create: keep the caller's session keyring
+    std::string id;               // names the container's session keyring
+    std::string state_json;       // from the runtime's Go message, for in-container hooks
+    CapSets caps;
+    SeccompFilter* seccomp = nullptr;
+    RootfsContext rootfs;
+};
+
+[[noreturn]] void container_init(InitContext& ctx);
+
+}  // namespace sysbox::runtime

@@ -1,0 +1,100 @@
+// sysbox-runc: an OCI runtime with runc's command line, driven by containerd and Docker.
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "cmd/cli.h"
+#include "core/log.h"
+
+using namespace sysbox;
+using namespace sysbox::runtime;
+
+namespace {
+
+constexpr const char* kVersion = SYSBOX_VERSION;
+constexpr const char* kCommit = SYSBOX_COMMIT;
+
+// In `exec ID CMD ARGS...` and `ps ID ARGS...` the program's own flags follow the id: insert
+// "--" after the id so they are not taken as ours.
+std::vector<std::string> guard_trailing_args(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    static const char* const kValueOpts[] = {"-p", "--process", "--pid-file", "--console-socket",
+                                             "--cwd", "-e", "--env", "-u", "--user", "-g",
+                                             "--additional-gids", "-c", "--cap", "-a", "--apparmor",
+                                             "--preserve-fds", "-f", "--format", "--root", "--log",
+                                             "--log-format", "--process-label"};
+    size_t i = 0;
+    while (i < args.size() && args[i] != "exec" && args[i] != "ps") ++i;
+    for (size_t j = i + 1; j < args.size(); ++j) {
+        const std::string& a = args[j];
+        if (a == "--") return args;
+        if (a.size() > 1 && a[0] == '-') {
+            bool takes_value = a.find('=') == std::string::npos &&
+                               std::any_of(std::begin(kValueOpts), std::end(kValueOpts),
+                                           [&](const char* o) { return a == o; });
+            if (takes_value) ++j;
+            continue;
+        }
+        args.insert(args.begin() + static_cast<long>(j) + 1, "--");
+        return args;
+    }
+    return args;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    cli::Cli c;
+    CLI::App app{"sysbox-runc: OCI runtime for system containers", "sysbox-runc"};
+    app.set_version_flag("-v,--version",
+                         fmt::format("sysbox-runc version {}\ncommit: {}\nspec: 1.1.0", kVersion, kCommit));
+    app.add_option("--root", c.global.root, "state directory")->capture_default_str();
+    app.add_option("--log", c.log_file, "log file (default: stderr)");
+    app.add_option("--log-format", c.log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+    app.add_flag("--debug", c.debug, "log debug messages");
+    app.add_flag("--systemd-cgroup", c.global.systemd_cgroup, "use the systemd cgroup driver");
+    bool ignored = false;
+    app.add_option("--criu", ignored, "ignored (checkpoint/restore is not supported)");
+    app.add_option("--rootless", ignored, "ignored");
+    app.require_subcommand(1);
+    cli::register_create(app, c);
+    cli::register_start(app, c);
+    cli::register_run(app, c);
+    cli::register_exec(app, c);
+    cli::register_kill(app, c);
+    cli::register_delete(app, c);
+    cli::register_state(app, c);
+    cli::register_list(app, c);
+    cli::register_ps(app, c);
+    cli::register_pause(app, c);
+    cli::register_update(app, c);
+    cli::register_events(app, c);
+    cli::register_spec(app, c);
+    cli::register_features(app, c);
+
+    auto args = guard_trailing_args(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+    try {
+        app.parse(args);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+
+    log::Options lo{c.log_file, c.log_format == "json" ? log::Format::Json : log::Format::Text,
+                    c.debug, "sysbox-runc"};
+    if (auto r = log::setup(lo); !r) {
+        std::fprintf(stderr, "sysbox-runc: %s\n", r.error().to_string().c_str());
+        return 1;
+    }
+    auto code = c.action();
+    if (!code) {
+        std::string msg = code.error().to_string();
+        spdlog::error("{}", msg);
+        if (!c.log_file.empty()) std::fprintf(stderr, "sysbox-runc: %s\n", msg.c_str());
+        return 1;
+    }
+    return *code;
+}
