@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "cmd/cli.h"
+#include "runtime/cmd/cli.h"
 #include "core/log.h"
 
 using namespace sysbox;

@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <deque>
+
+#include "core/strings.h"
 
 #include "core/sys.h"
 
@@ -103,26 +106,47 @@ Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags, mo
 }
 
 Result<UniqueFd> mkdir_p_in_root(int rootfd, const std::string& path, mode_t mode) {
-    auto cur = TRY(sys::openat(rootfd, ".", O_PATH | O_DIRECTORY));
+    // Components still to walk; a symlink found on the way is expanded in place, so a
+    // dangling one (/var/run -> /run with no /run yet) gets its target created inside the root.
+    std::deque<std::string> todo;
+    for (auto& c : str::split(path, '/', true)) todo.push_back(c);
     std::string sofar;
-    std::string clean = clean_path(path);
-    size_t pos = 1;
-    while (pos <= clean.size()) {
-        size_t next = clean.find('/', pos);
-        if (next == std::string::npos) next = clean.size();
-        std::string comp = clean.substr(pos, next - pos);
-        pos = next + 1;
-        if (comp.empty()) continue;
-        sofar += "/" + comp;
-        // Resolve the whole prefix from the root each time, so a symlink component is followed
-        // only within the root.
-        auto next_fd = open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
+    auto cur = TRY(sys::openat(rootfd, ".", O_PATH | O_DIRECTORY));
+    int links = 0;
+    while (!todo.empty()) {
+        std::string comp = std::move(todo.front());
+        todo.pop_front();
+        if (comp == ".") continue;
+        if (comp == "..") {
+            sofar = sofar.empty() ? "" : dirname(sofar);
+            if (sofar == "/") sofar.clear();
+            cur = TRY(open_in_root(rootfd, sofar.empty() ? "/" : sofar, O_PATH | O_DIRECTORY));
+            continue;
+        }
+        std::string next = sofar + "/" + comp;
+        auto next_fd = open_in_root(rootfd, next, O_PATH | O_DIRECTORY);
         if (!next_fd && next_fd.error().code() == ENOENT) {
             if (::mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
-                return Error::from_errno("create directory {}", sofar);
-            next_fd = open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
+                return Error::from_errno("create directory {}", next);
+            struct stat st{};
+            if (::fstatat(cur.get(), comp.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+                if (++links > 40) return Error::with_code(ELOOP, "create directory {}", path);
+                char target[4096];
+                ssize_t n = ::readlinkat(cur.get(), comp.c_str(), target, sizeof target - 1);
+                if (n < 0) return Error::from_errno("read symlink {}", next);
+                std::string t(target, static_cast<size_t>(n));
+                auto parts = str::split(t, '/', true);
+                todo.insert(todo.begin(), parts.begin(), parts.end());
+                if (!t.empty() && t.front() == '/') {
+                    sofar.clear();
+                    cur = TRY(sys::openat(rootfd, ".", O_PATH | O_DIRECTORY));
+                }
+                continue;
+            }
+            next_fd = open_in_root(rootfd, next, O_PATH | O_DIRECTORY);
         }
         cur = TRY(std::move(next_fd));
+        sofar = next;
     }
     return cur;
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -17,7 +18,7 @@ namespace sysbox::runtime::cgroups {
 
 enum class FreezerState { Thawed, Frozen, Unknown };
 
-// Subset of runc's `events --stats` data (same JSON field names, see stats_to_json).
+// runc's `events --stats` data (types.Stats field names, see stats.h).
 struct Stats {
     nlohmann::json json;  // {"cpu":{...},"memory":{...},"pids":{...},"blkio":{...},"hugetlb":{...}}
 };
@@ -26,13 +27,14 @@ class Manager {
 public:
     virtual ~Manager() = default;
 
-    // Make the directories (remembering which ones this call created, so destroy() and a
-    // failed create remove exactly those) and prepare them (v1 cpuset inheritance, v2
-    // subtree_control). Idempotent.
+    // Make the container's directory in every hierarchy (and missing parents) and prepare
+    // them (v1: cpuset.cpus/mems copied down; v2: controllers enabled in the parents'
+    // cgroup.subtree_control). Idempotent.
     virtual Result<void> create() = 0;
     // Move `pid` into the container's cgroup(s).
     virtual Result<void> add_process(pid_t pid) = 0;
-    // Write limits (create and `update`): only the fields that are set.
+    // Write limits (create and `update`): only the fields that are set. Non-empty
+    // resources.devices replaces the device rules (v1: devices.allow/deny, v2: BPF program).
     virtual Result<void> apply(const oci::Resources& resources) = 0;
     // Freeze or thaw, waiting until the kernel reports the new state.
     virtual Result<void> freeze(bool frozen) = 0;
@@ -40,17 +42,26 @@ public:
     // Every pid in the container's cgroup (host pid namespace view).
     virtual Result<std::vector<pid_t>> pids() const = 0;
     virtual Result<Stats> stats() const = 0;
-    // Remove the directories; processes must already be gone (retries briefly on EBUSY).
+    // Remove the container's directory in every hierarchy, sub-cgroups first; parents such
+    // as /docker stay (runc). Processes must be gone: EBUSY is retried for about a second in
+    // all; ENOENT counts as removed. The error names the first directory that stayed.
     virtual Result<void> destroy() = 0;
-    // The directory to show as the cgroup root to the container (v2), or the per-controller
-    // paths (v1), for state.json and for later reload with load().
+    // What to reload this manager from (state.json), see load_manager().
     virtual nlohmann::json to_json() const = 0;
+    // Directories to show inside the container under /sys/fs/cgroup: {"memory", dir}, ...,
+    // {"systemd", dir}, {"unified", dir} on v1/hybrid; a single {"", dir} on v2.
+    virtual std::vector<std::pair<std::string, std::string>> mount_sources() const = 0;
 };
+
+// runc's always-allowed devices (null, zero, full, random, urandom, tty, console, ptmx,
+// pts/*, and mknod of any node), appended after the spec's own rules.
+std::vector<oci::DeviceRule> default_device_rules();
 
 // Build the manager for a new container from linux.cgroupsPath (runc cgroupfs semantics:
 // absolute = from each hierarchy's root; relative = below the runtime's own cgroup; empty =
-// the container id below the runtime's own cgroup). Reads the host layout from /sys/fs/cgroup
-// and /proc/self/cgroup.
+// the container id below the runtime's own cgroup; ".." may not climb out; the systemd
+// "slice:prefix:name" form is refused). Reads /proc/self/mountinfo once per process, and
+// /proc/self/cgroup only for relative paths.
 Result<std::unique_ptr<Manager>> make_manager(const std::string& cgroups_path,
                                               const std::string& container_id);
 // Re-open a container's cgroups from what to_json() saved.

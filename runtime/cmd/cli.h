@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "container/container.h"
+#include "runtime/container/container.h"
 #include "core/result.h"
 
 namespace sysbox::runtime::cli {

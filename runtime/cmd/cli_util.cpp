@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cstdio>
 
-#include "cmd/cli.h"
+#include "runtime/cmd/cli.h"
 #include "core/strings.h"
 
 namespace sysbox::runtime::cli {

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-#include "cmd/cli.h"
+#include "runtime/cmd/cli.h"
 #include "core/fs.h"
 #include "core/strings.h"
 #include "core/sys.h"

@@ -1,4 +1,4 @@
-#include "cmd/cli.h"
+#include "runtime/cmd/cli.h"
 
 namespace sysbox::runtime::cli {
 

@@ -1,6 +1,6 @@
 #include <unistd.h>
 
-#include "cmd/cli.h"
+#include "runtime/cmd/cli.h"
 #include "core/fs.h"
 #include "core/strings.h"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "cmd/cli.h"
+#include "runtime/cmd/cli.h"
 #include "core/process.h"
 #include "core/strings.h"
 #include "core/sys.h"

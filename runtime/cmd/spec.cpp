@@ -1,9 +1,9 @@
 // spec (a starter config.json) and features (what this runtime supports, OCI features.json).
 #include <fcntl.h>
 
-#include "cmd/cli.h"
+#include "runtime/cmd/cli.h"
 #include "core/fs.h"
-#include "linux/caps.h"
+#include "runtime/linux/caps.h"
 
 namespace sysbox::runtime::cli {
 

@@ -4,8 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "container/container.h"
-#include "container/hooks.h"
+#include "runtime/container/container.h"
+#include "runtime/container/hooks.h"
 #include "core/fs.h"
 #include "core/sys.h"
 

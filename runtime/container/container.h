@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "cgroup/manager.h"
-#include "container/state.h"
+#include "runtime/cgroup/manager.h"
+#include "runtime/container/state.h"
 #include "core/result.h"
 #include "oci/spec.h"
 

@@ -6,18 +6,18 @@
 
 #include <spdlog/spdlog.h>
 
-#include "container/container.h"
-#include "container/foreground.h"
+#include "runtime/container/container.h"
+#include "runtime/container/foreground.h"
 #include "core/fs.h"
 #include "core/socket.h"
 #include "core/strings.h"
 #include "core/sys.h"
-#include "linux/caps.h"
-#include "linux/init.h"
-#include "linux/seccomp.h"
-#include "linux/spawn.h"
-#include "linux/stub.h"
-#include "linux/sync.h"
+#include "runtime/linux/caps.h"
+#include "runtime/linux/init.h"
+#include "runtime/linux/seccomp.h"
+#include "runtime/linux/spawn.h"
+#include "runtime/linux/stub.h"
+#include "runtime/linux/sync.h"
 
 namespace sysbox::runtime {
 

@@ -1,4 +1,4 @@
-#include "container/foreground.h"
+#include "runtime/container/foreground.h"
 
 #include <poll.h>
 #include <signal.h>

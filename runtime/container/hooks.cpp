@@ -1,4 +1,4 @@
-#include "container/hooks.h"
+#include "runtime/container/hooks.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "container/container.h"
+#include "runtime/container/container.h"
 #include "core/fs.h"
 #include "core/sys.h"
 

@@ -3,8 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "container/container.h"
-#include "container/foreground.h"
+#include "runtime/container/container.h"
+#include "runtime/container/foreground.h"
 #include "core/sys.h"
 
 namespace sysbox::runtime {

@@ -4,12 +4,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "container/container.h"
-#include "container/hooks.h"
+#include "runtime/container/container.h"
+#include "runtime/container/hooks.h"
 #include "core/fs.h"
 #include "core/socket.h"
 #include "core/strings.h"
-#include "linux/sync.h"
+#include "runtime/linux/sync.h"
 
 namespace sysbox::runtime {
 

@@ -1,4 +1,4 @@
-#include "container/state.h"
+#include "runtime/container/state.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,4 +1,4 @@
-#include "linux/devices.h"
+#include "runtime/linux/devices.h"
 
 #include <fcntl.h>
 #include <linux/mount.h>

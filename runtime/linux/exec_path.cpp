@@ -1,4 +1,4 @@
-#include "linux/exec_path.h"
+#include "runtime/linux/exec_path.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

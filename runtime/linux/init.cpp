@@ -1,4 +1,4 @@
-#include "linux/init.h"
+#include "runtime/linux/init.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -10,15 +10,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "container/hooks.h"
+#include "runtime/container/hooks.h"
 #include "core/fs.h"
 #include "core/socket.h"
 #include "core/sys.h"
 #include "core/syscalls.h"
-#include "linux/exec_path.h"
-#include "linux/stub.h"
-#include "linux/sync.h"
-#include "linux/terminal.h"
+#include "runtime/linux/exec_path.h"
+#include "runtime/linux/stub.h"
+#include "runtime/linux/sync.h"
+#include "runtime/linux/terminal.h"
 
 namespace sysbox::runtime {
 
@@ -117,6 +117,7 @@ Result<std::string> setup(InitContext& c, std::vector<std::string>& env) {
     TRY(prepare_fds(c.preserve_fds));
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it before dropping caps.
     if (!proc.no_new_privileges) TRY(load_seccomp(c));
+    TRY(drop_bounding(c.caps.bounding));
     TRY(switch_user(proc.user));
     TRY(apply_caps(c.caps));
     if (proc.no_new_privileges) {

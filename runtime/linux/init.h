@@ -2,9 +2,9 @@
 // failure to the runtime over the sync channel before exiting.
 #pragma once
 
-#include "linux/caps.h"
-#include "linux/rootfs.h"
-#include "linux/seccomp.h"
+#include "runtime/linux/caps.h"
+#include "runtime/linux/rootfs.h"
+#include "runtime/linux/seccomp.h"
 #include "oci/spec.h"
 
 namespace sysbox::runtime {

@@ -1,4 +1,4 @@
-#include "linux/mount_options.h"
+#include "runtime/linux/mount_options.h"
 
 #include <linux/mount.h>
 #include <sys/mount.h>

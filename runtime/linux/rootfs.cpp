@@ -1,4 +1,4 @@
-#include "linux/rootfs.h"
+#include "runtime/linux/rootfs.h"
 
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -14,8 +14,8 @@
 #include "core/strings.h"
 #include "core/sys.h"
 #include "core/syscalls.h"
-#include "linux/devices.h"
-#include "linux/mount_options.h"
+#include "runtime/linux/devices.h"
+#include "runtime/linux/mount_options.h"
 
 namespace sysbox::runtime {
 

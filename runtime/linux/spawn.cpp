@@ -1,4 +1,4 @@
-#include "linux/spawn.h"
+#include "runtime/linux/spawn.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -12,7 +12,7 @@
 #include "core/strings.h"
 #include "core/sys.h"
 #include "core/syscalls.h"
-#include "linux/sync.h"
+#include "runtime/linux/sync.h"
 
 namespace sysbox::runtime {
 

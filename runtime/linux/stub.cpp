@@ -1,4 +1,4 @@
-#include "linux/stub.h"
+#include "runtime/linux/stub.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>

@@ -1,4 +1,4 @@
-#include "linux/sync.h"
+#include "runtime/linux/sync.h"
 
 #include "core/socket.h"
 

@@ -1,4 +1,4 @@
-#include "linux/terminal.h"
+#include "runtime/linux/terminal.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "linux/userns.h"
+#include "runtime/linux/userns.h"
 
 #include "core/fs.h"
 

@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# Container escapes the runtime must prevent: fd leaks (CVE-2024-21626 class), reopening or
+# overwriting the runtime binary (CVE-2019-5736 class), symlinks out of the rootfs.
+
+load helpers
+
+setup_file() { common_setup_file; }
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "the container's init sees only stdio, even when the runtime had more fds open" {
+    new_bundle "$BATS_TEST_TMPDIR/fd" "$(with_args '["sh","-c","ls /proc/self/fd | sort -n | tr \"\\n\" \" \""]')"
+    exec 7</etc/hostname 8>"$BATS_TEST_TMPDIR/leak"
+    run rt run --bundle "$BATS_TEST_TMPDIR/fd" fd
+    exec 7<&- 8>&-
+    [ "$status" -eq 0 ]
+    [ "$output" = "0 1 2 3 " ]
+}
+
+@test "--preserve-fds passes exactly the requested extra fds" {
+    new_bundle "$BATS_TEST_TMPDIR/pf" "$(with_args '["sh","-c","cat <&3"]')"
+    echo preserved > "$BATS_TEST_TMPDIR/data"
+    # fd 3 belongs to bats: hand the runtime its own fd 3 in a subshell.
+    run bash -c "exec 3<'$BATS_TEST_TMPDIR/data'; '$RUNTIME' --root '$STATE_ROOT' run --preserve-fds 1 --bundle '$BATS_TEST_TMPDIR/pf' pf"
+    [ "$status" -eq 0 ]
+    [ "$output" = preserved ]
+}
+
+@test "a #!/proc/self/exe program cannot re-run or reopen the runtime binary" {
+    rootfs="$BATS_TEST_TMPDIR/evil-rootfs"
+    cp -a "$ROOTFS" "$rootfs"
+    printf '#!/proc/self/exe\n' > "$rootfs/bin/evil"
+    chmod 755 "$rootfs/bin/evil"
+    before=$(sha256sum "$RUNTIME" | cut -d' ' -f1)
+    new_bundle "$BATS_TEST_TMPDIR/evil" "$(with_args '["/bin/evil"]') | .root.path = \"$rootfs\""
+    run rt run --bundle "$BATS_TEST_TMPDIR/evil" evil
+    # Whatever the exit code, the runtime binary was not executed inside the container...
+    [[ "$output" != *"OCI runtime"* ]]
+    [[ "$output" != *"sysbox-runc"* || "$output" == *"sysbox-runc:"* ]]
+    # ...and is unchanged.
+    [ "$(sha256sum "$RUNTIME" | cut -d' ' -f1)" = "$before" ]
+}
+
+@test "a created container's process cannot be inspected from inside the container" {
+    new_bundle "$BATS_TEST_TMPDIR/dump" "$(with_args '["sleep","1000"]') | .process.capabilities.bounding += [\"CAP_SYS_PTRACE\"] | .process.capabilities.effective += [\"CAP_SYS_PTRACE\"] | .process.capabilities.permitted += [\"CAP_SYS_PTRACE\"]"
+    rt create --bundle "$BATS_TEST_TMPDIR/dump" dump
+    # While waiting for start, pid 1 is still a copy of the runtime: it must not be
+    # openable through /proc/1/exe by the container's own processes.
+    run rt exec dump sh -c 'cat /proc/1/exe > /dev/null'
+    [ "$status" -ne 0 ]
+}
+
+@test "a bind mount destination symlinked outside the rootfs stays inside" {
+    rootfs="$BATS_TEST_TMPDIR/sym-rootfs"
+    cp -a "$ROOTFS" "$rootfs"
+    mkdir -p "$BATS_TEST_TMPDIR/outside"
+    ln -s "$BATS_TEST_TMPDIR/outside" "$rootfs/escape"
+    mkdir -p "$BATS_TEST_TMPDIR/src" && echo payload > "$BATS_TEST_TMPDIR/src/file"
+    new_bundle "$BATS_TEST_TMPDIR/sym" "$(with_args '["cat","/escape/file"]') | .root.path = \"$rootfs\" | .mounts += [{destination: \"/escape\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/src\", options: [\"rbind\"]}]"
+    run rt run --bundle "$BATS_TEST_TMPDIR/sym" sym
+    [ "$status" -eq 0 ]
+    [ "$output" = payload ]
+    # Nothing was mounted on the host directory the symlink pointed at.
+    ! grep -q "$BATS_TEST_TMPDIR/outside" /proc/self/mountinfo
+    [ ! -e "$BATS_TEST_TMPDIR/outside/file" ]
+}
+
+@test "the container gets no new privileges and a seccomp filter when asked" {
+    new_bundle "$BATS_TEST_TMPDIR/nnp" "$(with_args '["sh","-c","grep -E \"^(NoNewPrivs|Seccomp):\" /proc/self/status"]') | .linux.seccomp = {defaultAction: \"SCMP_ACT_ALLOW\", syscalls: [{names: [\"mknodat\"], action: \"SCMP_ACT_ERRNO\"}]}"
+    run rt run --bundle "$BATS_TEST_TMPDIR/nnp" nnp
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"NoNewPrivs:	1"* ]]
+    [[ "$output" == *"Seccomp:	2"* ]]
+}
+
+@test "capabilities are limited to the configured set" {
+    new_bundle "$BATS_TEST_TMPDIR/caps" "$(with_args '["sh","-c","grep -E \"^Cap(Eff|Bnd):\" /proc/self/status"]')"
+    run rt run --bundle "$BATS_TEST_TMPDIR/caps" caps
+    [ "$status" -eq 0 ]
+    # CAP_CHOWN|DAC_OVERRIDE|FOWNER|KILL|SETGID|SETUID|NET_BIND_SERVICE|AUDIT_WRITE = 0x200004eb
+    [[ "$output" == *"CapEff:	00000000200004eb"* ]]
+    [[ "$output" == *"CapBnd:	00000000200004eb"* ]]
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a Debian 12 / Ubuntu host, as root, without stdin:
+#   1. installs the build and test dependencies with apt (skipped when all are present)
+#   2. starts dockerd if `docker info` fails (log: /var/log/dockerd-sysbox-test.log; it is
+#      left running afterwards)
+#   3. configures and builds the release preset and the debug preset (ASan + UBSan)
+#   4. ctest --preset release (every label: unit, integration, docker, fuzz, ...)
+#      ctest --preset debug -L unit
+#   5. prints a summary; exits non-zero if any step failed
+#
+# Options:
+#   --no-apt        do not install packages (fail later if something is missing)
+#   --release-only  skip the debug (sanitizer) build and its unit tests
+#   -j N            build parallelism (default: ninja's)
+# Environment:
+#   CI=true                    missing prerequisites fail tests instead of skipping them
+#   SYSBOX_TEST_RUNTIME_PATH   run the Docker suite against this runtime instead of the
+#                              built sysbox-runc (read at the first configure of a tree)
+#   CTEST_PARALLEL_LEVEL       ctest parallelism (default 1)
+set -uo pipefail
+exec </dev/null
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 1
+
+DO_APT=1
+DO_DEBUG=1
+BUILD_JOBS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --no-apt) DO_APT=0 ;;
+        --release-only) DO_DEBUG=0 ;;
+        -j) BUILD_JOBS=(-j "$2"); shift ;;
+        -j*) BUILD_JOBS=(-j "${1#-j}") ;;
+        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run-all.sh: unknown option '$1'" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+PACKAGES=(build-essential cmake ninja-build pkg-config g++ libgtest-dev libgmock-dev
+    nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libseccomp-dev
+    libcap-dev libsystemd-dev libudev-dev libfuse3-dev fuse3 docker.io runc crun debootstrap
+    busybox-static bats jq socat util-linux procps iproute2 python3 clang-format clang-tidy)
+
+SUITE_START=$SECONDS
+declare -a SUMMARY=()
+FAILED=0
+NOTES=()
+
+log() { printf '\n=== [%s +%ss] %s\n' "$(date -u +%H:%M:%S)" "$((SECONDS - SUITE_START))" "$*"; }
+
+# step NAME CMD...: runs CMD, records pass/fail and duration.
+step() {
+    local name="$1" start=$SECONDS rc=0
+    shift
+    log "$name"
+    "$@" || rc=$?
+    local dur=$((SECONDS - start))
+    if [ "$rc" = 0 ]; then
+        SUMMARY+=("$(printf '%-34s %-6s %5ss' "$name" PASS "$dur")")
+    else
+        SUMMARY+=("$(printf '%-34s %-6s %5ss  (exit %s)' "$name" FAIL "$dur" "$rc")")
+        FAILED=1
+    fi
+    return "$rc"
+}
+
+skipped() {
+    SUMMARY+=("$(printf '%-34s %-6s        (%s)' "$1" SKIP "$2")")
+    FAILED=1
+}
+
+# --- 1. packages ---------------------------------------------------------------------
+
+missing_packages() {
+    local p
+    for p in "${PACKAGES[@]}"; do
+        case "$p" in
+            # Hosts with Docker's own packages (docker-ce, containerd.io) have dockerd and
+            # runc already, and docker.io / runc would conflict with them.
+            docker.io) command -v dockerd >/dev/null && command -v docker >/dev/null && continue ;;
+            runc) command -v runc >/dev/null && continue ;;
+        esac
+        [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || echo "$p"
+    done
+    # debootstrap of bookworm on Ubuntu needs Debian's archive key.
+    [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || echo debian-archive-keyring
+}
+
+install_packages() {
+    local missing
+    missing="$(missing_packages | tr '\n' ' ')"
+    if [ -z "${missing// /}" ]; then
+        echo "all ${#PACKAGES[@]} packages present; skipping apt"
+        return 0
+    fi
+    echo "installing: $missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q || return
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing
+}
+
+# --- 2. dockerd ----------------------------------------------------------------------
+
+ensure_dockerd() {
+    if docker info >/dev/null 2>&1; then
+        echo "dockerd is running ($(docker info --format '{{.ServerVersion}}'))"
+        return 0
+    fi
+    if pidof dockerd >/dev/null; then
+        echo "dockerd is running (pid $(pidof dockerd)) but docker info fails; waiting for it"
+    else
+        echo "starting dockerd (log: /var/log/dockerd-sysbox-test.log)"
+        # Detached from this script's session so it outlives the run.
+        setsid dockerd >>/var/log/dockerd-sysbox-test.log 2>&1 </dev/null &
+        NOTES+=("run-all.sh started dockerd (pid $!) and left it running; log: /var/log/dockerd-sysbox-test.log")
+    fi
+    local i
+    for i in $(seq 60); do
+        docker info >/dev/null 2>&1 && { echo "dockerd up after ${i}s"; return 0; }
+        sleep 1
+    done
+    echo "dockerd did not come up within 60 s; last log lines:" >&2
+    tail -n 30 /var/log/dockerd-sysbox-test.log >&2
+    return 1
+}
+
+# --- 3./4. build and test ------------------------------------------------------------
+
+build() {
+    local preset="$1"
+    cmake --preset "$preset" && cmake --build --preset "$preset" "${BUILD_JOBS[@]}"
+}
+
+run_ctest() {
+    local preset="$1"
+    shift
+    ctest --preset "$preset" --output-on-failure --no-tests=error --timeout 1800 "$@"
+}
+
+[ "$(id -u)" = 0 ] || { echo "run-all.sh must run as root (apt, dockerd, cgroups, namespaces)" >&2; exit 1; }
+log "sysbox test run: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') on $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), $(nproc) CPUs, CI=${CI:-}"
+
+if [ "$DO_APT" = 1 ]; then
+    step "apt dependencies" install_packages
+else
+    SUMMARY+=("$(printf '%-34s %-6s' "apt dependencies" "(off)")")
+fi
+docker_ok=0
+step "dockerd" ensure_dockerd && docker_ok=1
+
+if step "build release" build release; then
+    step "ctest release (all labels)" run_ctest release
+else
+    skipped "ctest release (all labels)" "release build failed"
+fi
+
+if [ "$DO_DEBUG" = 1 ]; then
+    if step "build debug (sanitizers)" build debug; then
+        step "ctest debug -L unit" run_ctest debug -L unit
+    else
+        skipped "ctest debug -L unit" "debug build failed"
+    fi
+fi
+
+# --- 5. summary ----------------------------------------------------------------------
+
+log "summary"
+printf '%s\n' "${SUMMARY[@]}"
+[ "$docker_ok" = 1 ] || echo "note: dockerd was not available, so the docker-labelled tests failed"
+for n in "${NOTES[@]}"; do echo "note: $n"; done
+# The docker.unregister cleanup fixture restores daemon.json even when tests fail; if ctest
+# itself was killed, release what its fixtures held (bats holders clean up by themselves).
+for h in /run/sysbox-test/registration/holders/ctest-*; do
+    [ -e "$h" ] || continue
+    echo "warning: releasing the leftover runtime registration $(basename "$h")"
+    "$ROOT/tests/docker/runtime-registration.sh" unregister --holder "$(basename "$h")" || FAILED=1
+done
+echo "total: $((SECONDS - SUITE_START))s — $([ "$FAILED" = 0 ] && echo PASSED || echo FAILED)"
+exit "$FAILED"
