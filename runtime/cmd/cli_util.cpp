@@ -22,8 +22,9 @@ Result<int> parse_signal(const std::string& text) {
         if (abbrev != nullptr && name == abbrev) return s;
     }
     if (str::starts_with(name, "RTMIN") || str::starts_with(name, "RTMAX")) {
-        int base = name[4] == 'I' ? SIGRTMIN : SIGRTMAX;
+        int base = name[3] == 'I' ? SIGRTMIN : SIGRTMAX;
         std::string rest = name.substr(5);
+        if (!rest.empty() && rest[0] == '+') rest.erase(0, 1);  // from_chars rejects a '+'
         int off = rest.empty() ? 0 : static_cast<int>(str::to_int(rest).value_or(1000));
         int s = base + off;
         if (s >= SIGRTMIN && s <= SIGRTMAX) return s;

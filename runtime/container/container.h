@@ -30,6 +30,7 @@ struct CreateOptions {
     bool no_new_keyring = false;
     unsigned preserve_fds = 0;
     int console_fd = -1;  // internal (run -t without a console socket): already connected
+    int caller_fd = -1;   // internal: the caller's own fd (pty master) the container must not keep
 };
 
 struct ExecOptions {

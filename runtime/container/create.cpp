@@ -194,6 +194,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     ctx.exec_listen_fd = listener.get();
     ctx.stub_fd = stub.get();
     ctx.preserve_fds = o.preserve_fds;
+    ctx.runtime_fds = {dir.fd(), parent_sync.get(), o.caller_fd};
     ctx.become_root = p.spec.linux.find_namespace("user") != nullptr;
     ctx.in_userns = ctx.become_root;
     ctx.new_cgroupns = plan.new_cgroupns;

@@ -111,6 +111,7 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     ctx.console_fd = console.get();
     ctx.stub_fd = stub.get();
     ctx.preserve_fds = o.preserve_fds;
+    ctx.runtime_fds = {parent_sync.get(), console_ours.get()};
     ctx.become_root = joins_userns;
     ctx.in_userns = joins_userns;
     ctx.caps = caps;

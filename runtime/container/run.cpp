@@ -22,6 +22,7 @@ Result<int> run_container(const GlobalOptions& g, const CreateOptions& opts, boo
             console_ours = std::move(pair.first);
             console_theirs = std::move(pair.second);
             o.console_fd = console_theirs.get();
+            o.caller_fd = console_ours.get();
             own_tty = true;
         }
     }

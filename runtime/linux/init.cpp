@@ -138,6 +138,8 @@ void container_init(InitContext& c) {
     // Nobody outside the runtime may ptrace or open /proc/<pid>/exe of this process while it
     // still is a copy of sysbox-runc (CVE-2019-5736 class).
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    for (int fd : c.runtime_fds)
+        if (fd >= 0) ::close(fd);
     // `run` blocks the signals it forwards; the container must not inherit that mask.
     sigset_t none;
     sigemptyset(&none);

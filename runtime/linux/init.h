@@ -7,6 +7,8 @@
 #include "runtime/linux/seccomp.h"
 #include "oci/spec.h"
 
+#include <vector>
+
 namespace sysbox::runtime {
 
 struct InitContext {
@@ -18,6 +20,10 @@ struct InitContext {
     int exec_listen_fd = -1;  // create: `start` connects here
     int stub_fd = -1;
     unsigned preserve_fds = 0;
+    // The runtime's own fds the clone inherited (state-dir lock, the parent's sync end):
+    // closed first, or the container would hold the id's lock and keep the sync channel
+    // open after the runtime's side should have seen EOF.
+    std::vector<int> runtime_fds;
     bool become_root = false;   // in a new or joined user namespace: setresuid(0) first
     bool new_cgroupns = false;  // unshare the cgroup namespace once moved into the cgroup
     bool in_userns = false;

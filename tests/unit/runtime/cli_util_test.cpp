@@ -13,6 +13,7 @@ TEST(ParseSignal, AcceptsNamesWithOrWithoutSigAndNumbers) {
     EXPECT_EQ(parse_signal("usr1").value(), SIGUSR1);
     EXPECT_EQ(parse_signal("9").value(), 9);
     EXPECT_EQ(parse_signal("RTMIN+1").value(), SIGRTMIN + 1);
+    EXPECT_EQ(parse_signal("SIGRTMAX-2").value(), SIGRTMAX - 2);
     EXPECT_FALSE(parse_signal("SIGNOPE"));
     EXPECT_FALSE(parse_signal("0"));
     EXPECT_FALSE(parse_signal("999"));
