@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "runtime/cmd/cli.h"
+#include "runtime/linux/protect_exe.h"
 #include "core/log.h"
 
 using namespace sysbox;
@@ -81,6 +82,18 @@ int main(int argc, char** argv) {
         app.parse(args);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    }
+
+    // Commands that put a copy of this process inside a container first make sure that
+    // copy's executable cannot be written through /proc/<pid>/exe.
+    for (const auto* sub : app.get_subcommands()) {
+        const std::string& name = sub->get_name();
+        if (name == "create" || name == "run" || name == "exec") {
+            if (auto r = reexec_from_readonly_self(argv); !r) {
+                std::fprintf(stderr, "sysbox-runc: %s\n", r.error().to_string().c_str());
+                return 1;
+            }
+        }
     }
 
     log::Options lo{c.log_file, c.log_format == "json" ? log::Format::Json : log::Format::Text,

@@ -168,10 +168,11 @@ Result<void> drive_setup(int sync, const Prepared& p, const std::string& state_j
 Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     auto p = TRY(prepare(g, o));
     auto dir = TRY(StateDir::create(g.root, o.id));
+    std::unique_ptr<cgroups::Manager> cg;  // declared before tx: it must outlive the rollback
     CreateTransaction tx(dir);
     const oci::Process& proc = *p.spec.process;
 
-    auto cg = TRY(cgroups::make_manager(p.spec.linux.cgroups_path, o.id));
+    cg = TRY(cgroups::make_manager(p.spec.linux.cgroups_path, o.id));
     tx.set_cgroup(cg.get());
     TRY(cg->create());
 

@@ -40,7 +40,8 @@ constexpr NsKind kKinds[] = {
 Result<pid_t> clone_with(unsigned long long flags, int* pidfd_out) {
     clone_args args{};
     args.flags = flags;
-    args.exit_signal = SIGCHLD;
+    // clone3 refuses an exit signal with CLONE_PARENT; the child then inherits ours (SIGCHLD).
+    args.exit_signal = (flags & CLONE_PARENT) != 0 ? 0 : SIGCHLD;
     int pidfd = -1;
     if (pidfd_out != nullptr) {
         args.flags |= CLONE_PIDFD;

@@ -41,13 +41,28 @@ teardown() { common_teardown; }
     [ "$(sha256sum "$RUNTIME" | cut -d' ' -f1)" = "$before" ]
 }
 
-@test "a created container's process cannot be inspected from inside the container" {
+@test "a container cannot write the runtime binary through /proc/1/exe (CVE-2019-5736)" {
+    # A disposable copy of the runtime: if the protection fails, only the copy is damaged.
+    local copy="$BATS_TEST_TMPDIR/sysbox-runc-copy"
+    cp "$RUNTIME" "$copy"
+    local before
+    before="$(sha256sum "$copy" | cut -d' ' -f1)"
     new_bundle "$BATS_TEST_TMPDIR/dump" "$(with_args '["sleep","1000"]') | .process.capabilities.bounding += [\"CAP_SYS_PTRACE\"] | .process.capabilities.effective += [\"CAP_SYS_PTRACE\"] | .process.capabilities.permitted += [\"CAP_SYS_PTRACE\"]"
-    rt create --bundle "$BATS_TEST_TMPDIR/dump" dump
-    # While waiting for start, pid 1 is still a copy of the runtime: it must not be
-    # openable through /proc/1/exe by the container's own processes.
-    run rt exec dump sh -c 'cat /proc/1/exe > /dev/null'
-    [ "$status" -ne 0 ]
+    "$copy" --root "$STATE_ROOT" create --bundle "$BATS_TEST_TMPDIR/dump" dump
+    # While the container waits for start, its pid 1 is a copy of the runtime. A process with
+    # CAP_SYS_PTRACE keeps an fd on it, and once start has replaced pid 1's image and every
+    # runtime process has exited, tries to write through that fd.
+    "$copy" --root "$STATE_ROOT" exec --detach dump sh -c \
+        'exec 3</proc/1/exe; while [ ! -e /tmp/go ]; do sleep 0.1; done; (echo pwned >> /proc/self/fd/3) 2>/tmp/err; echo $? > /tmp/rc'
+    sleep 0.5
+    "$copy" --root "$STATE_ROOT" start dump
+    rt exec dump touch /tmp/go
+    for _ in $(seq 50); do rt exec dump test -e /tmp/rc && break; sleep 0.1; done
+    run rt exec dump cat /tmp/rc /tmp/err
+    echo "$output"
+    [ "${lines[0]}" != "0" ]
+    [[ "$output" == *"Read-only file system"* ]]
+    [ "$(sha256sum "$copy" | cut -d' ' -f1)" = "$before" ]
 }
 
 @test "a bind mount destination symlinked outside the rootfs stays inside" {
