@@ -59,6 +59,13 @@ Result<void> bind_mount(int rootfd, const oci::Mount& m, const MountOptions& o) 
     if (::fstat(src.get(), &st) < 0) return Error::from_errno("stat {}", m.source);
     auto dest = S_ISDIR(st.st_mode) ? TRY(fs::mkdir_p_in_root(rootfd, m.destination, 0755))
                                     : TRY(fs::touch_in_root(rootfd, m.destination, 0644));
+    struct stat dst{};
+    if (::fstat(dest.get(), &dst) < 0) return Error::from_errno("stat mount point {}", m.destination);
+    if (S_ISDIR(st.st_mode) != S_ISDIR(dst.st_mode))
+        return Error::with_code(ENOTDIR,
+                                "mount {} on {} (a {} onto a {})", m.source, m.destination,
+                                S_ISDIR(st.st_mode) ? "directory" : "file",
+                                S_ISDIR(dst.st_mode) ? "directory" : "file");
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
     if (o.recursive) flags |= AT_RECURSIVE;
     int tree = raw::open_tree(src.get(), "", flags);

@@ -95,7 +95,7 @@ TEST_F(Manager, AnInvalidValueIsReportedWithFileAndValue) {
     auto res = m->apply(r);
     ASSERT_FALSE(res);
     EXPECT_EQ(res.error().to_string(),
-              "write zero to " + dir_of(m, "cpuset") + "/cpuset.cpus: Invalid argument");
+              "write zero to " + dir_of(m, "cpuset") + "/cpuset.cpus: invalid argument");
 }
 
 TEST_F(Manager, CpuPidsCpusetAndBlkioLimits) {

@@ -138,7 +138,7 @@ TEST_F(HybridTree, AFailedWriteNamesTheValueAndTheFile) {
     auto res = make("/docker/abc")->apply(r);
     ASSERT_FALSE(res);
     EXPECT_EQ(res.error().to_string(),
-              "write 64 to " + cg("pids/docker/abc/pids.max") + ": No such file or directory");
+              "write 64 to " + cg("pids/docker/abc/pids.max") + ": no such file or directory");
 }
 
 TEST_F(HybridTree, ALimitForAnUnmountedControllerIsAnError) {

@@ -39,7 +39,7 @@ TEST(Result, WrapAddsContextOnlyOnError) {
 
 TEST(Result, ToStringNamesTheErrnoInWordsNotNumbers) {
     Error e(ENOENT, "open /x");
-    EXPECT_EQ(e.to_string(), "open /x: No such file or directory");
+    EXPECT_EQ(e.to_string(), "open /x: no such file or directory");
     Error plain(0, "bad input");
     EXPECT_EQ(plain.to_string(), "bad input");
 }

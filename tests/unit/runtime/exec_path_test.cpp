@@ -46,7 +46,7 @@ TEST_F(ExecPathTest, NonExecutableIsPermissionDeniedWhichDockerMapsTo126) {
 TEST_F(ExecPathTest, MissingAbsolutePathSaysNoSuchFile) {
     auto r = find_executable(dir + "/absent", {});
     ASSERT_FALSE(r);
-    EXPECT_NE(r.error().to_string().find("No such file or directory"), std::string::npos);
+    EXPECT_NE(r.error().to_string().find("no such file or directory"), std::string::npos);
 }
 
 TEST(EnvValue, FindsExactKeysOnly) {
