@@ -80,8 +80,31 @@ int main(int argc, char** argv) {
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
     try {
         app.parse(args);
-    } catch (const CLI::ParseError& e) {
+    } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // One line, exit 1 as runc; an unknown command is named rather than "required".
+        std::string what = e.what();
+        if (app.get_subcommands().empty()) {
+            auto known = app.get_subcommands([](CLI::App*) { return true; });
+            for (int i = 1; i < argc; ++i) {
+                std::string a = argv[i];
+                if (a.empty() || a[0] == '-') {
+                    if (a == "--root" || a == "--log" || a == "--log-format" || a == "--criu") ++i;
+                    continue;
+                }
+                bool is_cmd = std::any_of(known.begin(), known.end(),
+                                          [&](CLI::App* sub) { return sub->check_name(a); });
+                if (!is_cmd) what = fmt::format("unknown command \"{}\"", a);
+                break;
+            }
+        }
+        std::fprintf(stderr, "sysbox-runc: %s (see sysbox-runc --help)\n", what.c_str());
+        return 1;
     }
 
     // Commands that put a copy of this process inside a container first make sure that

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a Debian 12 / Ubuntu host, as root, without stdin:
 #   1. installs the build and test dependencies with apt (skipped when all are present)
-#   2. starts dockerd if `docker info` fails (log: /var/log/dockerd-sysbox-test.log; it is
+#   2. starts dockerd if `docker info` fails (log: /var/log/dockerd-sysbox.log; it is
 #      left running afterwards)
 #   3. configures and builds the release preset and the debug preset (ASan + UBSan)
 #   4. ctest --preset release (every label: unit, integration, docker, fuzz, ...)
@@ -38,10 +38,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-PACKAGES=(build-essential cmake ninja-build pkg-config g++ libgtest-dev libgmock-dev
-    nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libseccomp-dev
-    libcap-dev libsystemd-dev libudev-dev libfuse3-dev fuse3 docker.io runc crun debootstrap
-    busybox-static bats jq socat util-linux procps iproute2 python3 clang-format clang-tidy)
+. "$ROOT/installer/common.sh"
 
 SUITE_START=$SECONDS
 declare -a SUMMARY=()
@@ -71,60 +68,13 @@ skipped() {
     FAILED=1
 }
 
-# --- 1. packages ---------------------------------------------------------------------
-
-missing_packages() {
-    local p
-    for p in "${PACKAGES[@]}"; do
-        case "$p" in
-            # Hosts with Docker's own packages (docker-ce, containerd.io) have dockerd and
-            # runc already, and docker.io / runc would conflict with them.
-            docker.io) command -v dockerd >/dev/null && command -v docker >/dev/null && continue ;;
-            runc) command -v runc >/dev/null && continue ;;
-        esac
-        [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || echo "$p"
-    done
-    # debootstrap of bookworm on Ubuntu needs Debian's archive key.
-    [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || echo debian-archive-keyring
-}
-
-install_packages() {
-    local missing
-    missing="$(missing_packages | tr '\n' ' ')"
-    if [ -z "${missing// /}" ]; then
-        echo "all ${#PACKAGES[@]} packages present; skipping apt"
-        return 0
-    fi
-    echo "installing: $missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q || return
-    # shellcheck disable=SC2086
-    apt-get install -y -q --no-install-recommends $missing
-}
-
-# --- 2. dockerd ----------------------------------------------------------------------
+# --- 1./2. packages and dockerd: installer/common.sh -----------------------------------
 
 ensure_dockerd() {
-    if docker info >/dev/null 2>&1; then
-        echo "dockerd is running ($(docker info --format '{{.ServerVersion}}'))"
-        return 0
-    fi
-    if pidof dockerd >/dev/null; then
-        echo "dockerd is running (pid $(pidof dockerd)) but docker info fails; waiting for it"
-    else
-        echo "starting dockerd (log: /var/log/dockerd-sysbox-test.log)"
-        # Detached from this script's session so it outlives the run.
-        setsid dockerd >>/var/log/dockerd-sysbox-test.log 2>&1 </dev/null &
-        NOTES+=("run-all.sh started dockerd (pid $!) and left it running; log: /var/log/dockerd-sysbox-test.log")
-    fi
-    local i
-    for i in $(seq 60); do
-        docker info >/dev/null 2>&1 && { echo "dockerd up after ${i}s"; return 0; }
-        sleep 1
-    done
-    echo "dockerd did not come up within 60 s; last log lines:" >&2
-    tail -n 30 /var/log/dockerd-sysbox-test.log >&2
-    return 1
+    local was_running=0
+    docker info >/dev/null 2>&1 && was_running=1
+    sbx_ensure_dockerd || return
+    [ "$was_running" = 1 ] || NOTES+=("run-all.sh started dockerd and left it running; log: $SBX_DOCKERD_LOG")
 }
 
 # --- 3./4. build and test ------------------------------------------------------------
@@ -144,7 +94,7 @@ run_ctest() {
 log "sysbox test run: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') on $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), $(nproc) CPUs, CI=${CI:-}"
 
 if [ "$DO_APT" = 1 ]; then
-    step "apt dependencies" install_packages
+    step "apt dependencies" sbx_install_packages
 else
     SUMMARY+=("$(printf '%-34s %-6s' "apt dependencies" "(off)")")
 fi

@@ -97,6 +97,20 @@ Result<void> check_security_labels(const oci::Process& p) {
     return {};
 }
 
+// Config fields this runtime does not apply yet: said once in the log, never silently.
+void warn_unapplied(const json& raw) {
+    static const char* const kPaths[] = {"/process/scheduler", "/process/ioPriority",
+                                         "/linux/personality", "/linux/intelRdt",
+                                         "/linux/resources/rdma", "/linux/resources/network",
+                                         "/linux/mountLabel", "/linux/memoryPolicy"};
+    for (const char* path : kPaths) {
+        json::json_pointer ptr(path);
+        if (raw.contains(ptr) && !raw.at(ptr).is_null())
+            spdlog::warn("config.json {} is not supported by sysbox-runc yet and is ignored",
+                         std::string(path + 1));
+    }
+}
+
 struct Prepared {
     oci::Spec spec;
     std::string bundle;
@@ -122,6 +136,7 @@ Result<Prepared> prepare(const GlobalOptions& g, const CreateOptions& o) {
         return Error::with_code(ENOENT, "root.path {} is not a directory", p.rootfs);
     TRY(validate_sysctls(p.spec));
     TRY(check_security_labels(*p.spec.process));
+    warn_unapplied(p.spec.raw);
     if (!p.spec.hostname.empty() && p.spec.linux.find_namespace("uts") == nullptr)
         return Error::with_code(EINVAL, "hostname is set but the container has no uts namespace");
     oci::Capabilities none;

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <vector>
 
 #include "child.h"
 #include "core/fs.h"
@@ -122,9 +123,10 @@ TEST(SwitchUser, KeepsPermittedCapsAndSetsUidGidAndGroups) {
         gid_t gr, ge, gs;
         ::getresgid(&gr, &ge, &gs);
         CHILD_CHECK(gr == 1000 && ge == 1000 && gs == 1000, "gids %u %u %u", gr, ge, gs);
-        gid_t groups[8];
-        int n = ::getgroups(8, groups);
-        std::sort(groups, groups + std::max(n, 0));
+        std::vector<gid_t> groups(8);
+        int n = ::getgroups(static_cast<int>(groups.size()), groups.data());
+        groups.resize(static_cast<size_t>(std::max(n, 0)));
+        std::sort(groups.begin(), groups.end());
         CHILD_CHECK(n == 3 && groups[0] == 1000 && groups[1] == 2000 && groups[2] == 3000,
                     "%d groups", n);
         CHILD_CHECK(test::status_mask("CapEff") == bit(kNetBindService), "CapEff %s",

@@ -287,7 +287,7 @@ TEST(SeccompCompile, ErrorsNameTheFieldAndTheValue) {
     }
 }
 
-TEST(SeccompCompile, DockerProfileCompilesInAFewMilliseconds) {
+TEST(SeccompCompile, DockerProfileCompilesRepeatedlyToTheSameProgram) {
     auto p = docker_profile();
     constexpr int kRuns = 20;
     auto start = std::chrono::steady_clock::now();
@@ -300,7 +300,8 @@ TEST(SeccompCompile, DockerProfileCompilesInAFewMilliseconds) {
     std::printf("docker profile: %.2f ms per compile, %zu instructions\n", per_compile_ms,
                 f.program().size());
     RecordProperty("compile_us", static_cast<int>(us.count() / kRuns));
-    EXPECT_LT(per_compile_ms, 50.0);  // generous: a debug build on a loaded CI host
+    // The time is printed for information only (bench/ measures; tests do not time).
+    EXPECT_EQ(compiled(p).program().size(), f.program().size());
 }
 
 }  // namespace
