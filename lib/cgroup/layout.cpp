@@ -94,6 +94,16 @@ Result<Layout> parse_layout(std::string_view mountinfo, std::string_view prefix)
         MountLine m;
         if (!parse_line(line, m)) continue;
         std::string where = prefix.empty() ? m.mountpoint : fs::join(prefix, m.mountpoint);
+        // A later mount on (or above) a cgroup mount point hides it.
+        auto hidden = [&](const std::string& p) {
+            return p == where || str::starts_with(p, where == "/" ? where : where + "/");
+        };
+        if (!l.unified.empty() && hidden(l.unified)) {
+            l.unified.clear();
+            l.unified_root.clear();
+            v2_on_canonical = false;
+        }
+        std::erase_if(l.v1, [&](const Hierarchy& h) { return hidden(h.mountpoint); });
         if (m.fstype == "cgroup2") {
             if (m.mountpoint == "/sys/fs/cgroup") v2_on_canonical = true;
             if (l.unified.empty() || m.mountpoint == "/sys/fs/cgroup") {

@@ -209,8 +209,15 @@ Result<void> apply_caps(const CapSets& sets) {
     // EINVAL: no ambient capabilities before Linux 4.3 (runc ignores it too).
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         return Error::from_errno("clear the ambient capabilities");
+    // The kernel only raises an ambient capability that is also permitted and inheritable.
+    // runc ignores the others (`runc spec` itself lists ambient caps without inheritable
+    // ones since 1.1.2), and so do we, with a debug line.
+    uint64_t raisable = sets.ambient & sets.permitted & sets.inheritable;
+    if (raisable != sets.ambient)
+        spdlog::debug("ambient capabilities not also permitted and inheritable are not raised: {:#x}",
+                      sets.ambient & ~raisable);
     for (int c = 0; c < 64; ++c) {
-        if ((sets.ambient & bit(c)) == 0) continue;
+        if ((raisable & bit(c)) == 0) continue;
         if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 && errno != EINVAL)
             return Error::from_errno("raise ambient {} (it must also be permitted and inheritable)",
                                      cap_to_name(c));

@@ -88,6 +88,20 @@ TEST(Layout, V1WithoutCgroupTwoIsV1) {
     EXPECT_EQ(l->mode, Mode::V1);
 }
 
+TEST(Layout, AMountOverACgroupMountHidesIt) {
+    // As bench/ does: a tmpfs over the cgroup2 mount of a hybrid host leaves plain v1.
+    std::string info = std::string(kHybridHost) +
+                       "50 40 0:60 / /sys/fs/cgroup/unified rw,relatime - tmpfs tmpfs rw\n";
+    auto l = parse_layout(info, "");
+    ASSERT_TRUE(l) << l.error().to_string();
+    EXPECT_EQ(l->mode, Mode::V1);
+    EXPECT_TRUE(l->unified.empty());
+    EXPECT_NE(l->find("memory"), nullptr);
+    // A tmpfs over all of /sys/fs/cgroup hides every hierarchy mounted before it.
+    info = std::string(kHybridHost) + "51 30 0:61 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n";
+    EXPECT_FALSE(parse_layout(info, ""));
+}
+
 TEST(Layout, UnescapesOctalInMountpoints) {
     auto l = parse_layout("31 30 0:28 / /mnt/my\\040cgroups rw - cgroup cgroup rw,memory\n");
     ASSERT_TRUE(l);
