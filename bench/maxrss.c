@@ -18,17 +18,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int main(int argc, char **argv)
-{
-    if (argc < 3)
-        return 126;
+int main(int argc, char** argv) {
+    if (argc < 3) return 126;
     pid_t pid = vfork();
     if (pid == 0) {
         execv(argv[2], argv + 2);
         _exit(127);
     }
-    if (pid < 0)
-        return 126;
+    if (pid < 0) return 126;
     int st = 0;
     struct rusage ru;
     while (wait4(pid, &st, 0, &ru) < 0)

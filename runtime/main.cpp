@@ -22,13 +22,31 @@ constexpr const char* kCommit = SYSBOX_COMMIT;
 // "--" after the id so they are not taken as ours.
 std::vector<std::string> guard_trailing_args(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    static const char* const kValueOpts[] = {"-p", "--process", "--pid-file", "--console-socket",
-                                             "--cwd", "-e", "--env", "-u", "--user", "-g",
-                                             "--additional-gids", "-c", "--cap", "-a", "--apparmor",
-                                             "--preserve-fds", "-f", "--format", "--root", "--log",
-                                             "--log-format", "--process-label"};
+    static const char* const kValueOpts[] = {"-p",
+                                             "--process",
+                                             "--pid-file",
+                                             "--console-socket",
+                                             "--cwd",
+                                             "-e",
+                                             "--env",
+                                             "-u",
+                                             "--user",
+                                             "-g",
+                                             "--additional-gids",
+                                             "-c",
+                                             "--cap",
+                                             "-a",
+                                             "--apparmor",
+                                             "--preserve-fds",
+                                             "-f",
+                                             "--format",
+                                             "--root",
+                                             "--log",
+                                             "--log-format",
+                                             "--process-label"};
     size_t i = 0;
-    while (i < args.size() && args[i] != "exec" && args[i] != "ps") ++i;
+    while (i < args.size() && args[i] != "exec" && args[i] != "ps")
+        ++i;
     for (size_t j = i + 1; j < args.size(); ++j) {
         const std::string& a = args[j];
         if (a == "--") return args;
@@ -50,11 +68,13 @@ std::vector<std::string> guard_trailing_args(int argc, char** argv) {
 int main(int argc, char** argv) {
     cli::Cli c;
     CLI::App app{"sysbox-runc: OCI runtime for system containers", "sysbox-runc"};
-    app.set_version_flag("-v,--version",
-                         fmt::format("sysbox-runc version {}\ncommit: {}\nspec: 1.1.0", kVersion, kCommit));
+    app.set_version_flag(
+        "-v,--version",
+        fmt::format("sysbox-runc version {}\ncommit: {}\nspec: 1.1.0", kVersion, kCommit));
     app.add_option("--root", c.global.root, "state directory")->capture_default_str();
     app.add_option("--log", c.log_file, "log file (default: stderr)");
-    app.add_option("--log-format", c.log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--log-format", c.log_format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}));
     app.add_flag("--debug", c.debug, "log debug messages");
     app.add_flag("--systemd-cgroup", c.global.systemd_cgroup, "use the systemd cgroup driver");
     bool ignored = false;

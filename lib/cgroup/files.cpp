@@ -22,7 +22,8 @@ bool parse_dev(std::string_view text, uint64_t& major, uint64_t& minor) {
 std::vector<std::string> fields(std::string_view line) {
     std::vector<std::string> out;
     for (auto& f : str::split(line, ' ', true))
-        for (auto& g : str::split(f, '\t', true)) out.push_back(std::move(g));
+        for (auto& g : str::split(f, '\t', true))
+            out.push_back(std::move(g));
     return out;
 }
 

@@ -8,8 +8,8 @@ namespace sysbox::cgroup {
 namespace {
 
 constexpr std::string_view kControllers[] = {
-    "cpu",   "cpuacct", "cpuset",     "memory",  "devices", "freezer", "net_cls",
-    "net_prio", "blkio", "perf_event", "hugetlb", "pids",   "rdma",    "misc"};
+    "cpu",      "cpuacct", "cpuset",     "memory",  "devices", "freezer", "net_cls",
+    "net_prio", "blkio",   "perf_event", "hugetlb", "pids",    "rdma",    "misc"};
 
 bool is_controller_option(std::string_view opt) {
     if (str::starts_with(opt, "name=")) return true;
@@ -18,7 +18,9 @@ bool is_controller_option(std::string_view opt) {
     return false;
 }
 
-int octal_digit(char c) { return c >= '0' && c <= '7' ? c - '0' : -1; }
+int octal_digit(char c) {
+    return c >= '0' && c <= '7' ? c - '0' : -1;
+}
 
 // mountinfo escapes space, tab, newline and backslash as \ooo.
 std::string unescape(std::string_view s) {
@@ -60,14 +62,19 @@ bool parse_line(std::string_view line, MountLine& m) {
 
 const char* mode_name(Mode m) {
     switch (m) {
-        case Mode::V1: return "v1";
-        case Mode::Hybrid: return "hybrid";
-        case Mode::V2: return "v2";
+        case Mode::V1:
+            return "v1";
+        case Mode::Hybrid:
+            return "hybrid";
+        case Mode::V2:
+            return "v2";
     }
     return "?";
 }
 
-std::string Hierarchy::key() const { return str::join(controllers, ","); }
+std::string Hierarchy::key() const {
+    return str::join(controllers, ",");
+}
 
 bool Hierarchy::has(std::string_view controller) const {
     for (const auto& c : controllers)
@@ -118,13 +125,16 @@ Result<Layout> parse_layout(std::string_view mountinfo, std::string_view prefix)
             if (is_controller_option(opt)) h.controllers.push_back(opt);
         if (h.controllers.empty()) continue;
         bool seen = false;
-        for (const auto& existing : l.v1) seen = seen || existing.key() == h.key();
+        for (const auto& existing : l.v1)
+            seen = seen || existing.key() == h.key();
         if (!seen) l.v1.push_back(std::move(h));
     }
     bool has_v1_controllers = false;
-    for (const auto& h : l.v1) has_v1_controllers = has_v1_controllers || !h.is_named_only();
+    for (const auto& h : l.v1)
+        has_v1_controllers = has_v1_controllers || !h.is_named_only();
     if (!has_v1_controllers && l.unified.empty())
-        return Error::with_code(ENOENT, "no cgroup file system is mounted (see /proc/self/mountinfo)");
+        return Error::with_code(ENOENT,
+                                "no cgroup file system is mounted (see /proc/self/mountinfo)");
     if (v2_on_canonical || !has_v1_controllers)
         l.mode = Mode::V2;
     else

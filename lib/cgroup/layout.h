@@ -17,7 +17,7 @@ const char* mode_name(Mode m);
 // /sys/fs/cgroup/systemd with {"name=systemd"}.
 struct Hierarchy {
     std::string mountpoint;
-    std::string root;  // the mount's root inside the hierarchy ("/" on a host)
+    std::string root;                      // the mount's root inside the hierarchy ("/" on a host)
     std::vector<std::string> controllers;  // kernel order, as /proc/<pid>/cgroup lists them
 
     // "cpu,cpuacct", "name=systemd": how /proc/<pid>/cgroup names the hierarchy.

@@ -16,7 +16,8 @@ Memberships parse_proc_cgroup(std::string_view text) {
         std::string controllers = line.substr(first + 1, second - first - 1);
         std::string path = line.substr(second + 1);
         if (controllers.find(',') != std::string::npos)
-            for (const auto& c : str::split(controllers, ',', true)) out.emplace(c, path);
+            for (const auto& c : str::split(controllers, ',', true))
+                out.emplace(c, path);
         out[controllers] = std::move(path);
     }
     return out;

@@ -19,7 +19,9 @@ namespace {
 constexpr unsigned long long kInRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 }
 
-Result<std::string> read_file(const std::string& path) { return read_file_at(AT_FDCWD, path); }
+Result<std::string> read_file(const std::string& path) {
+    return read_file_at(AT_FDCWD, path);
+}
 
 Result<std::string> read_file_at(int dirfd, const std::string& path) {
     auto fd = TRY(sys::openat(dirfd, path, O_RDONLY));
@@ -67,12 +69,12 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
 }
 
 bool exists(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     return ::lstat(path.c_str(), &st) == 0;
 }
 
 bool is_dir(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -89,13 +91,14 @@ Result<std::vector<std::string>> list_dir(const std::string& path) {
 }
 
 Result<void> remove_tree(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) < 0) {
         if (errno == ENOENT) return {};
         return Error::from_errno("stat {}", path);
     }
     if (S_ISDIR(st.st_mode)) {
-        for (const auto& name : TRY(list_dir(path))) TRY(remove_tree(join(path, name)));
+        for (const auto& name : TRY(list_dir(path)))
+            TRY(remove_tree(join(path, name)));
         return sys::rmdir(path);
     }
     return sys::unlink(path);
@@ -109,7 +112,8 @@ Result<UniqueFd> mkdir_p_in_root(int rootfd, const std::string& path, mode_t mod
     // Components still to walk; a symlink found on the way is expanded in place, so a
     // dangling one (/var/run -> /run with no /run yet) gets its target created inside the root.
     std::deque<std::string> todo;
-    for (auto& c : str::split(path, '/', true)) todo.push_back(c);
+    for (auto& c : str::split(path, '/', true))
+        todo.push_back(c);
     std::string sofar;
     auto cur = TRY(sys::openat(rootfd, ".", O_PATH | O_DIRECTORY));
     int links = 0;
@@ -128,8 +132,9 @@ Result<UniqueFd> mkdir_p_in_root(int rootfd, const std::string& path, mode_t mod
         if (!next_fd && next_fd.error().code() == ENOENT) {
             if (::mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
                 return Error::from_errno("create directory {}", next);
-            struct stat st{};
-            if (::fstatat(cur.get(), comp.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+            struct stat st {};
+            if (::fstatat(cur.get(), comp.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISLNK(st.st_mode)) {
                 if (++links > 40) return Error::with_code(ELOOP, "create directory {}", path);
                 char target[4096];
                 ssize_t n = ::readlinkat(cur.get(), comp.c_str(), target, sizeof target - 1);
@@ -156,8 +161,8 @@ Result<UniqueFd> touch_in_root(int rootfd, const std::string& path, mode_t mode)
     if (existing) return existing;
     if (existing.error().code() != ENOENT) return existing;
     auto parent = TRY(mkdir_p_in_root(rootfd, dirname(path), 0755));
-    auto fd = sys::openat(parent.get(), basename(path), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW,
-                          mode);
+    auto fd =
+        sys::openat(parent.get(), basename(path), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, mode);
     if (!fd && fd.error().code() != EEXIST) return std::move(fd).error();
     return open_in_root(rootfd, path, O_PATH);
 }
@@ -201,7 +206,8 @@ std::string join(std::string_view a, std::string_view b) {
     if (a.empty()) return std::string(b);
     std::string out(a);
     if (out.back() != '/') out += '/';
-    while (!b.empty() && b.front() == '/') b.remove_prefix(1);
+    while (!b.empty() && b.front() == '/')
+        b.remove_prefix(1);
     out += b;
     return out;
 }

@@ -30,23 +30,30 @@ std::string rfc3339(spdlog::log_clock::time_point tp) {
 
 const char* level_word(spdlog::level::level_enum lvl) {
     switch (lvl) {
-        case spdlog::level::trace: return "trace";
-        case spdlog::level::debug: return "debug";
-        case spdlog::level::info: return "info";
-        case spdlog::level::warn: return "warning";
-        case spdlog::level::err: return "error";
-        case spdlog::level::critical: return "fatal";
-        default: return "info";
+        case spdlog::level::trace:
+            return "trace";
+        case spdlog::level::debug:
+            return "debug";
+        case spdlog::level::info:
+            return "info";
+        case spdlog::level::warn:
+            return "warning";
+        case spdlog::level::err:
+            return "error";
+        case spdlog::level::critical:
+            return "fatal";
+        default:
+            return "info";
     }
 }
 
 // One line per record to an fd, either logrus-like text or runc's JSON shape, which
 // containerd parses to report a runtime's error ("level":"error","msg":...).
 class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
-public:
+  public:
     LineSink(UniqueFd fd, Format format) : m_fd(std::move(fd)), m_format(format) {}
 
-protected:
+  protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         std::string_view text(msg.payload.data(), msg.payload.size());
         std::string line;
@@ -62,7 +69,7 @@ protected:
     }
     void flush_() override {}
 
-private:
+  private:
     UniqueFd m_fd;
     Format m_format;
 };

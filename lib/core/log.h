@@ -10,7 +10,7 @@ namespace sysbox::log {
 enum class Format { Text, Json };
 
 struct Options {
-    std::string file;             // empty: log to stderr
+    std::string file;              // empty: log to stderr
     Format format = Format::Text;  // Json: runc-style lines {"level","msg","time"} for containerd
     bool debug = false;
     std::string name = "sysbox";

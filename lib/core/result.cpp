@@ -12,7 +12,8 @@ std::string Error::to_string() const {
     // Lower-case, as runc (Go) prints errno texts: Docker and containerd match on
     // "no such file or directory", "permission denied", "executable file not found"...
     std::string text(desc);
-    if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z' && (text.size() < 2 || text[1] < 'A' || text[1] > 'Z'))
+    if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z' &&
+        (text.size() < 2 || text[1] < 'A' || text[1] > 'Z'))
         text[0] = static_cast<char>(text[0] - 'A' + 'a');
     return m_message + ": " + text;
 }

@@ -15,7 +15,7 @@ namespace sysbox {
 // Callers that know more add context once per layer with wrap(): the final text reads
 // "create container abc: mount proc on /proc: Operation not permitted".
 class [[nodiscard]] Error {
-public:
+  public:
     Error(int code, std::string message) : m_code(code), m_message(std::move(message)) {}
 
     template <class... Args>
@@ -45,15 +45,16 @@ public:
     // The message with the errno's description ("...: No such file or directory").
     std::string to_string() const;
 
-private:
+  private:
     int m_code;
     std::string m_message;
 };
 
 template <class T = void>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  public:
+    Result(T value)
+        : m_v(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
     Result(Error error) : m_v(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
     bool has_value() const { return m_v.index() == 0; }
@@ -82,13 +83,13 @@ public:
         return std::move(std::get<1>(m_v)).wrap(f, std::forward<Args>(args)...);
     }
 
-private:
+  private:
     std::variant<T, Error> m_v;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : m_error(std::move(error)), m_ok(false) {}  // NOLINT: implicit by design
 
@@ -106,7 +107,7 @@ public:
         return std::move(m_error).wrap(f, std::forward<Args>(args)...);
     }
 
-private:
+  private:
     Error m_error{0, {}};
     bool m_ok = true;
 };
@@ -114,11 +115,11 @@ private:
 }  // namespace sysbox
 
 // Evaluate a Result; on error return it from the enclosing function, else yield the value.
-#define TRY(expr)                                                  \
-    __extension__({                                                \
-        auto _sysbox_try_result = (expr);                          \
-        if (!_sysbox_try_result) {                                 \
-            return std::move(_sysbox_try_result).error();          \
-        }                                                          \
-        std::move(_sysbox_try_result).release_value();             \
+#define TRY(expr)                                         \
+    __extension__({                                       \
+        auto _sysbox_try_result = (expr);                 \
+        if (!_sysbox_try_result) {                        \
+            return std::move(_sysbox_try_result).error(); \
+        }                                                 \
+        std::move(_sysbox_try_result).release_value();    \
     })

@@ -7,7 +7,7 @@ namespace sysbox {
 
 template <class F>
 class [[nodiscard]] ScopeExit {
-public:
+  public:
     explicit ScopeExit(F f) : m_f(std::move(f)) {}
     ScopeExit(const ScopeExit&) = delete;
     ScopeExit& operator=(const ScopeExit&) = delete;
@@ -16,7 +16,7 @@ public:
     }
     void dismiss() { m_armed = false; }
 
-private:
+  private:
     F m_f;
     bool m_armed = true;
 };

@@ -23,8 +23,8 @@ Result<UniqueFd> openat(int dirfd, const std::string& path, int flags, mode_t mo
     return UniqueFd(fd);
 }
 
-Result<UniqueFd> openat2(int dirfd, const std::string& path, int flags,
-                         unsigned long long resolve, mode_t mode) {
+Result<UniqueFd> openat2(int dirfd, const std::string& path, int flags, unsigned long long resolve,
+                         mode_t mode) {
     open_how how{};
     how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
     how.mode = (flags & (O_CREAT | O_TMPFILE)) != 0 ? mode : 0;
@@ -118,7 +118,7 @@ Result<void> mkdir_p(const std::string& path, mode_t mode) {
         if (::mkdir(prefix.c_str(), mode) < 0 && errno != EEXIST)
             return Error::from_errno("create directory {}", prefix);
     }
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) < 0) return Error::from_errno("stat {}", path);
     if (!S_ISDIR(st.st_mode)) return Error::with_code(ENOTDIR, "create directory {}", path);
     return {};

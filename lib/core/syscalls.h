@@ -14,7 +14,9 @@
 
 namespace sysbox::raw {
 
-inline long clone3(clone_args* args) { return ::syscall(SYS_clone3, args, sizeof(*args)); }
+inline long clone3(clone_args* args) {
+    return ::syscall(SYS_clone3, args, sizeof(*args));
+}
 inline int openat2(int dirfd, const char* path, open_how* how) {
     return static_cast<int>(::syscall(SYS_openat2, dirfd, path, how, sizeof(*how)));
 }

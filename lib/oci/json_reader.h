@@ -34,8 +34,7 @@ inline Result<void> read(const json& j, const std::string& path, bool& out) {
 }
 
 template <class T>
-    requires std::is_integral_v<T>
-Result<void> read(const json& j, const std::string& path, T& out) {
+requires std::is_integral_v<T> Result<void> read(const json& j, const std::string& path, T& out) {
     if (j.is_number_unsigned()) {
         auto v = j.get<uint64_t>();
         if (v > static_cast<uint64_t>(std::numeric_limits<T>::max()))

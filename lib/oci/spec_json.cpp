@@ -54,7 +54,7 @@ static Result<void> read(const json& j, const std::string& p, Namespace& n) {
     TRY(jr::expect_object(j, p));
     TRY(required(j, p, "type", n.type));
     TRY(field(j, p, "path", n.path));
-    static const char* const kKnown[] = {"pid", "network", "mount", "ipc",
+    static const char* const kKnown[] = {"pid", "network", "mount",  "ipc",
                                          "uts", "user",    "cgroup", "time"};
     for (const char* k : kKnown)
         if (n.type == k) return {};
@@ -242,7 +242,8 @@ Result<void> read_linux(const json& j, const std::string& p, Linux& l) {
     for (size_t i = 0; i < l.namespaces.size(); ++i)
         for (size_t k = 0; k < i; ++k)
             if (l.namespaces[i].type == l.namespaces[k].type)
-                return Error::with_code(EINVAL, "{}.namespaces[{}]: namespace type \"{}\" is listed twice",
+                return Error::with_code(EINVAL,
+                                        "{}.namespaces[{}]: namespace type \"{}\" is listed twice",
                                         p, i, l.namespaces[i].type);
     return {};
 }
@@ -350,8 +351,9 @@ Result<Spec> parse_spec(std::string_view text) {
         TRY(read_linux(*it, "linux", s.linux));
     for (size_t i = 0; i < s.mounts.size(); ++i)
         if (s.mounts[i].destination.empty() || s.mounts[i].destination.front() != '/')
-            return Error::with_code(EINVAL, "mounts[{}].destination: \"{}\" must be an absolute path",
-                                    i, s.mounts[i].destination);
+            return Error::with_code(EINVAL,
+                                    "mounts[{}].destination: \"{}\" must be an absolute path", i,
+                                    s.mounts[i].destination);
     return s;
 }
 

@@ -13,7 +13,8 @@
 
 namespace sysbox::runtime::cgroups {
 
-Result<void> write_value(const std::string& dir, const std::string& file, const std::string& value) {
+Result<void> write_value(const std::string& dir, const std::string& file,
+                         const std::string& value) {
     std::string path = fs::join(dir, file);
     auto r = fs::write_file(path, value);
     if (!r) return Error::with_code(r.error().code(), "write {} to {}", value, path);
@@ -58,7 +59,7 @@ Result<std::vector<std::string>> subdirs(const std::string& dir) {
         if (name == "." || name == "..") continue;
         bool is_dir = ent->d_type == DT_DIR;
         if (ent->d_type == DT_UNKNOWN) {
-            struct stat st{};
+            struct stat st {};
             is_dir = ::fstatat(::dirfd(d), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                      S_ISDIR(st.st_mode);
         }
@@ -76,7 +77,8 @@ Result<void> remove_cgroup(const std::string& dir, std::chrono::steady_clock::ti
         if (children.error().code() == ENOENT) return {};
         return std::move(children).error();
     }
-    for (const auto& c : *children) TRY(remove_cgroup(fs::join(dir, c), deadline));
+    for (const auto& c : *children)
+        TRY(remove_cgroup(fs::join(dir, c), deadline));
     for (int attempt = 0;; ++attempt) {
         if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
         if (errno != EBUSY || std::chrono::steady_clock::now() >= deadline)

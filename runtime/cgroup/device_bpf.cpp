@@ -25,9 +25,15 @@ bpf_insn load_word(uint8_t dst, uint8_t src, int16_t off) {
 bpf_insn alu32_imm(uint8_t op, uint8_t dst, int32_t imm) {
     return insn(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
 }
-bpf_insn mov32_reg(uint8_t dst, uint8_t src) { return insn(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0); }
-bpf_insn jump_imm(uint8_t op, uint8_t dst, int32_t imm) { return insn(BPF_JMP | op | BPF_K, dst, 0, 0, imm); }
-bpf_insn exit_insn() { return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
+bpf_insn mov32_reg(uint8_t dst, uint8_t src) {
+    return insn(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0);
+}
+bpf_insn jump_imm(uint8_t op, uint8_t dst, int32_t imm) {
+    return insn(BPF_JMP | op | BPF_K, dst, 0, 0, imm);
+}
+bpf_insn exit_insn() {
+    return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
 
 // Registers after the prologue: R2 device type, R3 requested access, R4 major, R5 minor.
 constexpr uint8_t kType = 2, kAccess = 3, kMajor = 4, kMinor = 5, kScratch = 1;
@@ -35,12 +41,14 @@ constexpr uint8_t kType = 2, kAccess = 3, kMajor = 4, kMinor = 5, kScratch = 1;
 // One exception: jumps to the next block unless the request matches, then returns `verdict`.
 void append_exception(const DeviceException& e, bool default_allow, std::vector<bpf_insn>& p) {
     std::vector<bpf_insn> block;
-    block.push_back(jump_imm(BPF_JNE, kType, e.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR));
+    block.push_back(
+        jump_imm(BPF_JNE, kType, e.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR));
     if (!default_allow) {
         // Allow list: every requested bit must be in the exception (kernel: match_exception).
         if (e.access != kAccAll) {
             block.push_back(mov32_reg(kScratch, kAccess));
-            block.push_back(alu32_imm(BPF_AND, kScratch, static_cast<int32_t>(~e.access & kAccAll)));
+            block.push_back(
+                alu32_imm(BPF_AND, kScratch, static_cast<int32_t>(~e.access & kAccAll)));
             block.push_back(jump_imm(BPF_JNE, kScratch, 0));
         }
     } else {
@@ -49,8 +57,10 @@ void append_exception(const DeviceException& e, bool default_allow, std::vector<
         block.push_back(alu32_imm(BPF_AND, kScratch, e.access));
         block.push_back(jump_imm(BPF_JEQ, kScratch, 0));
     }
-    if (e.major != kAnyId) block.push_back(jump_imm(BPF_JNE, kMajor, static_cast<int32_t>(e.major)));
-    if (e.minor != kAnyId) block.push_back(jump_imm(BPF_JNE, kMinor, static_cast<int32_t>(e.minor)));
+    if (e.major != kAnyId)
+        block.push_back(jump_imm(BPF_JNE, kMajor, static_cast<int32_t>(e.major)));
+    if (e.minor != kAnyId)
+        block.push_back(jump_imm(BPF_JNE, kMinor, static_cast<int32_t>(e.minor)));
     // Every jump lands just past this block's two-instruction verdict.
     auto n = static_cast<int16_t>(block.size());
     for (int16_t i = 0; i < n; ++i) {
@@ -87,7 +97,8 @@ std::vector<bpf_insn> device_program(const DeviceState& state) {
         load_word(kAccess, 1, 0), alu32_imm(BPF_RSH, kAccess, 16),
         load_word(kMajor, 1, 4),  load_word(kMinor, 1, 8),
     };
-    for (const auto& e : state.exceptions) append_exception(e, state.default_allow, p);
+    for (const auto& e : state.exceptions)
+        append_exception(e, state.default_allow, p);
     p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, state.default_allow ? 1 : 0));
     p.push_back(exit_insn());
     return p;
@@ -152,7 +163,8 @@ Result<void> attach_device_program(int cgroup_fd, int prog_fd) {
         if (errno != EINVAL && errno != ENOENT)
             return Error::from_errno("replace the device-control BPF program");
     }
-    if (bpf(BPF_PROG_ATTACH, a) < 0) return Error::from_errno("attach the device-control BPF program");
+    if (bpf(BPF_PROG_ATTACH, a) < 0)
+        return Error::from_errno("attach the device-control BPF program");
     for (const auto& fd : old_fds) {
         bpf_attr d{};
         d.target_fd = static_cast<uint32_t>(cgroup_fd);

@@ -12,10 +12,14 @@ Result<uint8_t> parse_access(std::string_view access) {
     if (access.empty()) return kAccAll;
     uint8_t bits = 0;
     for (char c : access) {
-        if (c == 'r') bits |= kAccRead;
-        else if (c == 'w') bits |= kAccWrite;
-        else if (c == 'm') bits |= kAccMknod;
-        else return Error::with_code(EINVAL, "device rule access \"{}\": only r, w and m", access);
+        if (c == 'r')
+            bits |= kAccRead;
+        else if (c == 'w')
+            bits |= kAccWrite;
+        else if (c == 'm')
+            bits |= kAccMknod;
+        else
+            return Error::with_code(EINVAL, "device rule access \"{}\": only r, w and m", access);
     }
     return bits;
 }
@@ -28,7 +32,9 @@ std::string access_text(uint8_t bits) {
     return s;
 }
 
-int64_t id_of(const std::optional<int64_t>& v) { return v && *v >= 0 ? *v : kAnyId; }
+int64_t id_of(const std::optional<int64_t>& v) {
+    return v && *v >= 0 ? *v : kAnyId;
+}
 
 // The kernel's match_exception / match_exception_partial (security/device_cgroup.c).
 bool matches(const DeviceException& e, char type, int64_t major, int64_t minor) {
@@ -85,7 +91,8 @@ bool DeviceState::permits(char type, int64_t major, int64_t minor, uint8_t acces
 
 Result<DeviceState> emulate(const std::vector<oci::DeviceRule>& rules) {
     DeviceState s;
-    for (const auto& r : rules) TRY(s.apply(r));
+    for (const auto& r : rules)
+        TRY(s.apply(r));
     return s;
 }
 

@@ -23,12 +23,12 @@ oci::DeviceRule allow(const char* type, std::optional<int64_t> major, std::optio
 
 std::vector<oci::DeviceRule> default_device_rules() {
     constexpr auto any = std::nullopt;
-    return {allow("c", any, any, "m"),  allow("b", any, any, "m"),  // mknod of any node
-            allow("c", 1, 3, "rwm"),    allow("c", 1, 8, "rwm"),    // null, random
-            allow("c", 1, 7, "rwm"),    allow("c", 5, 0, "rwm"),    // full, tty
-            allow("c", 1, 5, "rwm"),    allow("c", 1, 9, "rwm"),    // zero, urandom
-            allow("c", 5, 1, "rwm"),    allow("c", 136, any, "rwm"),  // console, pts/*
-            allow("c", 5, 2, "rwm")};                                  // ptmx
+    return {allow("c", any, any, "m"), allow("b", any, any, "m"),    // mknod of any node
+            allow("c", 1, 3, "rwm"),   allow("c", 1, 8, "rwm"),      // null, random
+            allow("c", 1, 7, "rwm"),   allow("c", 5, 0, "rwm"),      // full, tty
+            allow("c", 1, 5, "rwm"),   allow("c", 1, 9, "rwm"),      // zero, urandom
+            allow("c", 5, 1, "rwm"),   allow("c", 136, any, "rwm"),  // console, pts/*
+            allow("c", 5, 2, "rwm")};                                // ptmx
 }
 
 Result<std::unique_ptr<Manager>> make_manager_for(const cgroup::Layout& layout,
@@ -41,7 +41,8 @@ Result<std::unique_ptr<Manager>> make_manager_for(const cgroup::Layout& layout,
             layout.unified, cgroup::dir_in_mount(path, layout.unified, layout.unified_root, base)));
     }
     if (layout.find("devices") == nullptr)
-        return Error::with_code(ENOTSUP, "the devices cgroup controller is not mounted: refusing to "
+        return Error::with_code(ENOTSUP,
+                                "the devices cgroup controller is not mounted: refusing to "
                                 "run a container without device control");
     std::vector<V1Dir> dirs;
     for (const auto& h : layout.v1) {
@@ -51,12 +52,15 @@ Result<std::unique_ptr<Manager>> make_manager_for(const cgroup::Layout& layout,
     std::string unified_mount;
     if (layout.mode == cgroup::Mode::Hybrid) {
         unified_mount = layout.unified;
-        dirs.push_back({"", cgroup::dir_in_mount(path, layout.unified, layout.unified_root, own_unified)});
+        dirs.push_back(
+            {"", cgroup::dir_in_mount(path, layout.unified, layout.unified_root, own_unified)});
     }
-    return std::unique_ptr<Manager>(std::make_unique<V1Manager>(std::move(dirs), std::move(unified_mount)));
+    return std::unique_ptr<Manager>(
+        std::make_unique<V1Manager>(std::move(dirs), std::move(unified_mount)));
 }
 
-Result<std::unique_ptr<Manager>> make_manager(const std::string& cgroups_path, const std::string& id) {
+Result<std::unique_ptr<Manager>> make_manager(const std::string& cgroups_path,
+                                              const std::string& id) {
     auto path = TRY(cgroup::parse_cgroups_path(cgroups_path, id));
     auto layout = TRY(cgroup::host_layout());
     cgroup::Memberships own;
@@ -74,7 +78,8 @@ Result<std::unique_ptr<Manager>> load_manager(const nlohmann::json& saved) {
     if (version == 1 && saved.contains("dirs") && saved["dirs"].is_object()) {
         std::vector<V1Dir> dirs;
         for (const auto& [key, path] : saved["dirs"].items()) {
-            if (!path.is_string()) return Error::msg("cgroup directory for {} is not a string", key);
+            if (!path.is_string())
+                return Error::msg("cgroup directory for {} is not a string", key);
             dirs.push_back({key == "unified" ? "" : key, path.get<std::string>()});
         }
         return std::unique_ptr<Manager>(

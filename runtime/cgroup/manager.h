@@ -24,7 +24,7 @@ struct Stats {
 };
 
 class Manager {
-public:
+  public:
     virtual ~Manager() = default;
 
     // Make the container's directory in every hierarchy (and missing parents) and prepare

@@ -42,8 +42,8 @@ struct V2Facts {
 Result<std::vector<Write>> v2_writes(const oci::Resources& r, const V2Facts& facts);
 
 // runc's conversions, so limits read back the same whichever runtime set them.
-uint64_t shares_to_weight(uint64_t shares);      // cpu.shares 2..262144 -> cpu.weight 1..10000
-uint64_t blkio_to_io_weight(uint16_t weight);    // blkio.weight 10..1000 -> io.weight 1..10000
+uint64_t shares_to_weight(uint64_t shares);    // cpu.shares 2..262144 -> cpu.weight 1..10000
+uint64_t blkio_to_io_weight(uint16_t weight);  // blkio.weight 10..1000 -> io.weight 1..10000
 // OCI memory.swap is memory+swap; cgroup v2 wants swap alone. 0 = leave unset, -1 = max.
 Result<int64_t> v2_swap(int64_t memory, int64_t memory_swap);
 

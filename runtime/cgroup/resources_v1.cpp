@@ -9,7 +9,9 @@ namespace sysbox::runtime::cgroups {
 
 namespace {
 
-std::string num(int64_t v) { return std::to_string(v); }
+std::string num(int64_t v) {
+    return std::to_string(v);
+}
 
 Result<void> check_page_size(const std::string& size) {
     if (size.empty() || size.find('/') != std::string::npos || size.find('.') != std::string::npos)
@@ -24,7 +26,8 @@ Result<int64_t> v1_swap(int64_t limit, int64_t swap, bool has_memsw) {
     if (limit == -1 && swap == 0 && has_memsw) swap = -1;
     if (swap != 0 && !has_memsw) {
         if (swap == -1 || swap == limit) {
-            spdlog::debug("memory.swap {} ignored: swap accounting is off (no memory.memsw.*)", swap);
+            spdlog::debug("memory.swap {} ignored: swap accounting is off (no memory.memsw.*)",
+                          swap);
             return 0;
         }
         return Error::with_code(EINVAL,
@@ -33,8 +36,10 @@ Result<int64_t> v1_swap(int64_t limit, int64_t swap, bool has_memsw) {
                                 swap);
     }
     if (swap > 0 && limit > 0 && swap < limit)
-        return Error::with_code(EINVAL, "memory.swap ({}) must be at least memory.limit ({}): it "
-                                "is memory+swap", swap, limit);
+        return Error::with_code(EINVAL,
+                                "memory.swap ({}) must be at least memory.limit ({}): it "
+                                "is memory+swap",
+                                swap, limit);
     return swap;
 }
 
@@ -44,8 +49,8 @@ Result<void> memory(const oci::MemoryResources& m, const V1Facts& facts, std::ve
     Write lw{"memory.limit_in_bytes", num(limit)};
     Write sw{"memory.memsw.limit_in_bytes", num(swap)};
     // The kernel keeps limit <= memsw at every step: when growing, memsw goes first.
-    bool memsw_first = limit != 0 && swap != 0 &&
-                       (swap == -1 || facts.memory_limit.value_or(0) < swap);
+    bool memsw_first =
+        limit != 0 && swap != 0 && (swap == -1 || facts.memory_limit.value_or(0) < swap);
     if (memsw_first) w.push_back(sw);
     if (limit != 0) w.push_back(lw);
     if (swap != 0 && !memsw_first) w.push_back(sw);
@@ -111,7 +116,8 @@ bool v1_needs_memory_limit(const oci::Resources& r) {
 
 Result<std::vector<Write>> v1_writes(const oci::Resources& r, const V1Facts& facts) {
     if (!r.unified.empty())
-        return Error::with_code(EINVAL, "linux.resources.unified needs cgroup v2, and this host "
+        return Error::with_code(EINVAL,
+                                "linux.resources.unified needs cgroup v2, and this host "
                                 "has its resource controllers on cgroup v1");
     std::vector<Write> w;
     if (r.cpu && !r.cpu->cpus.empty()) w.push_back({"cpuset.cpus", r.cpu->cpus});
@@ -119,8 +125,7 @@ Result<std::vector<Write>> v1_writes(const oci::Resources& r, const V1Facts& fac
     if (r.memory) TRY(memory(*r.memory, facts, w));
     if (r.cpu) cpu(*r.cpu, w);
     // OCI pids.limit <= 0 means no limit (runc >= 1.2 writes "max" for it too).
-    if (r.pids_limit)
-        w.push_back({"pids.max", *r.pids_limit > 0 ? num(*r.pids_limit) : "max"});
+    if (r.pids_limit) w.push_back({"pids.max", *r.pids_limit > 0 ? num(*r.pids_limit) : "max"});
     if (r.block_io) blkio(*r.block_io, facts, w);
     for (const auto& h : r.hugepage_limits) {
         TRY(check_page_size(h.page_size));

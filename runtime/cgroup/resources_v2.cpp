@@ -12,7 +12,9 @@ namespace sysbox::runtime::cgroups {
 namespace {
 
 // runc's numToStr: 0 = not set, -1 = "max".
-std::string v2_num(int64_t v) { return v == 0 ? "" : v == -1 ? "max" : std::to_string(v); }
+std::string v2_num(int64_t v) {
+    return v == 0 ? "" : v == -1 ? "max" : std::to_string(v);
+}
 
 Result<void> memory(const oci::MemoryResources& m, std::vector<Write>& w) {
     int64_t limit = m.limit.value_or(0);
@@ -43,7 +45,8 @@ void io(const oci::BlockIoResources& b, const V2Facts& facts, std::vector<Write>
     if (facts.io_bfq)
         for (const auto& d : b.weight_device)
             if (d.weight && *d.weight != 0)
-                w.push_back({"io.bfq.weight", fmt::format("{}:{} {}", d.major, d.minor, *d.weight)});
+                w.push_back(
+                    {"io.bfq.weight", fmt::format("{}:{} {}", d.major, d.minor, *d.weight)});
     auto io_max = [&](const std::vector<oci::ThrottleDevice>& list, const char* key) {
         for (const auto& d : list)
             w.push_back({"io.max", fmt::format("{}:{} {}={}", d.major, d.minor, key, d.rate)});
@@ -57,9 +60,11 @@ void io(const oci::BlockIoResources& b, const V2Facts& facts, std::vector<Write>
 Result<void> cpu(const oci::CpuResources& c, std::vector<Write>& w) {
     if ((c.realtime_period && *c.realtime_period != 0) ||
         (c.realtime_runtime && *c.realtime_runtime != 0))
-        return Error::with_code(EINVAL, "cpu.realtimePeriod and cpu.realtimeRuntime need cgroup v1 "
+        return Error::with_code(EINVAL,
+                                "cpu.realtimePeriod and cpu.realtimeRuntime need cgroup v1 "
                                 "(cgroup v2 has no realtime group scheduling)");
-    if (c.shares && *c.shares != 0) w.push_back({"cpu.weight", std::to_string(shares_to_weight(*c.shares))});
+    if (c.shares && *c.shares != 0)
+        w.push_back({"cpu.weight", std::to_string(shares_to_weight(*c.shares))});
     if (c.idle) w.push_back({"cpu.idle", std::to_string(*c.idle)});
     bool quota_or_period = (c.quota && *c.quota != 0) || (c.period && *c.period != 0);
     // A burst above the current quota is refused until cpu.max grows (runc retries it).
@@ -75,11 +80,15 @@ Result<void> cpu(const oci::CpuResources& c, std::vector<Write>& w) {
 Result<void> check_unified_key(const std::string& key) {
     if (key.empty() || key.find('/') != std::string::npos || key.find("..") != std::string::npos ||
         key.find('\0') != std::string::npos)
-        return Error::with_code(EINVAL, "linux.resources.unified: \"{}\" is not a cgroup file name "
-                                "(no '/' or '..')", key);
+        return Error::with_code(EINVAL,
+                                "linux.resources.unified: \"{}\" is not a cgroup file name "
+                                "(no '/' or '..')",
+                                key);
     if (key.find('.') == std::string::npos)
-        return Error::with_code(EINVAL, "linux.resources.unified: \"{}\" is not of the form "
-                                "controller.parameter", key);
+        return Error::with_code(EINVAL,
+                                "linux.resources.unified: \"{}\" is not of the form "
+                                "controller.parameter",
+                                key);
     return {};
 }
 
@@ -102,18 +111,23 @@ Result<int64_t> v2_swap(int64_t memory, int64_t memory_swap) {
     if (memory == -1 && memory_swap == 0) return -1;
     if (memory_swap == -1 || memory_swap == 0) return memory_swap;
     if (memory == 0 || memory == -1)
-        return Error::with_code(EINVAL, "memory.swap {} cannot be set without a memory.limit on "
-                                "cgroup v2 (OCI swap is memory+swap)", memory_swap);
+        return Error::with_code(EINVAL,
+                                "memory.swap {} cannot be set without a memory.limit on "
+                                "cgroup v2 (OCI swap is memory+swap)",
+                                memory_swap);
     if (memory < 0) return Error::with_code(EINVAL, "memory.limit {} is invalid", memory);
     if (memory_swap < memory)
-        return Error::with_code(EINVAL, "memory.swap ({}) must be at least memory.limit ({}): it "
-                                "is memory+swap", memory_swap, memory);
+        return Error::with_code(EINVAL,
+                                "memory.swap ({}) must be at least memory.limit ({}): it "
+                                "is memory+swap",
+                                memory_swap, memory);
     return memory_swap - memory;
 }
 
 Result<std::vector<Write>> v2_writes(const oci::Resources& r, const V2Facts& facts) {
     std::vector<Write> w;
-    if (r.pids_limit) w.push_back({"pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max"});
+    if (r.pids_limit)
+        w.push_back({"pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max"});
     if (r.memory) TRY(memory(*r.memory, w));
     if (r.block_io) io(*r.block_io, facts, w);
     if (r.cpu) TRY(cpu(*r.cpu, w));
@@ -122,7 +136,8 @@ Result<std::vector<Write>> v2_writes(const oci::Resources& r, const V2Facts& fac
     for (const auto& h : r.hugepage_limits) {
         if (h.page_size.empty() || h.page_size.find('/') != std::string::npos ||
             h.page_size.find('.') != std::string::npos)
-            return Error::with_code(EINVAL, "hugepageLimits: \"{}\" is not a page size", h.page_size);
+            return Error::with_code(EINVAL, "hugepageLimits: \"{}\" is not a page size",
+                                    h.page_size);
         w.push_back({"hugetlb." + h.page_size + ".max", std::to_string(h.limit)});
     }
     for (const auto& [key, value] : r.unified) {

@@ -48,7 +48,8 @@ json entry(uint64_t major, uint64_t minor, const std::string& op, uint64_t value
 json blkio_entries(const std::string& dir, const std::string& file) {
     json out = json::array();
     if (auto text = read_optional(dir, file))
-        for (const auto& l : cgroup::parse_blkio(*text)) out.push_back(entry(l.major, l.minor, l.op, l.value));
+        for (const auto& l : cgroup::parse_blkio(*text))
+            out.push_back(entry(l.major, l.minor, l.op, l.value));
     return out;
 }
 
@@ -122,9 +123,10 @@ json cpu_v1(const std::string& cpu, const std::string& cpuacct) {
     }
     auto st = cpu.empty() ? std::map<std::string, uint64_t>{} : read_keyed(cpu, "cpu.stat");
     return {{"usage", usage},
-            {"throttling", {{"periods", get(st, "nr_periods")},
-                            {"throttledPeriods", get(st, "nr_throttled")},
-                            {"throttledTime", get(st, "throttled_time")}}}};
+            {"throttling",
+             {{"periods", get(st, "nr_periods")},
+              {"throttledPeriods", get(st, "nr_throttled")},
+              {"throttledTime", get(st, "throttled_time")}}}};
 }
 
 json memory_v1(const std::string& dir) {
@@ -143,7 +145,8 @@ json blkio_v1(const std::string& dir) {
         std::string bytes = std::string(prefix) + "io_service_bytes_recursive";
         if (!has_file(dir, bytes)) continue;
         return {{"ioServiceBytesRecursive", blkio_entries(dir, bytes)},
-                {"ioServicedRecursive", blkio_entries(dir, std::string(prefix) + "io_serviced_recursive")}};
+                {"ioServicedRecursive",
+                 blkio_entries(dir, std::string(prefix) + "io_serviced_recursive")}};
     }
     return {{"ioServiceBytesRecursive", json::array()}, {"ioServicedRecursive", json::array()}};
 }
@@ -180,10 +183,16 @@ json memory_v2(const std::string& dir) {
     auto events = read_keyed(dir, "memory.events");
     auto swap_events = read_keyed(dir, "memory.swap.events");
     return {{"cache", get(raw, "file")},
-            {"usage", {{"limit", limit}, {"usage", usage}, {"max", read_u64(dir, "memory.peak")},
-                       {"failcnt", get(events, "max")}}},
-            {"swap", {{"limit", swap_limit}, {"usage", usage + read_u64(dir, "memory.swap.current")},
-                      {"max", 0}, {"failcnt", get(swap_events, "fail")}}},
+            {"usage",
+             {{"limit", limit},
+              {"usage", usage},
+              {"max", read_u64(dir, "memory.peak")},
+              {"failcnt", get(events, "max")}}},
+            {"swap",
+             {{"limit", swap_limit},
+              {"usage", usage + read_u64(dir, "memory.swap.current")},
+              {"max", 0},
+              {"failcnt", get(swap_events, "fail")}}},
             {"kernel", {{"limit", 0}, {"usage", get(raw, "kernel")}, {"max", 0}, {"failcnt", 0}}},
             {"kernelTCP", {{"limit", 0}, {"usage", get(raw, "sock")}, {"max", 0}, {"failcnt", 0}}},
             {"raw", raw}};
@@ -197,7 +206,7 @@ json stats_v1(const V1StatDirs& d) {
     if (!d.memory.empty()) s["memory"] = memory_v1(d.memory);
     if (!d.pids.empty()) s["pids"] = pids(d.pids);
     if (!d.blkio.empty()) s["blkio"] = blkio_v1(d.blkio);
-    s["hugetlb"] = !d.hugetlb.empty() ? hugetlb_v1(d.hugetlb)
+    s["hugetlb"] = !d.hugetlb.empty()   ? hugetlb_v1(d.hugetlb)
                    : !d.unified.empty() ? hugetlb_v2(d.unified)
                                         : json::object();
     return s;
@@ -206,13 +215,15 @@ json stats_v1(const V1StatDirs& d) {
 json stats_v2(const std::string& dir) {
     auto cpu = read_keyed(dir, "cpu.stat");
     json s = json::object();
-    s["cpu"] = {{"usage", {{"total", get(cpu, "usage_usec") * 1000},
-                           {"percpu", json::array()},
-                           {"kernel", get(cpu, "system_usec") * 1000},
-                           {"user", get(cpu, "user_usec") * 1000}}},
-                {"throttling", {{"periods", get(cpu, "nr_periods")},
-                                {"throttledPeriods", get(cpu, "nr_throttled")},
-                                {"throttledTime", get(cpu, "throttled_usec") * 1000}}}};
+    s["cpu"] = {{"usage",
+                 {{"total", get(cpu, "usage_usec") * 1000},
+                  {"percpu", json::array()},
+                  {"kernel", get(cpu, "system_usec") * 1000},
+                  {"user", get(cpu, "user_usec") * 1000}}},
+                {"throttling",
+                 {{"periods", get(cpu, "nr_periods")},
+                  {"throttledPeriods", get(cpu, "nr_throttled")},
+                  {"throttledTime", get(cpu, "throttled_usec") * 1000}}}};
     s["memory"] = memory_v2(dir);
     s["pids"] = pids(dir);
     s["blkio"] = blkio_v2(dir);

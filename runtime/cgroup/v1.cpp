@@ -58,16 +58,21 @@ Result<void> V1Manager::init_cpuset(const std::string& leaf) const {
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
         auto c = TRY(read_value(*it, "cpuset.cpus"));
         auto m = TRY(read_value(*it, "cpuset.mems"));
-        if (c.empty()) TRY(write_value(*it, "cpuset.cpus", cpus));
-        else cpus = c;
-        if (m.empty()) TRY(write_value(*it, "cpuset.mems", mems));
-        else mems = m;
+        if (c.empty())
+            TRY(write_value(*it, "cpuset.cpus", cpus));
+        else
+            cpus = c;
+        if (m.empty())
+            TRY(write_value(*it, "cpuset.mems", mems));
+        else
+            mems = m;
     }
     return {};
 }
 
 Result<void> V1Manager::create() {
-    for (const auto& d : m_dirs) TRY(make_cgroup(d.path));
+    for (const auto& d : m_dirs)
+        TRY(make_cgroup(d.path));
     if (auto cs = dir_of("cpuset"); !cs.empty()) TRY(init_cpuset(cs));
     return {};
 }
@@ -84,7 +89,8 @@ V1Facts V1Manager::facts_for(const oci::Resources& r) const {
     if (r.memory && !mem.empty()) {
         f.has_memsw = has_file(mem, "memory.memsw.limit_in_bytes");
         if (v1_needs_memory_limit(r))
-            if (auto v = read_optional(mem, "memory.limit_in_bytes")) f.memory_limit = str::to_int(*v);
+            if (auto v = read_optional(mem, "memory.limit_in_bytes"))
+                f.memory_limit = str::to_int(*v);
     }
     std::string blkio = dir_of("blkio");
     if (r.block_io && !blkio.empty() && (r.block_io->weight || !r.block_io->weight_device.empty()))
@@ -94,7 +100,8 @@ V1Facts V1Manager::facts_for(const oci::Resources& r) const {
 
 Result<void> V1Manager::apply_devices(const std::vector<oci::DeviceRule>& rules) const {
     std::string dir = dir_of("devices");
-    if (dir.empty()) return Error::with_code(ENOTSUP, "the devices cgroup controller is not mounted");
+    if (dir.empty())
+        return Error::with_code(ENOTSUP, "the devices cgroup controller is not mounted");
     auto target = TRY(emulate(rules));
     auto current = parse_devices_list(TRY(read_value(dir, "devices.list")));
     return apply_writes(v1_device_writes(current, target),
@@ -125,8 +132,10 @@ Result<void> V1Manager::apply(const oci::Resources& r) {
         std::string controller = w.file.substr(0, w.file.find('.'));
         std::string dir = controller == "hugetlb" && hugetlb_v2 ? dir_of("") : dir_of(controller);
         if (dir.empty())
-            return Error::with_code(ENOTSUP, "cannot set {} to {}: the {} cgroup controller is not "
-                                    "mounted on this host", w.file, w.value, controller);
+            return Error::with_code(ENOTSUP,
+                                    "cannot set {} to {}: the {} cgroup controller is not "
+                                    "mounted on this host",
+                                    w.file, w.value, controller);
         return dir;
     };
     auto result = apply_writes(writes, dir_for);
@@ -143,7 +152,8 @@ Result<void> V1Manager::apply(const oci::Resources& r) {
 
 Result<void> V1Manager::freeze(bool frozen) {
     std::string dir = dir_of("freezer");
-    if (dir.empty()) return Error::with_code(ENOTSUP, "the freezer cgroup controller is not mounted");
+    if (dir.empty())
+        return Error::with_code(ENOTSUP, "the freezer cgroup controller is not mounted");
     return freeze_v1(dir, frozen);
 }
 
@@ -180,7 +190,8 @@ Result<void> V1Manager::destroy() {
 
 nlohmann::json V1Manager::to_json() const {
     nlohmann::json dirs = nlohmann::json::object();
-    for (const auto& d : m_dirs) dirs[d.key.empty() ? "unified" : d.key] = d.path;
+    for (const auto& d : m_dirs)
+        dirs[d.key.empty() ? "unified" : d.key] = d.path;
     nlohmann::json j = {{"driver", "cgroupfs"}, {"version", 1}, {"dirs", dirs}};
     if (!m_unified_mount.empty()) j["unified_mount"] = m_unified_mount;
     return j;
@@ -188,7 +199,8 @@ nlohmann::json V1Manager::to_json() const {
 
 std::vector<std::pair<std::string, std::string>> V1Manager::mount_sources() const {
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& d : m_dirs) out.emplace_back(mount_name(d.key), d.path);
+    for (const auto& d : m_dirs)
+        out.emplace_back(mount_name(d.key), d.path);
     return out;
 }
 

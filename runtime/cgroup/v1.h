@@ -17,7 +17,7 @@ struct V1Dir {
 };
 
 class V1Manager final : public Manager {
-public:
+  public:
     // `unified_mount`: the cgroup2 mountpoint on hybrid hosts (bounds controller enabling there).
     V1Manager(std::vector<V1Dir> dirs, std::string unified_mount)
         : m_dirs(std::move(dirs)), m_unified_mount(std::move(unified_mount)) {}
@@ -38,7 +38,7 @@ public:
     std::string dir_of(std::string_view controller) const;
     const std::vector<V1Dir>& dirs() const { return m_dirs; }
 
-private:
+  private:
     Result<void> init_cpuset(const std::string& leaf) const;
     Result<void> apply_devices(const std::vector<oci::DeviceRule>& rules) const;
     V1Facts facts_for(const oci::Resources& r) const;

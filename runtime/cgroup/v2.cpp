@@ -30,7 +30,8 @@ Result<void> enable_in(const std::string& dir, const std::vector<std::string>& o
     auto enabled = str::split(read_optional(dir, "cgroup.subtree_control").value_or(""), ' ', true);
     std::vector<std::string> missing;
     for (const auto& c : available)
-        if ((only.empty() || contains(only, c)) && !contains(enabled, c)) missing.push_back("+" + c);
+        if ((only.empty() || contains(only, c)) && !contains(enabled, c))
+            missing.push_back("+" + c);
     if (missing.empty()) return {};
     if (write_value(dir, "cgroup.subtree_control", str::join(missing, " "))) return {};
     // One refused controller fails the whole write; enable the others one by one (runc).
@@ -51,7 +52,8 @@ Result<void> enable_controllers(const std::string& mount, const std::string& lea
         ancestors.push_back(d);
         if (d == root) break;
     }
-    for (auto it = ancestors.rbegin(); it != ancestors.rend(); ++it) TRY(enable_in(*it, only));
+    for (auto it = ancestors.rbegin(); it != ancestors.rend(); ++it)
+        TRY(enable_in(*it, only));
     return {};
 }
 
@@ -77,27 +79,38 @@ Result<void> V2Manager::apply(const oci::Resources& r) {
         facts.io_bfq = has_file(m_dir, "io.bfq.weight");
     auto writes = TRY(v2_writes(r, facts));
     const Write* failed = nullptr;
-    auto res = apply_writes(writes, [&](const Write&) -> Result<std::string> { return m_dir; }, &failed);
-    if (!res && failed != nullptr && (res.error().code() == ENOENT || res.error().code() == EPERM)) {
+    auto res = apply_writes(
+        writes, [&](const Write&) -> Result<std::string> { return m_dir; }, &failed);
+    if (!res && failed != nullptr &&
+        (res.error().code() == ENOENT || res.error().code() == EPERM)) {
         // A missing file usually means its controller is not enabled here: say which.
         std::string controller = failed->file.substr(0, failed->file.find('.'));
         auto available = read_optional(m_dir, "cgroup.controllers").value_or("");
         if (controller != "cgroup" && !contains(str::split(available, ' ', true), controller))
-            return std::move(res).error().wrap("the {} controller is not enabled for {} (it has: {})",
-                                               controller, m_dir, available.empty() ? "none" : available);
+            return std::move(res).error().wrap(
+                "the {} controller is not enabled for {} (it has: {})", controller, m_dir,
+                available.empty() ? "none" : available);
     }
     TRY(std::move(res));
     if (!r.devices.empty()) TRY(apply_devices(r.devices));
     return {};
 }
 
-Result<void> V2Manager::freeze(bool frozen) { return freeze_v2(m_dir, frozen); }
+Result<void> V2Manager::freeze(bool frozen) {
+    return freeze_v2(m_dir, frozen);
+}
 
-Result<FreezerState> V2Manager::freezer_state() const { return freezer_state_v2(m_dir); }
+Result<FreezerState> V2Manager::freezer_state() const {
+    return freezer_state_v2(m_dir);
+}
 
-Result<std::vector<pid_t>> V2Manager::pids() const { return pids_recursive(m_dir); }
+Result<std::vector<pid_t>> V2Manager::pids() const {
+    return pids_recursive(m_dir);
+}
 
-Result<Stats> V2Manager::stats() const { return Stats{stats_v2(m_dir)}; }
+Result<Stats> V2Manager::stats() const {
+    return Stats{stats_v2(m_dir)};
+}
 
 Result<void> V2Manager::destroy() {
     return remove_cgroup(m_dir, std::chrono::steady_clock::now() + std::chrono::seconds(1));

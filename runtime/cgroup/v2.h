@@ -16,7 +16,7 @@ Result<void> enable_controllers(const std::string& mount, const std::string& lea
                                 const std::vector<std::string>& only = {});
 
 class V2Manager final : public Manager {
-public:
+  public:
     V2Manager(std::string mountpoint, std::string dir)
         : m_mountpoint(std::move(mountpoint)), m_dir(std::move(dir)) {}
 
@@ -33,7 +33,7 @@ public:
 
     const std::string& dir() const { return m_dir; }
 
-private:
+  private:
     Result<void> apply_devices(const std::vector<oci::DeviceRule>& rules) const;
     std::string m_mountpoint;
     std::string m_dir;

@@ -11,11 +11,13 @@ namespace sysbox::runtime::cli {
 
 Result<int> parse_signal(const std::string& text) {
     if (auto n = str::to_int(text); n) {
-        if (*n <= 0 || *n >= NSIG) return Error::with_code(EINVAL, "invalid signal number {}", text);
+        if (*n <= 0 || *n >= NSIG)
+            return Error::with_code(EINVAL, "invalid signal number {}", text);
         return static_cast<int>(*n);
     }
     std::string name;
-    for (char c : text) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char c : text)
+        name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (str::starts_with(name, "SIG")) name = name.substr(3);
     for (int s = 1; s < NSIG; ++s) {
         const char* abbrev = ::sigabbrev_np(s);
@@ -43,11 +45,20 @@ Result<int64_t> parse_bytes(const std::string& text) {
         last = static_cast<char>(std::tolower(static_cast<unsigned char>(t.back())));
     }
     switch (last) {
-        case 'k': mult = 1LL << 10; break;
-        case 'm': mult = 1LL << 20; break;
-        case 'g': mult = 1LL << 30; break;
-        case 't': mult = 1LL << 40; break;
-        default: break;
+        case 'k':
+            mult = 1LL << 10;
+            break;
+        case 'm':
+            mult = 1LL << 20;
+            break;
+        case 'g':
+            mult = 1LL << 30;
+            break;
+        case 't':
+            mult = 1LL << 40;
+            break;
+        default:
+            break;
     }
     if (mult != 1) t.pop_back();
     auto n = str::to_int(t);

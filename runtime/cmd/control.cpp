@@ -41,7 +41,8 @@ void register_delete(CLI::App& app, Cli& cli) {
     sub->add_option("container-id", *ids, "the container id(s)")->required();
     sub->callback([&cli, ids, force] {
         cli.action = [&cli, ids, force]() -> Result<int> {
-            for (const auto& id : *ids) TRY(delete_container(cli.global, id, *force));
+            for (const auto& id : *ids)
+                TRY(delete_container(cli.global, id, *force));
             return 0;
         };
     });
@@ -51,8 +52,8 @@ void register_pause(CLI::App& app, Cli& cli) {
     for (const char* name : {"pause", "resume"}) {
         auto id = std::make_shared<std::string>();
         bool pause = std::string_view(name) == "pause";
-        auto* sub = app.add_subcommand(name, pause ? "freeze every process of a container"
-                                                   : "thaw a paused container");
+        auto* sub = app.add_subcommand(
+            name, pause ? "freeze every process of a container" : "thaw a paused container");
         sub->add_option("container-id", *id, "the container id")->required();
         sub->callback([&cli, id, pause] {
             cli.action = [&cli, id, pause]() -> Result<int> {
@@ -108,7 +109,8 @@ Result<json> update_json(const UpdateFlags& f) {
     if (f.pids_limit) r["pids"]["limit"] = *f.pids_limit;
     if (f.blkio_weight) r["blockIO"]["weight"] = *f.blkio_weight;
     if (!f.l3_cache_schema.empty() || !f.mem_bw_schema.empty())
-        return Error::with_code(ENOTSUP, "Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported");
+        return Error::with_code(ENOTSUP,
+                                "Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported");
     return r;
 }
 
@@ -125,7 +127,8 @@ Result<int64_t> parse_interval_ms(const std::string& iv) {
     n = str::to_int(digits);
     if (n) *n *= unit;
     if (!n || *n <= 0)
-        return Error::with_code(EINVAL, "--interval {}: expected a positive duration like 5s or 500ms", iv);
+        return Error::with_code(EINVAL,
+                                "--interval {}: expected a positive duration like 5s or 500ms", iv);
     return *n;
 }
 
@@ -134,11 +137,13 @@ Result<int64_t> parse_interval_ms(const std::string& iv) {
 void register_update(CLI::App& app, Cli& cli) {
     auto f = std::make_shared<UpdateFlags>();
     auto* sub = app.add_subcommand("update", "change the resource limits of a container");
-    sub->add_option("-r,--resources", f->resources_file, "JSON file with linux.resources, or - for stdin");
+    sub->add_option("-r,--resources", f->resources_file,
+                    "JSON file with linux.resources, or - for stdin");
     sub->add_option("--memory", f->memory, "memory limit (bytes, or 64m, 1g)");
     sub->add_option("--memory-swap", f->memory_swap, "memory plus swap limit");
     sub->add_option("--memory-reservation", f->memory_reservation, "memory soft limit");
-    sub->add_option("--kernel-memory", f->kernel_memory, "kernel memory limit (ignored by new kernels)");
+    sub->add_option("--kernel-memory", f->kernel_memory,
+                    "kernel memory limit (ignored by new kernels)");
     sub->add_option("--kernel-memory-tcp", f->kernel_memory_tcp, "kernel TCP buffer limit");
     sub->add_option("--cpu-period", f->cpu_period, "CPU CFS period (µs)");
     sub->add_option("--cpu-quota", f->cpu_quota, "CPU CFS quota (µs)");
@@ -150,7 +155,8 @@ void register_update(CLI::App& app, Cli& cli) {
     sub->add_option("--pids-limit", f->pids_limit, "maximum number of processes");
     sub->add_option("--blkio-weight", f->blkio_weight, "block IO weight (10-1000)");
     sub->add_option("--l3-cache-schema", f->l3_cache_schema, "Intel RDT L3 schema (unsupported)");
-    sub->add_option("--mem-bw-schema", f->mem_bw_schema, "Intel RDT memory bandwidth (unsupported)");
+    sub->add_option("--mem-bw-schema", f->mem_bw_schema,
+                    "Intel RDT memory bandwidth (unsupported)");
     sub->add_option("container-id", f->id, "the container id")->required();
     sub->callback([&cli, f] {
         cli.action = [&cli, f]() -> Result<int> {

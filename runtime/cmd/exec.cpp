@@ -42,7 +42,8 @@ Result<oci::Process> build_process(const ExecFlags& f, const GlobalOptions& g) {
         auto j = TRY(oci::parse_json(text, f.process_file));
         return oci::parse_process(j, "process").wrap("invalid {}", f.process_file);
     }
-    if (f.command.empty()) return Error::with_code(EINVAL, "exec needs a command (or --process FILE)");
+    if (f.command.empty())
+        return Error::with_code(EINVAL, "exec needs a command (or --process FILE)");
     auto c = TRY(load_container(g, f.opts.id));
     auto spec = TRY(oci::parse_spec(TRY(c.dir.load_config()).dump()));
     oci::Process p = spec.process.value_or(oci::Process{});
@@ -50,9 +51,11 @@ Result<oci::Process> build_process(const ExecFlags& f, const GlobalOptions& g) {
     p.terminal = f.tty;
     if (!f.cwd.empty()) p.cwd = f.cwd;
     if (p.cwd.empty()) p.cwd = "/";
-    for (const auto& e : f.env) p.env.push_back(e);
+    for (const auto& e : f.env)
+        p.env.push_back(e);
     if (!f.user.empty()) TRY(parse_user(f.user, p.user));
-    for (auto gid : f.additional_gids) p.user.additional_gids.push_back(gid);
+    for (auto gid : f.additional_gids)
+        p.user.additional_gids.push_back(gid);
     if (!f.caps.empty()) {
         if (!p.capabilities) p.capabilities = oci::Capabilities{};
         for (const auto& cap : f.caps) {

@@ -31,13 +31,15 @@ void register_list(CLI::App& app, Cli& cli) {
     auto quiet = std::make_shared<bool>(false);
     auto* sub = app.add_subcommand("list", "list containers");
     sub->alias("ls");
-    sub->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    sub->add_option("-f,--format", *format, "table or json")
+        ->check(CLI::IsMember({"table", "json"}));
     sub->add_flag("-q,--quiet", *quiet, "print only the ids");
     sub->callback([&cli, format, quiet] {
         cli.action = [&cli, format, quiet]() -> Result<int> {
             auto states = TRY(list_states(cli.global));
             if (*quiet) {
-                for (const auto& s : states) std::printf("%s\n", s["id"].get<std::string>().c_str());
+                for (const auto& s : states)
+                    std::printf("%s\n", s["id"].get<std::string>().c_str());
             } else if (*format == "json") {
                 std::string out = json(states).dump() + "\n";
                 std::fwrite(out.data(), 1, out.size(), stdout);
@@ -45,8 +47,9 @@ void register_list(CLI::App& app, Cli& cli) {
                 std::printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE",
                             "CREATED", "OWNER");
                 for (const auto& s : states)
-                    std::printf("%-20s %-8d %-10s %-40s %-32s %s\n", s["id"].get<std::string>().c_str(),
-                                s["pid"].get<int>(), s["status"].get<std::string>().c_str(),
+                    std::printf("%-20s %-8d %-10s %-40s %-32s %s\n",
+                                s["id"].get<std::string>().c_str(), s["pid"].get<int>(),
+                                s["status"].get<std::string>().c_str(),
                                 s["bundle"].get<std::string>().c_str(),
                                 s["created"].get<std::string>().c_str(), "root");
             }
@@ -88,7 +91,8 @@ void register_ps(CLI::App& app, Cli& cli) {
     auto format = std::make_shared<std::string>("table");
     auto args = std::make_shared<std::vector<std::string>>();
     auto* sub = app.add_subcommand("ps", "list the processes of a container");
-    sub->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    sub->add_option("-f,--format", *format, "table or json")
+        ->check(CLI::IsMember({"table", "json"}));
     sub->add_option("container-id", *id, "the container id")->required();
     sub->add_option("ps-args", *args, "arguments for ps (table format)");
     sub->callback([&cli, id, format, args] {

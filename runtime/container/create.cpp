@@ -29,7 +29,7 @@ namespace {
 
 // Undoes a partial create: kills the process, removes cgroups and the state directory.
 class CreateTransaction {
-public:
+  public:
     explicit CreateTransaction(StateDir& dir) : m_dir(dir) {}
     CreateTransaction(const CreateTransaction&) = delete;
     CreateTransaction& operator=(const CreateTransaction&) = delete;
@@ -49,7 +49,7 @@ public:
     void set_pid(pid_t pid) { m_pid = pid; }
     void commit() { m_committed = true; }
 
-private:
+  private:
     StateDir& m_dir;
     cgroups::Manager* m_cgroup = nullptr;
     pid_t m_pid = -1;
@@ -74,7 +74,8 @@ oci::Resources device_rules(const oci::Spec& spec) {
         rule.access = "rwm";
         r.devices.push_back(rule);
     }
-    for (auto& rule : cgroups::default_device_rules()) r.devices.push_back(rule);
+    for (auto& rule : cgroups::default_device_rules())
+        r.devices.push_back(rule);
     return r;
 }
 
@@ -86,11 +87,13 @@ bool apparmor_enabled() {
 Result<void> check_security_labels(const oci::Process& p) {
     if (!p.apparmor_profile.empty()) {
         if (apparmor_enabled())
-            return Error::with_code(ENOTSUP,
-                                    "process.apparmorProfile \"{}\": AppArmor profiles are not supported "
-                                    "by this runtime yet; remove it (docker: --security-opt apparmor=unconfined)",
-                                    p.apparmor_profile);
-        spdlog::info("AppArmor is not enabled on this host: ignoring profile {}", p.apparmor_profile);
+            return Error::with_code(
+                ENOTSUP,
+                "process.apparmorProfile \"{}\": AppArmor profiles are not supported "
+                "by this runtime yet; remove it (docker: --security-opt apparmor=unconfined)",
+                p.apparmor_profile);
+        spdlog::info("AppArmor is not enabled on this host: ignoring profile {}",
+                     p.apparmor_profile);
     }
     if (!p.selinux_label.empty())
         spdlog::info("SELinux labels are not supported: ignoring label {}", p.selinux_label);
@@ -99,10 +102,10 @@ Result<void> check_security_labels(const oci::Process& p) {
 
 // Config fields this runtime does not apply yet: said once in the log, never silently.
 void warn_unapplied(const json& raw) {
-    static const char* const kPaths[] = {"/process/scheduler", "/process/ioPriority",
-                                         "/linux/personality", "/linux/intelRdt",
+    static const char* const kPaths[] = {"/process/scheduler",    "/process/ioPriority",
+                                         "/linux/personality",    "/linux/intelRdt",
                                          "/linux/resources/rdma", "/linux/resources/network",
-                                         "/linux/mountLabel", "/linux/memoryPolicy"};
+                                         "/linux/mountLabel",     "/linux/memoryPolicy"};
     for (const char* path : kPaths) {
         json::json_pointer ptr(path);
         if (raw.contains(ptr) && !raw.at(ptr).is_null())
@@ -128,10 +131,12 @@ Result<Prepared> prepare(const GlobalOptions& g, const CreateOptions& o) {
     p.spec = TRY(oci::load_spec(config).wrap("invalid {}", config));
     if (!p.spec.process) return Error::with_code(EINVAL, "invalid {}: process is required", config);
     if (g.systemd_cgroup)
-        return Error::with_code(ENOTSUP,
-                                "the systemd cgroup driver is not supported yet: run without "
-                                "--systemd-cgroup (Docker: exec-opts native.cgroupdriver=cgroupfs)");
-    p.rootfs = p.spec.root.path.front() == '/' ? p.spec.root.path : fs::join(p.bundle, p.spec.root.path);
+        return Error::with_code(
+            ENOTSUP,
+            "the systemd cgroup driver is not supported yet: run without "
+            "--systemd-cgroup (Docker: exec-opts native.cgroupdriver=cgroupfs)");
+    p.rootfs =
+        p.spec.root.path.front() == '/' ? p.spec.root.path : fs::join(p.bundle, p.spec.root.path);
     if (!fs::is_dir(p.rootfs))
         return Error::with_code(ENOENT, "root.path {} is not a directory", p.rootfs);
     TRY(validate_sysctls(p.spec));
@@ -148,7 +153,8 @@ Result<Prepared> prepare(const GlobalOptions& g, const CreateOptions& o) {
 
 std::vector<CgroupMountSource> cgroup_sources(const cgroups::Manager& cg) {
     std::vector<CgroupMountSource> out;
-    for (auto& [name, dir] : cg.mount_sources()) out.push_back({name, dir});
+    for (auto& [name, dir] : cg.mount_sources())
+        out.push_back({name, dir});
     return out;
 }
 
@@ -168,12 +174,16 @@ Result<void> drive_setup(int sync, const Prepared& p, const std::string& state_j
                            {"pid", json::parse(state_json).value("pid", 0)},
                            {"metadata", p.spec.linux.seccomp->listener_metadata},
                            {"state", json::parse(state_json)}};
-                TRY(send_seccomp_listener(p.spec.linux.seccomp->listener_path, m.fd.get(), ps.dump()));
+                TRY(send_seccomp_listener(p.spec.linux.seccomp->listener_path, m.fd.get(),
+                                          ps.dump()));
                 break;
             }
-            case Msg::Ready: return {};
-            case Msg::Error: return Error::msg("{}", m.payload);
-            default: return Error::msg("the container process exited during setup");
+            case Msg::Ready:
+                return {};
+            case Msg::Error:
+                return Error::msg("{}", m.payload);
+            default:
+                return Error::msg("the container process exited during setup");
         }
     }
 }
@@ -197,7 +207,8 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
         console = TRY(sock::connect_unix(o.console_socket, SOCK_STREAM).wrap("console socket"));
     else if (o.console_fd >= 0)
         console = TRY(sys::dup(o.console_fd));
-    auto listener = TRY(sock::listen_unix(dir.short_path(StateDir::kExecSocket), SOCK_SEQPACKET, 1));
+    auto listener =
+        TRY(sock::listen_unix(dir.short_path(StateDir::kExecSocket), SOCK_SEQPACKET, 1));
     auto stub = TRY(make_exec_stub());
     auto [parent_sync, child_sync] = TRY(sock::socketpair_seqpacket());
 
@@ -225,8 +236,8 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     ctx.no_new_keyring = o.no_new_keyring;
     ctx.id = o.id;
 
-    auto child = TRY(spawn_process(plan, parent_sync.get(), child_sync.get(),
-                                   [&ctx] { container_init(ctx); }));
+    auto child = TRY(
+        spawn_process(plan, parent_sync.get(), child_sync.get(), [&ctx] { container_init(ctx); }));
     tx.set_pid(child.pid);
     child_sync.reset();
     listener.reset();
@@ -238,7 +249,8 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     if (proc.oom_score_adj)
         TRY(fs::write_file("/proc/" + std::to_string(child.pid) + "/oom_score_adj",
                            std::to_string(*proc.oom_score_adj))
-                .wrap("set oom_score_adj {} (lowering it needs CAP_SYS_RESOURCE)", *proc.oom_score_adj));
+                .wrap("set oom_score_adj {} (lowering it needs CAP_SYS_RESOURCE)",
+                      *proc.oom_score_adj));
 
     ContainerState st;
     st.id = o.id;

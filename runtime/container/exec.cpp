@@ -50,23 +50,28 @@ Result<void> drive_exec(int sync, const Target& t, const std::string& program) {
     for (;;) {
         auto m = TRY(recv_msg(sync));
         switch (m.type) {
-            case Msg::Eof: return {};
-            case Msg::Error: return Error::msg("{}", m.payload);
+            case Msg::Eof:
+                return {};
+            case Msg::Error:
+                return Error::msg("{}", m.payload);
             case Msg::ExecFailed: {
                 int err = static_cast<int>(str::to_int(m.payload).value_or(0));
-                return Error::with_code(err, "exec failed: unable to start container process: exec: \"{}\"",
-                                        program);
+                return Error::with_code(
+                    err, "exec failed: unable to start container process: exec: \"{}\"", program);
             }
             case Msg::Listener: {
                 nlohmann::json st = oci_state(t.state, Status::Running);
-                nlohmann::json ps = {{"ociVersion", "1.1.0"}, {"fds", {"seccompFd"}},
+                nlohmann::json ps = {{"ociVersion", "1.1.0"},
+                                     {"fds", {"seccompFd"}},
                                      {"pid", t.state.init_pid},
                                      {"metadata", t.spec.linux.seccomp->listener_metadata},
                                      {"state", st}};
-                TRY(send_seccomp_listener(t.spec.linux.seccomp->listener_path, m.fd.get(), ps.dump()));
+                TRY(send_seccomp_listener(t.spec.linux.seccomp->listener_path, m.fd.get(),
+                                          ps.dump()));
                 break;
             }
-            default: return Error::msg("unexpected message from the exec'd process");
+            default:
+                return Error::msg("unexpected message from the exec'd process");
         }
     }
 }
@@ -118,8 +123,8 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     ctx.seccomp = &seccomp;
 
     if (!o.detach) block_forwarded_signals();
-    auto child = TRY(spawn_process(plan, parent_sync.get(), child_sync.get(),
-                                   [&ctx] { container_init(ctx); }));
+    auto child = TRY(
+        spawn_process(plan, parent_sync.get(), child_sync.get(), [&ctx] { container_init(ctx); }));
     child_sync.reset();
     console.reset();
     auto fail = [&](Error e) -> Error {
@@ -129,11 +134,13 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     };
     if (auto r = t.cgroup->add_process(child.pid); !r) return fail(std::move(r).error());
     if (auto adj = t.spec.process ? t.spec.process->oom_score_adj : std::nullopt; adj) {
-        auto r = fs::write_file("/proc/" + std::to_string(child.pid) + "/oom_score_adj", std::to_string(*adj));
+        auto r = fs::write_file("/proc/" + std::to_string(child.pid) + "/oom_score_adj",
+                                std::to_string(*adj));
         if (!r) return fail(std::move(r).error().wrap("set oom_score_adj"));
     }
     if (auto r = send_msg(parent_sync.get(), Msg::Go); !r) return fail(std::move(r).error());
-    if (auto r = drive_exec(parent_sync.get(), t, proc.args.front()); !r) return fail(std::move(r).error());
+    if (auto r = drive_exec(parent_sync.get(), t, proc.args.front()); !r)
+        return fail(std::move(r).error());
     TRY(write_pid_file(o.pid_file, child.pid));
     if (o.detach) return 0;
     UniqueFd pty;

@@ -17,13 +17,14 @@ namespace sysbox::runtime {
 
 namespace {
 
-constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+constexpr int kForwarded[] = {SIGHUP,   SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
                               SIGWINCH, SIGCONT, SIGTSTP, SIGALRM, SIGPIPE};
 
 sigset_t forwarded_set() {
     sigset_t set;
     sigemptyset(&set);
-    for (int s : kForwarded) sigaddset(&set, s);
+    for (int s : kForwarded)
+        sigaddset(&set, s);
     return set;
 }
 

@@ -21,7 +21,8 @@ constexpr size_t kMaxOutput = 4096;
 std::vector<char*> cstrings(std::vector<std::string>& v) {
     std::vector<char*> out;
     out.reserve(v.size() + 1);
-    for (auto& s : v) out.push_back(s.data());
+    for (auto& s : v)
+        out.push_back(s.data());
     out.push_back(nullptr);
     return out;
 }
@@ -40,7 +41,8 @@ Result<int> supervise(pid_t pid, int pidfd, int out_fd, std::optional<int> timeo
     bool out_open = true;
     for (;;) {
         pollfd fds[2] = {{pidfd, POLLIN, 0}, {out_open ? out_fd : -1, POLLIN, 0}};
-        int wait_ms = deadline < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));
+        int wait_ms =
+            deadline < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));
         int n = ::poll(fds, 2, wait_ms);
         if (n < 0 && errno != EINTR) return Error::from_errno("wait for hook");
         if (n == 0) {
@@ -79,7 +81,8 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state_json) {
     if (::pipe2(out_pipe, O_CLOEXEC) < 0) return Error::from_errno("create pipe");
     UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
 
-    std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
+    std::vector<std::string> args =
+        hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
     std::vector<std::string> env = hook.env;
     auto argv = cstrings(args);
     auto envp = cstrings(env);
@@ -112,7 +115,8 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state_json) {
     std::string output;
     auto status = TRY(supervise(pid, pidfd->get(), out_r.get(), hook.timeout, output));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-    while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
+    while (!output.empty() && (output.back() == '\n' || output.back() == ' '))
+        output.pop_back();
     std::string how = WIFEXITED(status) ? fmt::format("exited with status {}", WEXITSTATUS(status))
                                         : fmt::format("killed by signal {}", WTERMSIG(status));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && output.empty())

@@ -57,7 +57,8 @@ Result<void> kill_everything(Loaded& c) {
         if (frozen) (void)c.cgroup->freeze(false);
         ::usleep(5000);
     }
-    return Error::with_code(EBUSY, "processes of container {} did not exit after SIGKILL", c.state.id);
+    return Error::with_code(EBUSY, "processes of container {} did not exit after SIGKILL",
+                            c.state.id);
 }
 
 }  // namespace
@@ -65,7 +66,8 @@ Result<void> kill_everything(Loaded& c) {
 Result<void> kill_container(const GlobalOptions& g, const std::string& id, int sig, bool all) {
     auto c = TRY(load_container(g, id));
     if (all) {
-        if (current_status(c) == Status::Stopped && !c.state.private_pidns) return signal_all(*c.cgroup, sig);
+        if (current_status(c) == Status::Stopped && !c.state.private_pidns)
+            return signal_all(*c.cgroup, sig);
         TRY(signal_all(*c.cgroup, sig));
         if (sig == SIGKILL && current_status(c) == Status::Paused) TRY(c.cgroup->freeze(false));
         return {};

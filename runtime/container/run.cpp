@@ -9,14 +9,16 @@
 
 namespace sysbox::runtime {
 
-Result<int> run_container(const GlobalOptions& g, const CreateOptions& opts, bool detach, bool keep) {
+Result<int> run_container(const GlobalOptions& g, const CreateOptions& opts, bool detach,
+                          bool keep) {
     CreateOptions o = opts;
     UniqueFd console_ours;
     UniqueFd console_theirs;
     bool own_tty = false;
     if (!detach && o.console_socket.empty()) {
         // Peek at the config: a terminal without a console socket gets our own pty proxy.
-        auto spec = oci::load_spec((o.bundle.empty() ? std::string(".") : o.bundle) + "/config.json");
+        auto spec =
+            oci::load_spec((o.bundle.empty() ? std::string(".") : o.bundle) + "/config.json");
         if (spec && spec->process && spec->process->terminal) {
             auto pair = TRY(make_console_pair());
             console_ours = std::move(pair.first);

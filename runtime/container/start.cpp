@@ -19,14 +19,17 @@ namespace {
 Result<void> wait_for_exec(int conn, const std::string& program) {
     auto m = TRY(recv_msg(conn));
     switch (m.type) {
-        case Msg::Eof: return {};
-        case Msg::Error: return Error::msg("{}", m.payload);
+        case Msg::Eof:
+            return {};
+        case Msg::Error:
+            return Error::msg("{}", m.payload);
         case Msg::ExecFailed: {
             int err = static_cast<int>(str::to_int(m.payload).value_or(0));
-            return Error::with_code(err, "exec failed: unable to start container process: exec: \"{}\"",
-                                    program);
+            return Error::with_code(
+                err, "exec failed: unable to start container process: exec: \"{}\"", program);
         }
-        default: return Error::msg("unexpected message from the container process");
+        default:
+            return Error::msg("unexpected message from the container process");
     }
 }
 

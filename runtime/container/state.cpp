@@ -17,27 +17,30 @@ using json = nlohmann::json;
 
 const char* status_name(Status s) {
     switch (s) {
-        case Status::Creating: return "creating";
-        case Status::Created: return "created";
-        case Status::Running: return "running";
-        case Status::Paused: return "paused";
-        case Status::Stopped: return "stopped";
+        case Status::Creating:
+            return "creating";
+        case Status::Created:
+            return "created";
+        case Status::Running:
+            return "running";
+        case Status::Paused:
+            return "paused";
+        case Status::Stopped:
+            return "stopped";
     }
     return "unknown";
 }
 
 Result<void> validate_id(const std::string& id) {
     if (id.empty()) return Error::with_code(EINVAL, "container id must not be empty");
-    if (id == "." || id == "..")
-        return Error::with_code(EINVAL, "invalid container id \"{}\"", id);
+    if (id == "." || id == "..") return Error::with_code(EINVAL, "invalid container id \"{}\"", id);
     if (id.size() > 1024) return Error::with_code(EINVAL, "container id is longer than 1024 bytes");
     for (char c : id) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '_' || c == '+' || c == '-' || c == '.';
         if (!ok)
-            return Error::with_code(EINVAL,
-                                    "invalid container id \"{}\": use only letters, digits and _ + - .",
-                                    id);
+            return Error::with_code(
+                EINVAL, "invalid container id \"{}\": use only letters, digits and _ + - .", id);
     }
     return {};
 }
@@ -59,7 +62,8 @@ Result<StateDir> StateDir::create(const std::string& root, const std::string& id
     TRY(sys::mkdir_p(root, 0711));
     std::string path = fs::join(root, id);
     if (::mkdir(path.c_str(), 0711) < 0) {
-        if (errno == EEXIST) return Error::with_code(EEXIST, "container with id {} already exists", id);
+        if (errno == EEXIST)
+            return Error::with_code(EEXIST, "container with id {} already exists", id);
         return Error::from_errno("create state directory {}", path);
     }
     auto fd = lock_dir(path);

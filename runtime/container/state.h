@@ -25,15 +25,15 @@ struct ContainerState {
     std::string rootfs;
     std::string created;  // RFC 3339
     std::map<std::string, std::string> annotations;
-    nlohmann::json cgroup;       // cgroups::Manager::to_json()
-    bool private_pidns = true;   // false: other processes may outlive init (kill --all)
+    nlohmann::json cgroup;      // cgroups::Manager::to_json()
+    bool private_pidns = true;  // false: other processes may outlive init (kill --all)
     bool systemd_cgroup = false;
 };
 
 // A locked container directory. The lock (flock) is held for the object's lifetime, so
 // commands on the same id run one at a time.
 class StateDir {
-public:
+  public:
     static constexpr const char* kStateFile = "state.json";
     static constexpr const char* kConfigFile = "config.json";
     static constexpr const char* kExecSocket = "exec.sock";
@@ -57,7 +57,7 @@ public:
     const std::string& id() const { return m_id; }
     int fd() const { return m_fd.get(); }
 
-private:
+  private:
     StateDir(std::string path, std::string id, UniqueFd fd)
         : m_path(std::move(path)), m_id(std::move(id)), m_fd(std::move(fd)) {}
     std::string m_path;

@@ -214,8 +214,9 @@ Result<void> apply_caps(const CapSets& sets) {
     // ones since 1.1.2), and so do we, with a debug line.
     uint64_t raisable = sets.ambient & sets.permitted & sets.inheritable;
     if (raisable != sets.ambient)
-        spdlog::debug("ambient capabilities not also permitted and inheritable are not raised: {:#x}",
-                      sets.ambient & ~raisable);
+        spdlog::debug(
+            "ambient capabilities not also permitted and inheritable are not raised: {:#x}",
+            sets.ambient & ~raisable);
     for (int c = 0; c < 64; ++c) {
         if ((raisable & bit(c)) == 0) continue;
         if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 && errno != EINVAL)

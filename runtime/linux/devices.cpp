@@ -27,8 +27,8 @@ std::vector<oci::Device> default_devices() {
         d.gid = 0;
         return d;
     };
-    return {dev("/dev/null", 1, 3),    dev("/dev/zero", 1, 5), dev("/dev/full", 1, 7),
-            dev("/dev/random", 1, 8),  dev("/dev/urandom", 1, 9), dev("/dev/tty", 5, 0)};
+    return {dev("/dev/null", 1, 3),   dev("/dev/zero", 1, 5),    dev("/dev/full", 1, 7),
+            dev("/dev/random", 1, 8), dev("/dev/urandom", 1, 9), dev("/dev/tty", 5, 0)};
 }
 
 namespace {
@@ -56,8 +56,8 @@ Result<void> make_device(int rootfd, const oci::Device& d) {
     auto parent = TRY(fs::mkdir_p_in_root(rootfd, fs::dirname(d.path), 0755));
     std::string name = fs::basename(d.path);
     mode_t mode = (d.file_mode.value_or(0666) & 07777) | type_bits(d.type);
-    dev_t devnum = d.type == "p" ? 0
-                                 : makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
+    dev_t devnum =
+        d.type == "p" ? 0 : makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
     // Replace whatever the image has at that path (a stale node or a regular file).
     if (::unlinkat(parent.get(), name.c_str(), 0) < 0 && errno != ENOENT && errno != EISDIR)
         return Error::from_errno("remove old {}", d.path);

@@ -13,7 +13,7 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 
 // 0 if `path` is an executable regular file, else the errno that explains why not.
 int check_executable(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) < 0) return errno;
     if (S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0) return EACCES;
     return 0;

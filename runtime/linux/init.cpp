@@ -44,7 +44,8 @@ Result<void> become_root() {
 Result<void> enter_cwd(const std::string& cwd, bool create) {
     auto root = TRY(sys::open("/", O_PATH | O_DIRECTORY));
     auto dir = fs::open_in_root(root.get(), cwd, O_PATH | O_DIRECTORY);
-    if (!dir && dir.error().code() == ENOENT && create) dir = fs::mkdir_p_in_root(root.get(), cwd, 0755);
+    if (!dir && dir.error().code() == ENOENT && create)
+        dir = fs::mkdir_p_in_root(root.get(), cwd, 0755);
     if (!dir) return std::move(dir).error().wrap("working directory");
     if (::fchdir(dir->get()) < 0) return Error::from_errno("enter working directory {}", cwd);
     return {};
@@ -78,7 +79,8 @@ Result<void> setup_rootfs(InitContext& c, const std::string& state_json) {
     TRY(finish_rootfs(c.rootfs));
     if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
         return Error::from_errno("set hostname {}", spec.hostname);
-    if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
+    if (!spec.domainname.empty() &&
+        ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
         return Error::from_errno("set domain name {}", spec.domainname);
     return {};
 }
@@ -121,7 +123,8 @@ Result<std::string> setup(InitContext& c, std::vector<std::string>& env) {
     TRY(switch_user(proc.user));
     TRY(apply_caps(c.caps));
     if (proc.no_new_privileges) {
-        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return Error::from_errno("set no_new_privs");
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            return Error::from_errno("set no_new_privs");
         TRY(load_seccomp(c));
     }
     return exe;

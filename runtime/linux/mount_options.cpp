@@ -17,21 +17,36 @@ struct FlagOption {
 
 // The table of runc's libcontainer/specconv mountPropagationMapping and flag table.
 constexpr FlagOption kFlags[] = {
-    {"async", true, MS_SYNCHRONOUS},   {"atime", true, MS_NOATIME},
-    {"bind", false, MS_BIND},          {"defaults", false, 0},
-    {"dev", true, MS_NODEV},           {"diratime", true, MS_NODIRATIME},
-    {"dirsync", false, MS_DIRSYNC},    {"exec", true, MS_NOEXEC},
-    {"iversion", false, MS_I_VERSION}, {"lazytime", false, MS_LAZYTIME},
-    {"loud", true, MS_SILENT},         {"mand", false, MS_MANDLOCK},
-    {"noatime", false, MS_NOATIME},    {"nodev", false, MS_NODEV},
-    {"nodiratime", false, MS_NODIRATIME}, {"noexec", false, MS_NOEXEC},
-    {"noiversion", true, MS_I_VERSION}, {"nolazytime", true, MS_LAZYTIME},
-    {"nomand", true, MS_MANDLOCK},     {"norelatime", true, MS_RELATIME},
-    {"nostrictatime", true, MS_STRICTATIME}, {"nosuid", false, MS_NOSUID},
-    {"rbind", false, MS_BIND | MS_REC}, {"relatime", false, MS_RELATIME},
-    {"remount", false, MS_REMOUNT},    {"ro", false, MS_RDONLY},
-    {"rw", true, MS_RDONLY},           {"silent", false, MS_SILENT},
-    {"strictatime", false, MS_STRICTATIME}, {"suid", true, MS_NOSUID},
+    {"async", true, MS_SYNCHRONOUS},
+    {"atime", true, MS_NOATIME},
+    {"bind", false, MS_BIND},
+    {"defaults", false, 0},
+    {"dev", true, MS_NODEV},
+    {"diratime", true, MS_NODIRATIME},
+    {"dirsync", false, MS_DIRSYNC},
+    {"exec", true, MS_NOEXEC},
+    {"iversion", false, MS_I_VERSION},
+    {"lazytime", false, MS_LAZYTIME},
+    {"loud", true, MS_SILENT},
+    {"mand", false, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},
+    {"nodev", false, MS_NODEV},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"noexec", false, MS_NOEXEC},
+    {"noiversion", true, MS_I_VERSION},
+    {"nolazytime", true, MS_LAZYTIME},
+    {"nomand", true, MS_MANDLOCK},
+    {"norelatime", true, MS_RELATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"nosuid", false, MS_NOSUID},
+    {"rbind", false, MS_BIND | MS_REC},
+    {"relatime", false, MS_RELATIME},
+    {"remount", false, MS_REMOUNT},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"silent", false, MS_SILENT},
+    {"strictatime", false, MS_STRICTATIME},
+    {"suid", true, MS_NOSUID},
     {"sync", false, MS_SYNCHRONOUS},
 };
 
@@ -41,10 +56,10 @@ struct PropOption {
 };
 
 constexpr PropOption kPropagation[] = {
-    {"private", MS_PRIVATE},          {"rprivate", MS_PRIVATE | MS_REC},
-    {"shared", MS_SHARED},            {"rshared", MS_SHARED | MS_REC},
-    {"slave", MS_SLAVE},              {"rslave", MS_SLAVE | MS_REC},
-    {"unbindable", MS_UNBINDABLE},    {"runbindable", MS_UNBINDABLE | MS_REC},
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
 }  // namespace
@@ -100,9 +115,12 @@ unsigned long long MountOptions::attr_set() const {
     if ((flags & MS_NODEV) != 0) a |= MOUNT_ATTR_NODEV;
     if ((flags & MS_NOEXEC) != 0) a |= MOUNT_ATTR_NOEXEC;
     if ((flags & MS_NODIRATIME) != 0) a |= MOUNT_ATTR_NODIRATIME;
-    if ((flags & MS_NOATIME) != 0) a |= MOUNT_ATTR_NOATIME;
-    else if ((flags & MS_STRICTATIME) != 0) a |= MOUNT_ATTR_STRICTATIME;
-    else if ((flags & MS_RELATIME) != 0) a |= MOUNT_ATTR_RELATIME;
+    if ((flags & MS_NOATIME) != 0)
+        a |= MOUNT_ATTR_NOATIME;
+    else if ((flags & MS_STRICTATIME) != 0)
+        a |= MOUNT_ATTR_STRICTATIME;
+    else if ((flags & MS_RELATIME) != 0)
+        a |= MOUNT_ATTR_RELATIME;
     return a;
 }
 

@@ -13,9 +13,9 @@ struct MountOptions {
     unsigned long clear = 0;        // MS_* explicitly cleared ("rw", "suid", "exec", ...)
     unsigned long propagation = 0;  // MS_PRIVATE/MS_SHARED/MS_SLAVE/MS_UNBINDABLE [| MS_REC]
     bool bind = false;
-    bool recursive = false;       // rbind
-    bool recursive_ro = false;    // "rro": read-only for the whole bound tree
-    bool tmpcopyup = false;       // runc extension: copy the image's content into a tmpfs
+    bool recursive = false;         // rbind
+    bool recursive_ro = false;      // "rro": read-only for the whole bound tree
+    bool tmpcopyup = false;         // runc extension: copy the image's content into a tmpfs
     std::vector<std::string> data;  // file-system specific ("mode=755", "size=65536k")
 
     std::string data_string() const;

@@ -33,7 +33,7 @@ Result<UniqueFd> readonly_mount_of_self() {
 Result<UniqueFd> sealed_copy_of_self() {
     UniqueFd src(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
     if (!src) return Error::from_errno("open /proc/self/exe");
-    struct stat st{};
+    struct stat st {};
     if (::fstat(src.get(), &st) < 0) return Error::from_errno("stat /proc/self/exe");
     UniqueFd mem(::memfd_create("sysbox-runc", MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (!mem) return Error::from_errno("create a memfd for the runtime's copy");
@@ -44,14 +44,15 @@ Result<UniqueFd> sealed_copy_of_self() {
         if (n <= 0) return Error::from_errno("copy the runtime into a memfd");
         left -= n;
     }
-    if (::fcntl(mem.get(), F_ADD_SEALS, kSeals) < 0) return Error::from_errno("seal the runtime's copy");
+    if (::fcntl(mem.get(), F_ADD_SEALS, kSeals) < 0)
+        return Error::from_errno("seal the runtime's copy");
     return mem;
 }
 
 }  // namespace
 
 bool self_exe_is_protected() {
-    struct statvfs vfs{};
+    struct statvfs vfs {};
     if (::statvfs("/proc/self/exe", &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0) return true;
     UniqueFd fd(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
     if (!fd) return false;
@@ -63,7 +64,9 @@ Result<void> reexec_from_readonly_self(char** argv) {
     if (self_exe_is_protected()) return {};
     auto exe = readonly_mount_of_self();
     if (!exe) exe = sealed_copy_of_self();
-    if (!exe) return std::move(exe).error().wrap("protect the runtime binary before entering a container");
+    if (!exe)
+        return std::move(exe).error().wrap(
+            "protect the runtime binary before entering a container");
     raw::execveat(exe->get(), "", argv, environ, AT_EMPTY_PATH);
     return Error::from_errno("re-execute the runtime from its protected copy");
 }

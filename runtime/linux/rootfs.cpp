@@ -21,7 +21,9 @@ namespace sysbox::runtime {
 
 namespace {
 
-std::string procfd(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string procfd(int fd) {
+    return "/proc/self/fd/" + std::to_string(fd);
+}
 
 Result<void> do_mount(const std::string& src, const std::string& target, const std::string& type,
                       unsigned long flags, const std::string& data, std::string_view what) {
@@ -34,7 +36,8 @@ Result<void> do_mount(const std::string& src, const std::string& target, const s
 
 // Attach a detached mount tree (open_tree/fsmount fd) onto the directory or file `target`.
 Result<void> attach(int tree, int target, std::string_view what) {
-    if (raw::move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (raw::move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+        0)
         return Error::from_errno("attach mount on {}", what);
     return {};
 }
@@ -55,15 +58,15 @@ Result<void> set_attr(int tree, unsigned long long set, unsigned long long clr,
 // A bind mount from a host path, with its flags applied before it becomes visible.
 Result<void> bind_mount(int rootfd, const oci::Mount& m, const MountOptions& o) {
     auto src = TRY(sys::open(m.source, O_PATH).wrap("bind source"));
-    struct stat st{};
+    struct stat st {};
     if (::fstat(src.get(), &st) < 0) return Error::from_errno("stat {}", m.source);
     auto dest = S_ISDIR(st.st_mode) ? TRY(fs::mkdir_p_in_root(rootfd, m.destination, 0755))
                                     : TRY(fs::touch_in_root(rootfd, m.destination, 0644));
-    struct stat dst{};
-    if (::fstat(dest.get(), &dst) < 0) return Error::from_errno("stat mount point {}", m.destination);
+    struct stat dst {};
+    if (::fstat(dest.get(), &dst) < 0)
+        return Error::from_errno("stat mount point {}", m.destination);
     if (S_ISDIR(st.st_mode) != S_ISDIR(dst.st_mode))
-        return Error::with_code(ENOTDIR,
-                                "mount {} on {} (a {} onto a {})", m.source, m.destination,
+        return Error::with_code(ENOTDIR, "mount {} on {} (a {} onto a {})", m.source, m.destination,
                                 S_ISDIR(st.st_mode) ? "directory" : "file",
                                 S_ISDIR(dst.st_mode) ? "directory" : "file");
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
@@ -94,8 +97,8 @@ Result<void> cgroup_mount(int rootfd, const RootfsContext& ctx, const oci::Mount
     bool pure_v2 = ctx.cgroups.size() == 1 && ctx.cgroups[0].name.empty();
     if (m.type == "cgroup2" || pure_v2) {
         if (ctx.in_cgroupns)
-            return do_mount("cgroup2", procfd(dest.get()), "cgroup2", base | (ro ? MS_RDONLY : 0), "",
-                            m.destination);
+            return do_mount("cgroup2", procfd(dest.get()), "cgroup2", base | (ro ? MS_RDONLY : 0),
+                            "", m.destination);
         oci::Mount b = m;
         b.source = ctx.cgroups.empty() ? "/sys/fs/cgroup" : ctx.cgroups.back().host_dir;
         MountOptions bo = o;
@@ -128,7 +131,8 @@ Result<void> fs_mount(int rootfd, const RootfsContext& ctx, const oci::Mount& m,
     auto r = do_mount(m.source, procfd(dest.get()), m.type, flags, o.data_string(), m.destination);
     // In a user namespace that does not own the network (or ipc) namespace, the kernel refuses
     // sysfs (mqueue): fall back to a read-only bind of the host's, as runc does.
-    if (!r && r.error().code() == EPERM && ctx.in_userns && (m.type == "sysfs" || m.type == "mqueue")) {
+    if (!r && r.error().code() == EPERM && ctx.in_userns &&
+        (m.type == "sysfs" || m.type == "mqueue")) {
         spdlog::debug("mount {} refused in the user namespace; binding the host's instead", m.type);
         oci::Mount b = m;
         b.source = m.type == "sysfs" ? "/sys" : "/dev/mqueue";
@@ -165,7 +169,8 @@ Result<std::string> mount_point_of(const std::string& path) {
         auto fields = str::split(line, ' ');
         if (fields.size() < 5) continue;
         const std::string& mp = fields[4];
-        bool under = path == mp || (str::starts_with(path, mp) && (mp == "/" || path[mp.size()] == '/'));
+        bool under =
+            path == mp || (str::starts_with(path, mp) && (mp == "/" || path[mp.size()] == '/'));
         if (under && mp.size() > best.size()) best = mp;
     }
     return best;
@@ -188,8 +193,8 @@ Result<void> prepare_rootfs(const RootfsContext& ctx) {
     TRY(do_mount(ctx.rootfs, ctx.rootfs, "", MS_BIND | MS_REC, "", "rootfs " + ctx.rootfs));
     auto rootfd = TRY(sys::open(ctx.rootfs, O_PATH | O_DIRECTORY));
     for (const auto& m : spec.mounts)
-        TRY(mount_one(rootfd.get(), ctx, m).wrap("mount {} on {}", m.source.empty() ? m.type : m.source,
-                                                 m.destination));
+        TRY(mount_one(rootfd.get(), ctx, m)
+                .wrap("mount {} on {}", m.source.empty() ? m.type : m.source, m.destination));
     if (!mounts_dev_from_host(spec)) {
         auto devices = default_devices();
         devices.insert(devices.end(), spec.linux.devices.begin(), spec.linux.devices.end());
@@ -232,8 +237,10 @@ Result<void> write_sysctls(const oci::Spec& spec) {
 
 Result<void> readonly_path(int rootfd, const std::string& path) {
     auto fd = fs::open_in_root(rootfd, path, O_PATH);
-    if (!fd) return fd.error().code() == ENOENT ? Result<void>{} : Result<void>(std::move(fd).error());
-    int tree = raw::open_tree(fd->get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    if (!fd)
+        return fd.error().code() == ENOENT ? Result<void>{} : Result<void>(std::move(fd).error());
+    int tree = raw::open_tree(fd->get(), "",
+                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
     if (tree < 0) return Error::from_errno("clone mount of {}", path);
     UniqueFd tree_fd(tree);
     TRY(set_attr(tree, MOUNT_ATTR_RDONLY, 0, 0, true, path));
@@ -242,8 +249,9 @@ Result<void> readonly_path(int rootfd, const std::string& path) {
 
 Result<void> mask_path(int rootfd, const std::string& path) {
     auto fd = fs::open_in_root(rootfd, path, O_PATH);
-    if (!fd) return fd.error().code() == ENOENT ? Result<void>{} : Result<void>(std::move(fd).error());
-    struct stat st{};
+    if (!fd)
+        return fd.error().code() == ENOENT ? Result<void>{} : Result<void>(std::move(fd).error());
+    struct stat st {};
     if (::fstat(fd->get(), &st) < 0) return Error::from_errno("stat {}", path);
     if (S_ISDIR(st.st_mode))
         return do_mount("tmpfs", procfd(fd->get()), "tmpfs", MS_RDONLY, "", "tmpfs over " + path);
@@ -258,7 +266,8 @@ Result<void> finish_rootfs(const RootfsContext& ctx) {
     auto rootfd = TRY(sys::open("/", O_PATH | O_DIRECTORY));
     for (const auto& p : spec.linux.readonly_paths)
         TRY(readonly_path(rootfd.get(), p).wrap("make {} read-only", p));
-    for (const auto& p : spec.linux.masked_paths) TRY(mask_path(rootfd.get(), p).wrap("mask {}", p));
+    for (const auto& p : spec.linux.masked_paths)
+        TRY(mask_path(rootfd.get(), p).wrap("mask {}", p));
     if (spec.root.readonly) {
         mount_attr attr{};
         attr.attr_set = MOUNT_ATTR_RDONLY;
@@ -293,14 +302,13 @@ Result<void> validate_sysctls(const oci::Spec& spec) {
             ok = has_private("uts");
             needs = "uts";
         } else {
-            return Error::with_code(EINVAL,
-                                    "sysctl {} is not namespaced: setting it would change the host",
-                                    key);
+            return Error::with_code(
+                EINVAL, "sysctl {} is not namespaced: setting it would change the host", key);
         }
         if (!ok)
-            return Error::with_code(EINVAL,
-                                    "sysctl {} needs a private {} namespace (it would change the host's)",
-                                    key, needs);
+            return Error::with_code(
+                EINVAL, "sysctl {} needs a private {} namespace (it would change the host's)", key,
+                needs);
     }
     return {};
 }

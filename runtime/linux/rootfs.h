@@ -11,9 +11,9 @@
 
 namespace sysbox::runtime {
 
-// A cgroup directory to expose inside the container, e.g. {"memory", "/sys/fs/cgroup/memory/docker/x"}
-// (v1 hierarchies, "systemd" for name=systemd, "unified" for the hybrid v2 tree) or {"", dir}
-// for a pure v2 host.
+// A cgroup directory to expose inside the container, e.g. {"memory",
+// "/sys/fs/cgroup/memory/docker/x"} (v1 hierarchies, "systemd" for name=systemd, "unified" for the
+// hybrid v2 tree) or {"", dir} for a pure v2 host.
 struct CgroupMountSource {
     std::string name;
     std::string host_dir;
@@ -21,8 +21,8 @@ struct CgroupMountSource {
 
 struct RootfsContext {
     const oci::Spec* spec = nullptr;
-    std::string rootfs;  // absolute host path
-    bool in_userns = false;   // device nodes are bind-mounted, not created
+    std::string rootfs;      // absolute host path
+    bool in_userns = false;  // device nodes are bind-mounted, not created
     bool in_cgroupns = false;
     bool no_pivot = false;
     std::vector<CgroupMountSource> cgroups;

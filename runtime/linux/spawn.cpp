@@ -25,9 +25,9 @@ struct NsKind {
 };
 
 constexpr NsKind kKinds[] = {
-    {"user", "user", CLONE_NEWUSER},   {"mount", "mnt", CLONE_NEWNS},
-    {"pid", "pid", CLONE_NEWPID},      {"network", "net", CLONE_NEWNET},
-    {"ipc", "ipc", CLONE_NEWIPC},      {"uts", "uts", CLONE_NEWUTS},
+    {"user", "user", CLONE_NEWUSER},       {"mount", "mnt", CLONE_NEWNS},
+    {"pid", "pid", CLONE_NEWPID},          {"network", "net", CLONE_NEWNET},
+    {"ipc", "ipc", CLONE_NEWIPC},          {"uts", "uts", CLONE_NEWUTS},
     {"cgroup", "cgroup", CLONE_NEWCGROUP}, {"time", "time", CLONE_NEWTIME},
 };
 
@@ -48,7 +48,8 @@ Result<pid_t> clone_with(unsigned long long flags, int* pidfd_out) {
         args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
     }
     long pid = raw::clone3(&args);
-    if (pid < 0) return Error::from_errno("create the container process (clone3 flags {:#x})", flags);
+    if (pid < 0)
+        return Error::from_errno("create the container process (clone3 flags {:#x})", flags);
     if (pid > 0 && pidfd_out != nullptr) *pidfd_out = pidfd;
     return static_cast<pid_t>(pid);
 }
@@ -151,7 +152,8 @@ Result<Spawned> spawn_process(NamespacePlan& plan, int parent_sync, int child_sy
     (void)sys::waitpid(mid);
     if (!msg) return std::move(msg).error();
     if (msg->type == Msg::Error) return Error::msg("{}", msg->payload);
-    if (msg->type != Msg::Pid) return Error::msg("the namespace helper process exited unexpectedly");
+    if (msg->type != Msg::Pid)
+        return Error::msg("the namespace helper process exited unexpectedly");
     auto pid = str::to_int(msg->payload);
     if (!pid || *pid <= 0) return Error::msg("the namespace helper sent a bad pid");
     out.pid = static_cast<pid_t>(*pid);
@@ -162,7 +164,8 @@ Result<Spawned> spawn_process(NamespacePlan& plan, int parent_sync, int child_sy
 unsigned long long namespaces_to_join(pid_t target) {
     unsigned long long flags = 0;
     for (const auto& k : kKinds) {
-        struct stat mine{}, theirs{};
+        struct stat mine {
+        }, theirs{};
         std::string self = std::string("/proc/self/ns/") + k.proc;
         std::string other = "/proc/" + std::to_string(target) + "/ns/" + k.proc;
         if (::stat(self.c_str(), &mine) < 0 || ::stat(other.c_str(), &theirs) < 0) continue;

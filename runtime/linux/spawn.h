@@ -17,12 +17,12 @@ namespace sysbox::runtime {
 
 struct NamespacePlan {
     unsigned long long clone_flags = 0;  // CLONE_NEW* created at clone time
-    bool new_cgroupns = false;  // unshared by the child after it is moved into its cgroup
+    bool new_cgroupns = false;           // unshared by the child after it is moved into its cgroup
     bool new_userns = false;
     std::vector<std::pair<int, UniqueFd>> join;  // (CLONE_NEW*, fd), user namespace first
-    std::string time_offsets;  // /proc/self/timens_offsets content, "" when none
-    int join_pidfd = -1;                  // exec: join this process's namespaces...
-    unsigned long long join_pidfd_ns = 0;  // ...of these types, in one atomic setns()
+    std::string time_offsets;                    // /proc/self/timens_offsets content, "" when none
+    int join_pidfd = -1;                         // exec: join this process's namespaces...
+    unsigned long long join_pidfd_ns = 0;        // ...of these types, in one atomic setns()
 
     bool needs_intermediate() const {
         return !join.empty() || !time_offsets.empty() || join_pidfd >= 0;

@@ -24,7 +24,8 @@ constexpr unsigned kMfdExec = MFD_EXEC;
 
 Result<UniqueFd> make_exec_stub() {
     int fd = ::memfd_create("sysbox-exec-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING | kMfdExec);
-    if (fd < 0 && errno == EINVAL) fd = ::memfd_create("sysbox-exec-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 && errno == EINVAL)
+        fd = ::memfd_create("sysbox-exec-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) return Error::from_errno("create memfd for the exec stub");
     UniqueFd out(fd);
     TRY(sys::write_all(fd, {reinterpret_cast<const char*>(kExecStub), kExecStub_size})
@@ -41,11 +42,13 @@ Error exec_through_stub(int stub_fd, const std::string& path, const std::vector<
     args.reserve(argv.size() + 3);
     args.push_back(const_cast<char*>(path.c_str()));
     args.push_back(fd_text.data());
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     std::vector<char*> envp;
     envp.reserve(env.size() + 1);
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    for (const auto& e : env)
+        envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
     if (report_fd >= 0) {
         // The stub inherits the report fd and marks it close-on-exec itself.

@@ -12,15 +12,15 @@
 namespace sysbox::runtime {
 
 enum class Msg : char {
-    Go = 'G',           // parent -> child: maps/cgroups ready; payload: state JSON for hooks
-    Pid = 'P',          // intermediate -> parent: pid of the container process
-    Hooks = 'H',        // child -> parent: run prestart + createRuntime hooks now
-    HooksDone = 'h',    // parent -> child
-    Listener = 'L',     // child -> parent: seccomp listener fd attached
-    Ready = 'R',        // child -> parent: set up, waiting for start (create) / about to exec
-    Error = 'E',        // either way: payload is the error text
-    ExecFailed = 'X',   // the exec stub: payload is the errno of the failed execve
-    Eof = '\0',         // the other side closed (for exec: the program was exec'd)
+    Go = 'G',          // parent -> child: maps/cgroups ready; payload: state JSON for hooks
+    Pid = 'P',         // intermediate -> parent: pid of the container process
+    Hooks = 'H',       // child -> parent: run prestart + createRuntime hooks now
+    HooksDone = 'h',   // parent -> child
+    Listener = 'L',    // child -> parent: seccomp listener fd attached
+    Ready = 'R',       // child -> parent: set up, waiting for start (create) / about to exec
+    Error = 'E',       // either way: payload is the error text
+    ExecFailed = 'X',  // the exec stub: payload is the errno of the failed execve
+    Eof = '\0',        // the other side closed (for exec: the program was exec'd)
 };
 
 struct Message {

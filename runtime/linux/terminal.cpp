@@ -17,7 +17,8 @@ Result<void> setup_terminal(const TerminalOptions& opts) {
     if (opts.console_socket < 0)
         return Error::with_code(EINVAL,
                                 "process.terminal is set but no --console-socket was given");
-    auto master = TRY(sys::open("/dev/ptmx", O_RDWR | O_NOCTTY).wrap("open the container's /dev/ptmx"));
+    auto master =
+        TRY(sys::open("/dev/ptmx", O_RDWR | O_NOCTTY).wrap("open the container's /dev/ptmx"));
     if (::unlockpt(master.get()) < 0) return Error::from_errno("unlock pty");
     char name[64];
     if (::ptsname_r(master.get(), name, sizeof name) != 0) return Error::from_errno("name pty");
@@ -25,7 +26,8 @@ Result<void> setup_terminal(const TerminalOptions& opts) {
         winsize ws{};
         ws.ws_row = static_cast<unsigned short>(opts.size->height);
         ws.ws_col = static_cast<unsigned short>(opts.size->width);
-        if (::ioctl(master.get(), TIOCSWINSZ, &ws) < 0) return Error::from_errno("set console size");
+        if (::ioctl(master.get(), TIOCSWINSZ, &ws) < 0)
+            return Error::from_errno("set console size");
     }
     auto slave = TRY(sys::open(name, O_RDWR | O_NOCTTY).wrap("open pty slave"));
     if (::fchown(slave.get(), opts.uid, opts.gid) < 0)
@@ -41,7 +43,8 @@ Result<void> setup_terminal(const TerminalOptions& opts) {
     TRY(sock::send_with_fd(opts.console_socket, "/dev/ptmx", master.get())
             .wrap("send the terminal to the console socket"));
     if (::setsid() < 0 && errno != EPERM) return Error::from_errno("setsid");
-    if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) return Error::from_errno("make {} the controlling terminal", name);
+    if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0)
+        return Error::from_errno("make {} the controlling terminal", name);
     for (int fd = 0; fd < 3; ++fd)
         if (::dup2(slave.get(), fd) < 0) return Error::from_errno("use {} as stdio", name);
     return {};

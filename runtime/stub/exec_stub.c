@@ -23,14 +23,18 @@
 
 static long sys3(long n, long a, long b, long c) {
     long ret;
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(n), "D"(a), "S"(b), "d"(c)
+                     : "rcx", "r11", "memory");
     return ret;
 }
 
 static long parse_fd(const char* s) {
     long v = 0;
     if (s[0] == '-') return -1;
-    for (; *s >= '0' && *s <= '9'; ++s) v = v * 10 + (*s - '0');
+    for (; *s >= '0' && *s <= '9'; ++s)
+        v = v * 10 + (*s - '0');
     return v;
 }
 
@@ -45,7 +49,8 @@ static void report(long fd, long err) {
         digits[d++] = (char)('0' + err % 10);
         err /= 10;
     } while (err > 0 && d < 20);
-    while (d > 0) buf[n++] = digits[--d];
+    while (d > 0)
+        buf[n++] = digits[--d];
     sys3(SYS_write, fd, (long)buf, n);
 }
 
@@ -62,11 +67,12 @@ __attribute__((used, noreturn)) void stub_main(long* sp) {
     __builtin_unreachable();
 }
 
-__asm__(".text\n"
-        ".global _start\n"
-        "_start:\n"
-        "  xor %rbp, %rbp\n"
-        "  mov %rsp, %rdi\n"
-        "  and $-16, %rsp\n"
-        "  call stub_main\n"
-        "  hlt\n");
+__asm__(
+    ".text\n"
+    ".global _start\n"
+    "_start:\n"
+    "  xor %rbp, %rbp\n"
+    "  mov %rsp, %rdi\n"
+    "  and $-16, %rsp\n"
+    "  call stub_main\n"
+    "  hlt\n");

@@ -18,13 +18,16 @@ namespace sysbox::test {
 
 namespace {
 
-std::string prefix_name(pid_t pid) { return "sysbox-cgtest-" + std::to_string(pid); }
+std::string prefix_name(pid_t pid) {
+    return "sysbox-cgtest-" + std::to_string(pid);
+}
 
 std::vector<std::string> mounts() {
     std::vector<std::string> out;
     auto l = cgroup::host_layout();
     if (!l) return out;
-    for (const auto& h : l->v1) out.push_back(h.mountpoint);
+    for (const auto& h : l->v1)
+        out.push_back(h.mountpoint);
     if (!l->unified.empty()) out.push_back(l->unified);
     return out;
 }
@@ -43,7 +46,8 @@ void remove_stale_prefixes() {
         for (const auto& n : *names) {
             if (!str::starts_with(n, "sysbox-cgtest-")) continue;
             auto pid = str::to_int(n.substr(14));
-            if (pid && ::kill(static_cast<pid_t>(*pid), 0) < 0 && errno == ESRCH) remove_prefix(m, n);
+            if (pid && ::kill(static_cast<pid_t>(*pid), 0) < 0 && errno == ESRCH)
+                remove_prefix(m, n);
         }
     }
 }
@@ -57,7 +61,7 @@ std::vector<std::string> root_subtree_control() {
 
 // The v2 tests enable controllers in the cgroup2 root (hugetlb on this host); put it back.
 class Cleanup : public ::testing::Environment {
-public:
+  public:
     void SetUp() override {
         if (::geteuid() != 0) return;
         remove_stale_prefixes();
@@ -68,11 +72,12 @@ public:
         remove_run_prefix();
         auto l = cgroup::host_layout();
         for (const auto& c : root_subtree_control())
-            if (std::find(m_root_controllers.begin(), m_root_controllers.end(), c) == m_root_controllers.end())
+            if (std::find(m_root_controllers.begin(), m_root_controllers.end(), c) ==
+                m_root_controllers.end())
                 (void)runtime::cgroups::write_value(l->unified, "cgroup.subtree_control", "-" + c);
     }
 
-private:
+  private:
     std::vector<std::string> m_root_controllers;
 };
 
@@ -80,10 +85,13 @@ private:
 
 }  // namespace
 
-std::string cgroups_path(const std::string& name) { return "/" + prefix_name(::getpid()) + "/" + name; }
+std::string cgroups_path(const std::string& name) {
+    return "/" + prefix_name(::getpid()) + "/" + name;
+}
 
 void remove_run_prefix() {
-    for (const auto& m : mounts()) remove_prefix(m, prefix_name(::getpid()));
+    for (const auto& m : mounts())
+        remove_prefix(m, prefix_name(::getpid()));
 }
 
 void RealCgroupTest::SetUp() {
@@ -105,7 +113,7 @@ void RealCgroupTest::TearDown() {
 }
 
 runtime::cgroups::Manager* RealCgroupTest::manager_at(const std::string& spec_path,
-                                                     const std::string& id) {
+                                                      const std::string& id) {
     auto m = runtime::cgroups::make_manager(spec_path, id);
     if (!m) {
         ADD_FAILURE() << m.error().to_string();

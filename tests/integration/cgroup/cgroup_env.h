@@ -21,7 +21,7 @@ std::string cgroups_path(const std::string& name);
 void remove_run_prefix();
 
 class RealCgroupTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override;
     void TearDown() override;
 
@@ -40,19 +40,20 @@ protected:
 
     cgroup::Layout layout;
 
-private:
+  private:
     std::vector<std::unique_ptr<runtime::cgroups::Manager>> m_managers;
     std::vector<pid_t> m_pids;
 };
 
-#define SKIP_UNLESS_CGROUP2()                                                          \
-    do {                                                                              \
-        if (layout.unified.empty()) GTEST_SKIP() << "no cgroup2 mount on this host";  \
+#define SKIP_UNLESS_CGROUP2()                                                        \
+    do {                                                                             \
+        if (layout.unified.empty()) GTEST_SKIP() << "no cgroup2 mount on this host"; \
     } while (0)
 
-#define SKIP_UNLESS_HYBRID_OR_V1()                                                     \
-    do {                                                                              \
-        if (layout.mode == cgroup::Mode::V2) GTEST_SKIP() << "this test needs cgroup v1 controllers"; \
+#define SKIP_UNLESS_HYBRID_OR_V1()                                   \
+    do {                                                             \
+        if (layout.mode == cgroup::Mode::V2)                         \
+            GTEST_SKIP() << "this test needs cgroup v1 controllers"; \
     } while (0)
 
 }  // namespace sysbox::test

@@ -66,7 +66,8 @@ pid_t spawn_spinner() {
     pid_t pid = ::fork();
     if (pid == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        for (;;) counter.fetch_add(1, std::memory_order_relaxed);
+        for (;;)
+            counter.fetch_add(1, std::memory_order_relaxed);
     }
     return pid;
 }

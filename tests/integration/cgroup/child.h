@@ -11,7 +11,7 @@
 namespace sysbox::test {
 
 class Child {
-public:
+  public:
     // `handler(cmd)` runs in the child for every command byte; its result goes back to reply().
     explicit Child(std::function<int(char)> handler);
     ~Child();
@@ -24,7 +24,7 @@ public:
     // SIGKILL and reap; returns once the process is gone.
     void kill_and_reap();
 
-private:
+  private:
     pid_t m_pid = -1;
     int m_to = -1, m_from = -1;
 };

@@ -17,16 +17,21 @@ using namespace runtime::cgroups;
 
 int probe(char cmd) {
     switch (cmd) {
-        case 'n': return open_errno("/dev/null", O_RDWR);
-        case 'z': return open_errno("/dev/zero", O_RDONLY);
-        case 'f': return open_errno("/dev/full", O_WRONLY);
-        default: return -1;
+        case 'n':
+            return open_errno("/dev/null", O_RDWR);
+        case 'z':
+            return open_errno("/dev/zero", O_RDONLY);
+        case 'f':
+            return open_errno("/dev/full", O_WRONLY);
+        default:
+            return -1;
     }
 }
 
 std::vector<oci::DeviceRule> docker_rules(bool deny_null) {
     std::vector<oci::DeviceRule> rules(1);  // {allow: false, access: rwm}: deny everything
-    for (auto& r : default_device_rules()) rules.push_back(r);
+    for (auto& r : default_device_rules())
+        rules.push_back(r);
     if (deny_null) {
         oci::DeviceRule null;
         null.type = "c";

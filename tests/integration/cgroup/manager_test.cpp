@@ -35,7 +35,8 @@ TEST_F(Manager, AJoinedProcessIsInTheSamePathInEveryHierarchyIncludingCgroup2) {
     ASSERT_TRUE(m->add_process(pid));
     auto own = cgroup::read_proc_cgroup(pid);
     ASSERT_TRUE(own);
-    for (const auto& h : layout.v1) EXPECT_EQ(cgroup::path_in(*own, h), cgroups_path("join")) << h.key();
+    for (const auto& h : layout.v1)
+        EXPECT_EQ(cgroup::path_in(*own, h), cgroups_path("join")) << h.key();
     if (layout.mode == cgroup::Mode::Hybrid) {
         EXPECT_EQ(cgroup::unified_path(*own), cgroups_path("join"));
     }
@@ -61,8 +62,8 @@ TEST_F(Manager, MemoryLimitsGrowAndShrinkInTheRightOrder) {
     ASSERT_NE(m, nullptr);
     std::string dir = dir_of(m, "memory");
     bool memsw = runtime::cgroups::has_file(dir, "memory.memsw.limit_in_bytes");
-    for (auto [limit, swap] : {std::pair{64 * kMiB, 128 * kMiB}, {512 * kMiB, 1024 * kMiB},
-                               {32 * kMiB, 48 * kMiB}}) {
+    for (auto [limit, swap] :
+         {std::pair{64 * kMiB, 128 * kMiB}, {512 * kMiB, 1024 * kMiB}, {32 * kMiB, 48 * kMiB}}) {
         oci::Resources r;
         r.memory = oci::MemoryResources{};
         r.memory->limit = limit;
@@ -80,7 +81,8 @@ TEST_F(Manager, MemoryLimitsGrowAndShrinkInTheRightOrder) {
     r.memory->reservation = 16 * kMiB;
     r.memory->swappiness = 20;
     ASSERT_TRUE(m->apply(r));
-    EXPECT_EQ(read(dir, "memory.limit_in_bytes"), read("/sys/fs/cgroup/memory", "memory.limit_in_bytes"));
+    EXPECT_EQ(read(dir, "memory.limit_in_bytes"),
+              read("/sys/fs/cgroup/memory", "memory.limit_in_bytes"));
     EXPECT_EQ(read(dir, "memory.soft_limit_in_bytes"), std::to_string(16 * kMiB));
     EXPECT_EQ(read(dir, "memory.swappiness"), "20");
 }
@@ -112,7 +114,7 @@ TEST_F(Manager, CpuPidsCpusetAndBlkioLimits) {
     r.pids_limit = 10;
     r.block_io = oci::BlockIoResources{};
     r.block_io->weight = 300;
-    struct stat st{};
+    struct stat st {};
     bool have_vda = ::stat("/sys/block/vda", &st) == 0;
     if (have_vda) r.block_io->throttle_read_bps.push_back({254, 0, 1048576});
     auto res = m->apply(r);
@@ -123,7 +125,8 @@ TEST_F(Manager, CpuPidsCpusetAndBlkioLimits) {
     EXPECT_EQ(read(dir_of(m, "cpuset"), "cpuset.cpus"), "0");
     EXPECT_EQ(read(dir_of(m, "pids"), "pids.max"), "10");
     std::string blkio = dir_of(m, "blkio");
-    std::string weight = runtime::cgroups::has_file(blkio, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
+    std::string weight =
+        runtime::cgroups::has_file(blkio, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
     EXPECT_NE(read(blkio, weight).find("300"), std::string::npos) << read(blkio, weight);
     if (have_vda) {
         EXPECT_EQ(read(blkio, "blkio.throttle.read_bps_device"), "254:0 1048576");
@@ -169,7 +172,8 @@ int work(char cmd) {
     }
     auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
     volatile uint64_t n = 0;
-    while (std::chrono::steady_clock::now() < end) n = n + 1;
+    while (std::chrono::steady_clock::now() < end)
+        n = n + 1;
     return 0;
 }
 
@@ -189,7 +193,8 @@ TEST_F(Manager, StatsCountARealProcess) {
     auto& j = s->json;
     EXPECT_GT(j["cpu"]["usage"]["total"].get<uint64_t>(), 10'000'000u) << j.dump();
     EXPECT_FALSE(j["cpu"]["usage"]["percpu"].empty());
-    EXPECT_GE(j["memory"]["usage"]["usage"].get<uint64_t>(), uint64_t{4 * kMiB}) << j["memory"].dump();
+    EXPECT_GE(j["memory"]["usage"]["usage"].get<uint64_t>(), uint64_t{4 * kMiB})
+        << j["memory"].dump();
     EXPECT_EQ(j["pids"]["current"], 1u);
     EXPECT_EQ(j["pids"]["limit"], 50u);
     EXPECT_TRUE(j["blkio"].contains("ioServiceBytesRecursive"));
@@ -207,7 +212,8 @@ TEST_F(Manager, DestroyRemovesSubCgroupsInEveryHierarchy) {
     }
     auto r = m->destroy();
     ASSERT_TRUE(r) << r.error().to_string();
-    for (const auto& d : dirs) EXPECT_FALSE(fs::exists(d)) << d;
+    for (const auto& d : dirs)
+        EXPECT_FALSE(fs::exists(d)) << d;
     EXPECT_TRUE(m->destroy());  // already gone: fine
 }
 
@@ -224,7 +230,8 @@ TEST_F(Manager, DestroyWithALiveProcessFailsAfterAboutASecondNamingTheDirectory)
     ::waitpid(pid, nullptr, 0);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code(), EBUSY);
-    EXPECT_NE(r.error().message().find(cgroups_path("busy")), std::string::npos) << r.error().message();
+    EXPECT_NE(r.error().message().find(cgroups_path("busy")), std::string::npos)
+        << r.error().message();
     EXPECT_GE(took, std::chrono::milliseconds(900));
     EXPECT_LT(took, std::chrono::milliseconds(1500));
     auto again = m->destroy();  // the process is gone now
@@ -251,7 +258,8 @@ TEST_F(Manager, EmptyCgroupsPathGoesBelowOurOwnCgroups) {
     auto own = cgroup::read_proc_cgroup();
     ASSERT_TRUE(own);
     for (const auto& h : layout.v1) {
-        std::string want = fs::clean_path(fs::join(fs::join(h.mountpoint, *cgroup::path_in(*own, h)), id));
+        std::string want =
+            fs::clean_path(fs::join(fs::join(h.mountpoint, *cgroup::path_in(*own, h)), id));
         EXPECT_EQ(dir_of(m, h.controllers.front()), want);
         EXPECT_TRUE(fs::is_dir(want)) << want;
     }

@@ -20,7 +20,8 @@ oci::DeviceRule rule(bool allow, std::string type, std::optional<int64_t> major,
 }
 
 std::vector<oci::DeviceRule> with_defaults(std::vector<oci::DeviceRule> rules) {
-    for (auto& r : default_device_rules()) rules.push_back(r);
+    for (auto& r : default_device_rules())
+        rules.push_back(r);
     return rules;
 }
 
@@ -36,8 +37,8 @@ void expect_program_matches_emulator(const std::vector<oci::DeviceRule>& rules) 
                     uint32_t t = type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR;
                     bool want = state->permits(type, major, minor, access);
                     uint64_t got = test::run_device_program(prog, t, access, major, minor);
-                    ASSERT_EQ(got, want ? 1u : 0u) << type << " " << major << ":" << minor
-                                                   << " access " << int(access);
+                    ASSERT_EQ(got, want ? 1u : 0u)
+                        << type << " " << major << ":" << minor << " access " << int(access);
                 }
 }
 
@@ -47,13 +48,14 @@ TEST(DeviceBpf, DockerDefaultsDecideLikeV1) {
 
 TEST(DeviceBpf, PartialAccessRulesDecideLikeV1) {
     expect_program_matches_emulator({rule(false, "a", {}, {}, "rwm"), rule(true, "c", 1, 3, "r"),
-                                      rule(true, "c", {}, {}, "w"), rule(true, "b", 8, {}, "rm"),
-                                      rule(true, "c", 1, 5, "rwm"), rule(false, "c", 1, 5, "w")});
+                                     rule(true, "c", {}, {}, "w"), rule(true, "b", 8, {}, "rm"),
+                                     rule(true, "c", 1, 5, "rwm"), rule(false, "c", 1, 5, "w")});
 }
 
 TEST(DeviceBpf, DenyListDecidesLikeV1) {
     expect_program_matches_emulator({rule(true, "a", {}, {}, "rwm"), rule(false, "c", 1, 3, "w"),
-                                     rule(false, "b", {}, {}, "r"), rule(false, "c", 136, 2, "rwm")});
+                                     rule(false, "b", {}, {}, "r"),
+                                     rule(false, "c", 136, 2, "rwm")});
 }
 
 TEST(DeviceBpf, AllowAllAndDenyAll) {

@@ -21,7 +21,8 @@ oci::DeviceRule rule(bool allow, std::string type, std::optional<int64_t> major,
 // What Docker passes for a plain container, plus what the runtime appends.
 std::vector<oci::DeviceRule> docker_rules() {
     std::vector<oci::DeviceRule> rules = {rule(false, "", std::nullopt, std::nullopt, "rwm")};
-    for (auto& r : default_device_rules()) rules.push_back(r);
+    for (auto& r : default_device_rules())
+        rules.push_back(r);
     return rules;
 }
 
@@ -30,7 +31,8 @@ constexpr uint8_t kRW = kAccRead | kAccWrite;
 TEST(DefaultDeviceRules, AreRuncsAllowedDevices) {
     auto rules = default_device_rules();
     ASSERT_EQ(rules.size(), 11u);
-    for (const auto& r : rules) EXPECT_TRUE(r.allow);
+    for (const auto& r : rules)
+        EXPECT_TRUE(r.allow);
     EXPECT_EQ(rules[0].type, "c");
     EXPECT_EQ(rules[0].access, "m");
     EXPECT_FALSE(rules[0].major.has_value());
@@ -43,12 +45,12 @@ TEST(DeviceState, DockersDefaultRulesAllowTheUsualDevicesOnly) {
     auto s = emulate(docker_rules());
     ASSERT_TRUE(s);
     EXPECT_FALSE(s->default_allow);
-    EXPECT_TRUE(s->permits('c', 1, 3, kRW));            // /dev/null
-    EXPECT_TRUE(s->permits('c', 136, 4, kRW));          // /dev/pts/4
-    EXPECT_TRUE(s->permits('c', 10, 200, kAccMknod));   // mknod of anything
+    EXPECT_TRUE(s->permits('c', 1, 3, kRW));           // /dev/null
+    EXPECT_TRUE(s->permits('c', 136, 4, kRW));         // /dev/pts/4
+    EXPECT_TRUE(s->permits('c', 10, 200, kAccMknod));  // mknod of anything
     EXPECT_TRUE(s->permits('b', 8, 0, kAccMknod));
-    EXPECT_FALSE(s->permits('c', 10, 200, kAccRead));   // /dev/net/tun
-    EXPECT_FALSE(s->permits('b', 8, 0, kAccRead));      // /dev/sda
+    EXPECT_FALSE(s->permits('c', 10, 200, kAccRead));  // /dev/net/tun
+    EXPECT_FALSE(s->permits('b', 8, 0, kAccRead));     // /dev/sda
     EXPECT_TRUE(s->permits('c', 1, 3, kAccAll));
 }
 
@@ -99,7 +101,8 @@ TEST(DeviceState, AllowAllResetsEverything) {
 }
 
 TEST(DeviceState, SameDeviceAllowedTwiceMergesAccess) {
-    auto s = emulate({rule(false, "a", {}, {}, ""), rule(true, "c", 1, 3, "r"), rule(true, "c", 1, 3, "w")});
+    auto s = emulate(
+        {rule(false, "a", {}, {}, ""), rule(true, "c", 1, 3, "r"), rule(true, "c", 1, 3, "w")});
     ASSERT_TRUE(s);
     ASSERT_EQ(s->exceptions.size(), 1u);
     EXPECT_EQ(s->exceptions[0].access, kRW);
@@ -138,8 +141,9 @@ TEST(DeviceWrites, FreshCgroupStartsWithDenyAllThenAllows) {
 TEST(DeviceWrites, UnchangedRulesWriteNothing) {
     auto target = emulate(docker_rules());
     ASSERT_TRUE(target);
-    auto listed = parse_devices_list("c *:* m\nb *:* m\nc 1:3 rwm\nc 1:8 rwm\nc 1:7 rwm\nc 5:0 rwm\n"
-                                     "c 1:5 rwm\nc 1:9 rwm\nc 5:1 rwm\nc 136:* rwm\nc 5:2 rwm\n");
+    auto listed = parse_devices_list(
+        "c *:* m\nb *:* m\nc 1:3 rwm\nc 1:8 rwm\nc 1:7 rwm\nc 5:0 rwm\n"
+        "c 1:5 rwm\nc 1:9 rwm\nc 5:1 rwm\nc 136:* rwm\nc 5:2 rwm\n");
     EXPECT_TRUE(v1_device_writes(listed, *target).empty());
 }
 
@@ -148,13 +152,15 @@ TEST(DeviceWrites, AnUpdateWritesOnlyTheDifference) {
     auto target = emulate({rule(false, "a", {}, {}, "rwm"), rule(true, "c", 1, 3, "rwm"),
                            rule(true, "c", 10, 200, "rw")});
     ASSERT_TRUE(target);
-    EXPECT_EQ(v1_device_writes(current, *target),
-              (std::vector<Write>{{"devices.deny", "c 1:5 rwm"}, {"devices.allow", "c 10:200 rw"}}));
+    EXPECT_EQ(
+        v1_device_writes(current, *target),
+        (std::vector<Write>{{"devices.deny", "c 1:5 rwm"}, {"devices.allow", "c 10:200 rw"}}));
 }
 
 TEST(DeviceWrites, PrivilegedIsOneAllowAll) {
     auto current = parse_devices_list("c 1:3 rwm\n");
-    EXPECT_EQ(v1_device_writes(current, DeviceState{}), (std::vector<Write>{{"devices.allow", "a"}}));
+    EXPECT_EQ(v1_device_writes(current, DeviceState{}),
+              (std::vector<Write>{{"devices.allow", "a"}}));
 }
 
 TEST(DeviceWrites, DenyListTargetWritesDenials) {

@@ -10,8 +10,8 @@
 
 namespace sysbox::test {
 
-inline uint64_t run_device_program(const std::vector<bpf_insn>& prog, uint32_t type, uint32_t access,
-                                   uint32_t major, uint32_t minor) {
+inline uint64_t run_device_program(const std::vector<bpf_insn>& prog, uint32_t type,
+                                   uint32_t access, uint32_t major, uint32_t minor) {
     const uint32_t ctx[3] = {access << 16 | type, major, minor};
     uint64_t r[11] = {};
     constexpr uint64_t kCtx = 0xC7C7C7C7;  // R1: a token for "the context"
@@ -26,14 +26,22 @@ inline uint64_t run_device_program(const std::vector<bpf_insn>& prog, uint32_t t
                 throw std::runtime_error("unsupported load");
             r[i.dst_reg] = ctx[i.off / 4];
         } else if (cls == BPF_ALU || cls == BPF_ALU64) {
-            uint64_t src = BPF_SRC(i.code) == BPF_X ? r[i.src_reg]
-                                                    : static_cast<uint64_t>(static_cast<int64_t>(i.imm));
+            uint64_t src = BPF_SRC(i.code) == BPF_X
+                               ? r[i.src_reg]
+                               : static_cast<uint64_t>(static_cast<int64_t>(i.imm));
             uint64_t& d = r[i.dst_reg];
             switch (BPF_OP(i.code)) {
-                case BPF_AND: d &= src; break;
-                case BPF_RSH: d >>= src; break;
-                case BPF_MOV: d = src; break;
-                default: throw std::runtime_error("unsupported alu op");
+                case BPF_AND:
+                    d &= src;
+                    break;
+                case BPF_RSH:
+                    d >>= src;
+                    break;
+                case BPF_MOV:
+                    d = src;
+                    break;
+                default:
+                    throw std::runtime_error("unsupported alu op");
             }
             if (cls == BPF_ALU) d &= 0xFFFFFFFFu;
         } else if (cls == BPF_JMP) {
@@ -41,9 +49,14 @@ inline uint64_t run_device_program(const std::vector<bpf_insn>& prog, uint32_t t
             uint64_t imm = static_cast<uint64_t>(static_cast<int64_t>(i.imm));
             bool take;
             switch (BPF_OP(i.code)) {
-                case BPF_JEQ: take = r[i.dst_reg] == imm; break;
-                case BPF_JNE: take = r[i.dst_reg] != imm; break;
-                default: throw std::runtime_error("unsupported jump");
+                case BPF_JEQ:
+                    take = r[i.dst_reg] == imm;
+                    break;
+                case BPF_JNE:
+                    take = r[i.dst_reg] != imm;
+                    break;
+                default:
+                    throw std::runtime_error("unsupported jump");
             }
             if (take) pc = static_cast<size_t>(static_cast<int64_t>(pc) + i.off);
         } else {

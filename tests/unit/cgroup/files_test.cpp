@@ -28,7 +28,8 @@ TEST(Files, NumberLists) {
 }
 
 TEST(Files, IoStat) {
-    auto d = parse_io_stat("8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n254:16 rbytes=1\n");
+    auto d =
+        parse_io_stat("8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n254:16 rbytes=1\n");
     ASSERT_EQ(d.size(), 2u);
     EXPECT_EQ(d[0].major, 8u);
     EXPECT_EQ(d[0].minor, 0u);

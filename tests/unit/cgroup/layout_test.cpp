@@ -9,7 +9,8 @@ namespace sysbox::cgroup {
 namespace {
 
 // /proc/self/mountinfo on the project's dev hosts (hybrid, one mount per controller).
-constexpr const char* kHybridHost = R"(30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+constexpr const char* kHybridHost =
+    R"(30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
 31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
 32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
 33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset
@@ -23,7 +24,8 @@ constexpr const char* kHybridHost = R"(30 22 0:27 / /sys/fs/cgroup rw,relatime -
 )";
 
 // An Ubuntu 20.04-style systemd host: co-mounted controllers, optional fields, nsdelegate.
-constexpr const char* kUbuntuHybrid = R"(25 22 0:23 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
+constexpr const char* kUbuntuHybrid =
+    R"(25 22 0:23 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
 26 25 0:24 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw,nsdelegate
 27 25 0:25 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd
 30 25 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,cpu,cpuacct
@@ -33,7 +35,8 @@ constexpr const char* kUbuntuHybrid = R"(25 22 0:23 / /sys/fs/cgroup ro,nosuid,n
 34 25 0:32 / /sys/fs/cgroup/hugetlb rw,nosuid,nodev,noexec,relatime shared:19 - cgroup cgroup rw,hugetlb
 )";
 
-constexpr const char* kPureV2 = R"(22 1 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
+constexpr const char* kPureV2 =
+    R"(22 1 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
 28 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot
 )";
 
@@ -73,8 +76,8 @@ TEST(Layout, PureV2Host) {
 }
 
 TEST(Layout, CgroupTwoOnSysFsCgroupIsV2EvenWithANamedV1Mount) {
-    std::string text = std::string(kPureV2) +
-                       "50 28 0:40 / /run/cg-systemd rw - cgroup cgroup rw,name=systemd\n";
+    std::string text =
+        std::string(kPureV2) + "50 28 0:40 / /run/cg-systemd rw - cgroup cgroup rw,name=systemd\n";
     auto l = parse_layout(text);
     ASSERT_TRUE(l);
     EXPECT_EQ(l->mode, Mode::V2);
@@ -109,15 +112,16 @@ TEST(Layout, UnescapesOctalInMountpoints) {
 }
 
 TEST(Layout, FirstMountOfAHierarchyWins) {
-    std::string text = std::string(kHybridHost) +
-                       "90 30 0:31 /docker /mnt/again rw - cgroup cgroup rw,memory\n";
+    std::string text =
+        std::string(kHybridHost) + "90 30 0:31 /docker /mnt/again rw - cgroup cgroup rw,memory\n";
     auto l = parse_layout(text);
     ASSERT_TRUE(l);
     EXPECT_EQ(l->find("memory")->mountpoint, "/sys/fs/cgroup/memory");
 }
 
 TEST(Layout, KeepsTheMountRootOfAContainersView) {
-    auto l = parse_layout("31 30 0:28 /docker/abc /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n");
+    auto l =
+        parse_layout("31 30 0:28 /docker/abc /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n");
     ASSERT_TRUE(l);
     EXPECT_EQ(l->find("memory")->root, "/docker/abc");
 }
@@ -148,7 +152,8 @@ TEST(Layout, HostLayoutAnswersTheSameEachTime) {
 }
 
 TEST(ProcCgroup, ParsesEveryHierarchyAndTheV2Line) {
-    auto m = parse_proc_cgroup("9:name=systemd:/\n4:memory:/process_api/x\n3:cpu,cpuacct:/a:b\n0::/u\n");
+    auto m =
+        parse_proc_cgroup("9:name=systemd:/\n4:memory:/process_api/x\n3:cpu,cpuacct:/a:b\n0::/u\n");
     EXPECT_EQ(m.at("name=systemd"), "/");
     EXPECT_EQ(m.at("memory"), "/process_api/x");
     EXPECT_EQ(m.at("cpu,cpuacct"), "/a:b");  // ':' inside a path stays

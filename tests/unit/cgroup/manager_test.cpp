@@ -27,14 +27,16 @@ constexpr const char* kHybrid = R"(31 30 0:28 / /sys/fs/cgroup/cpu rw - cgroup c
 constexpr const char* kV2 = "28 22 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n";
 
 class HybridTree : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         t.file("proc/self/mountinfo", kHybrid);
         auto l = cgroup::read_layout(t.root());
         ASSERT_TRUE(l) << l.error().to_string();
         layout = *l;
     }
-    std::string cg(std::string_view rel) const { return t.path("sys/fs/cgroup/" + std::string(rel)); }
+    std::string cg(std::string_view rel) const {
+        return t.path("sys/fs/cgroup/" + std::string(rel));
+    }
     std::unique_ptr<Manager> make(const std::string& spec_path, const std::string& own_text = "") {
         auto p = cgroup::parse_cgroups_path(spec_path, "abc");
         EXPECT_TRUE(p);
@@ -70,7 +72,8 @@ TEST_F(HybridTree, RelativePathsGoBelowTheRuntimesOwnCgroups) {
 TEST_F(HybridTree, MountSourcesNameEachHierarchyLikeItsMountpoint) {
     auto m = make("/docker/abc");
     std::vector<std::string> names;
-    for (const auto& [name, dir] : m->mount_sources()) names.push_back(name);
+    for (const auto& [name, dir] : m->mount_sources())
+        names.push_back(name);
     std::sort(names.begin(), names.end());
     EXPECT_EQ(names, (std::vector<std::string>{"cpu", "cpuacct", "cpuset", "devices", "freezer",
                                                "memory", "pids", "systemd", "unified"}));
@@ -104,10 +107,11 @@ TEST_F(HybridTree, CreateCopiesCpusetDownFromTheNearestAncestor) {
 }
 
 TEST_F(HybridTree, ApplyRoutesEachWriteToItsHierarchyAndHugetlbToTheUnifiedTree) {
-    for (const char* f : {"cpu/docker/abc/cpu.shares", "memory/docker/abc/memory.limit_in_bytes",
-                          "memory/docker/abc/memory.memsw.limit_in_bytes", "pids/docker/abc/pids.max",
-                          "unified/docker/abc/hugetlb.2MB.max", "unified/cgroup.subtree_control",
-                          "unified/docker/cgroup.subtree_control"})
+    for (const char* f :
+         {"cpu/docker/abc/cpu.shares", "memory/docker/abc/memory.limit_in_bytes",
+          "memory/docker/abc/memory.memsw.limit_in_bytes", "pids/docker/abc/pids.max",
+          "unified/docker/abc/hugetlb.2MB.max", "unified/cgroup.subtree_control",
+          "unified/docker/cgroup.subtree_control"})
         t.file("sys/fs/cgroup/" + std::string(f), "");
     t.file("sys/fs/cgroup/unified/cgroup.controllers", "hugetlb\n");
     t.file("sys/fs/cgroup/unified/docker/cgroup.controllers", "hugetlb\n");
@@ -147,7 +151,8 @@ TEST_F(HybridTree, ALimitForAnUnmountedControllerIsAnError) {
     r.block_io->throttle_read_bps.push_back({8, 0, 100});
     auto res = make("/docker/abc")->apply(r);
     ASSERT_FALSE(res);
-    EXPECT_NE(res.error().message().find("blkio cgroup controller is not mounted"), std::string::npos)
+    EXPECT_NE(res.error().message().find("blkio cgroup controller is not mounted"),
+              std::string::npos)
         << res.error().message();
 }
 
@@ -166,7 +171,8 @@ TEST_F(HybridTree, DeviceRulesStartFromWhatDevicesListShows) {
 }
 
 TEST(ManagerFactory, V1WithoutADevicesHierarchyIsRefused) {
-    auto l = cgroup::parse_layout("34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n");
+    auto l =
+        cgroup::parse_layout("34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n");
     ASSERT_TRUE(l);
     auto m = make_manager_for(*l, {}, {true, "/docker/abc"});
     ASSERT_FALSE(m);
@@ -183,12 +189,13 @@ TEST(ManagerFactory, V2RelativePathsGoBelowTheParentOfOwnCgroup) {
     auto abs = make_manager_for(*l, own, {true, "/docker/abc"});
     ASSERT_TRUE(abs);
     EXPECT_EQ((*abs)->to_json()["dir"], "/sys/fs/cgroup/docker/abc");
-    EXPECT_EQ((*abs)->mount_sources(),
-              (std::vector<std::pair<std::string, std::string>>{{"", "/sys/fs/cgroup/docker/abc"}}));
+    EXPECT_EQ(
+        (*abs)->mount_sources(),
+        (std::vector<std::pair<std::string, std::string>>{{"", "/sys/fs/cgroup/docker/abc"}}));
 }
 
 class V2Tree : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         for (const char* d : {"", "docker/"}) {
             t.file(std::string(d) + "cgroup.controllers", "cpuset cpu io memory pids\n");
@@ -210,7 +217,7 @@ TEST_F(V2Tree, CreateEnablesControllersInEveryAncestor) {
 TEST_F(V2Tree, OnlyMissingControllersAreWritten) {
     t.file("docker/cgroup.subtree_control", "cpu memory pids\n");
     ASSERT_TRUE(enable_controllers(t.root(), t.path("docker/abc"), {"memory", "pids", "rdma"}));
-    EXPECT_EQ(t.read("cgroup.subtree_control"), "+memory +pids");  // rdma is not offered
+    EXPECT_EQ(t.read("cgroup.subtree_control"), "+memory +pids");             // rdma is not offered
     EXPECT_EQ(t.read("docker/cgroup.subtree_control"), "cpu memory pids\n");  // untouched
 }
 

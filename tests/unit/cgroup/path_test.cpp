@@ -64,9 +64,11 @@ TEST(CgroupsPath, IdThatCannotNameACgroupIsRefused) {
 
 TEST(DirInMount, AbsoluteStartsAtTheMountpoint) {
     CgroupsPath p{true, "/docker/abc"};
-    EXPECT_EQ(dir_in_mount(p, "/sys/fs/cgroup/memory", "/", "/ignored"), "/sys/fs/cgroup/memory/docker/abc");
+    EXPECT_EQ(dir_in_mount(p, "/sys/fs/cgroup/memory", "/", "/ignored"),
+              "/sys/fs/cgroup/memory/docker/abc");
     // Like runc: the mount root does not shift an absolute path.
-    EXPECT_EQ(dir_in_mount(p, "/sys/fs/cgroup/memory", "/outer", "/x"), "/sys/fs/cgroup/memory/docker/abc");
+    EXPECT_EQ(dir_in_mount(p, "/sys/fs/cgroup/memory", "/outer", "/x"),
+              "/sys/fs/cgroup/memory/docker/abc");
 }
 
 TEST(DirInMount, RelativeGoesBelowOwnCgroup) {

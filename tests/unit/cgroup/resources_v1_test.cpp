@@ -40,7 +40,8 @@ TEST(ResourcesV1, ShrinkingMemoryWritesTheLimitFirst) {
 
 TEST(ResourcesV1, UnlimitedMemoryWithoutSwapMakesSwapUnlimitedToo) {
     EXPECT_EQ(v1(memory(-1, std::nullopt)),
-              (std::vector<Write>{{"memory.memsw.limit_in_bytes", "-1"}, {"memory.limit_in_bytes", "-1"}}));
+              (std::vector<Write>{{"memory.memsw.limit_in_bytes", "-1"},
+                                  {"memory.limit_in_bytes", "-1"}}));
 }
 
 TEST(ResourcesV1, UnlimitedSwapGoesFirst) {
@@ -59,7 +60,8 @@ TEST(ResourcesV1, MemoryAloneWritesOnlyTheLimit) {
 TEST(ResourcesV1, WithoutSwapAccountingHarmlessSwapIsIgnored) {
     V1Facts f;
     f.has_memsw = false;
-    EXPECT_EQ(v1(memory(-1, std::nullopt), f), (std::vector<Write>{{"memory.limit_in_bytes", "-1"}}));
+    EXPECT_EQ(v1(memory(-1, std::nullopt), f),
+              (std::vector<Write>{{"memory.limit_in_bytes", "-1"}}));
     EXPECT_EQ(v1(memory(64 * kMiB, -1), f),
               (std::vector<Write>{{"memory.limit_in_bytes", std::to_string(64 * kMiB)}}));
     EXPECT_EQ(v1(memory(64 * kMiB, 64 * kMiB), f),
@@ -170,7 +172,8 @@ TEST(ResourcesV1, BlkioWeightsGoToBfqFilesWhenOnlyBfqHasThem) {
 TEST(ResourcesV1, HugetlbLimitFileNamesThePageSize) {
     oci::Resources r;
     r.hugepage_limits.push_back({"2MB", 4 * 2 * kMiB});
-    EXPECT_EQ(v1(r), (std::vector<Write>{{"hugetlb.2MB.limit_in_bytes", std::to_string(8 * kMiB)}}));
+    EXPECT_EQ(v1(r),
+              (std::vector<Write>{{"hugetlb.2MB.limit_in_bytes", std::to_string(8 * kMiB)}}));
     r.hugepage_limits[0].page_size = "../2MB";
     EXPECT_FALSE(v1_writes(r, {}));
 }

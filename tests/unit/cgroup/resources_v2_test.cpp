@@ -26,7 +26,7 @@ TEST(ResourcesV2, SharesToWeightIsRuncsFormula) {
     EXPECT_EQ(shares_to_weight(1024), 39u);
     EXPECT_EQ(shares_to_weight(512), 20u);
     EXPECT_EQ(shares_to_weight(262144), 10000u);
-    EXPECT_EQ(shares_to_weight(1), 1u);            // clamped, not wrapped around
+    EXPECT_EQ(shares_to_weight(1), 1u);  // clamped, not wrapped around
     EXPECT_EQ(shares_to_weight(1u << 30), 10000u);
 }
 
@@ -53,8 +53,8 @@ TEST(ResourcesV2, SwapConversionMatchesRunc) {
 TEST(ResourcesV2, MemoryWritesSwapThenMaxThenLow) {
     auto r = memory(100, 300);
     r.memory->reservation = 50;
-    EXPECT_EQ(v2(r), (std::vector<Write>{{"memory.swap.max", "200"}, {"memory.max", "100"},
-                                         {"memory.low", "50"}}));
+    EXPECT_EQ(v2(r), (std::vector<Write>{
+                         {"memory.swap.max", "200"}, {"memory.max", "100"}, {"memory.low", "50"}}));
 }
 
 TEST(ResourcesV2, SwapEqualToMemoryDisablesSwapAndToleratesNoSwapAccounting) {
@@ -91,7 +91,8 @@ TEST(ResourcesV2, SharesBecomeWeightAndCpusetFollowsCpu) {
     r.cpu->shares = 1024;
     r.cpu->cpus = "0";
     r.cpu->mems = "0";
-    EXPECT_EQ(v2(r), (std::vector<Write>{{"cpu.weight", "39"}, {"cpuset.cpus", "0"}, {"cpuset.mems", "0"}}));
+    EXPECT_EQ(v2(r), (std::vector<Write>{
+                         {"cpu.weight", "39"}, {"cpuset.cpus", "0"}, {"cpuset.mems", "0"}}));
 }
 
 TEST(ResourcesV2, RealtimeSchedulingIsAnError) {
@@ -137,7 +138,8 @@ TEST(ResourcesV2, OrderIsPidsMemoryIoCpuCpusetHugetlbUnified) {
     r.hugepage_limits.push_back({"2MB", 2097152});
     r.unified["memory.high"] = "50";
     std::vector<std::string> files;
-    for (const auto& w : v2(r)) files.push_back(w.file);
+    for (const auto& w : v2(r))
+        files.push_back(w.file);
     EXPECT_EQ(files, (std::vector<std::string>{"pids.max", "memory.max", "io.weight", "cpu.weight",
                                                "cpuset.cpus", "hugetlb.2MB.max", "memory.high"}));
 }

@@ -27,7 +27,8 @@ TEST(StatsV1, ReadsRuncsFieldsFromEachHierarchy) {
     t.file("memory/memory.stat", "cache 4096\nrss 8192\ntotal_cache 4096\n");
     t.file("pids/pids.current", "2\n");
     t.file("pids/pids.max", "max\n");
-    t.file("blkio/blkio.throttle.io_service_bytes_recursive", "8:0 Read 4096\n8:0 Write 0\nTotal 4096\n");
+    t.file("blkio/blkio.throttle.io_service_bytes_recursive",
+           "8:0 Read 4096\n8:0 Write 0\nTotal 4096\n");
     t.file("blkio/blkio.throttle.io_serviced_recursive", "8:0 Read 1\n8:0 Write 0\nTotal 1\n");
     t.file("unified/hugetlb.2MB.current", "2097152\n");
     t.file("unified/hugetlb.2MB.max", "max\n");
@@ -70,8 +71,9 @@ TEST(StatsV1, MissingControllersReadAsZeroOrAbsent) {
 
 TEST(StatsV2, ConvertsMicrosecondsAndCombinesSwapLikeRunc) {
     test::TempTree t;
-    t.file("cpu.stat", "usage_usec 3000\nuser_usec 2000\nsystem_usec 1000\nnr_periods 4\n"
-                       "nr_throttled 1\nthrottled_usec 7\n");
+    t.file("cpu.stat",
+           "usage_usec 3000\nuser_usec 2000\nsystem_usec 1000\nnr_periods 4\n"
+           "nr_throttled 1\nthrottled_usec 7\n");
     t.file("memory.current", "1000\n");
     t.file("memory.max", "4000\n");
     t.file("memory.swap.current", "10\n");

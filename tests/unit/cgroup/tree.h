@@ -12,7 +12,7 @@
 namespace sysbox::test {
 
 class TempTree {
-public:
+  public:
     TempTree() {
         std::string tmpl = (std::filesystem::temp_directory_path() / "sysbox-cg-XXXXXX").string();
         m_root = ::mkdtemp(tmpl.data());
@@ -40,7 +40,7 @@ public:
     }
     bool exists(std::string_view rel) const { return std::filesystem::exists(path(rel)); }
 
-private:
+  private:
     std::string m_root;
 };
 

@@ -14,7 +14,7 @@ namespace sysbox {
 namespace {
 
 class TempDir {
-public:
+  public:
     TempDir() {
         char tmpl[] = "/tmp/sysbox-fs-test-XXXXXX";
         m_path = ::mkdtemp(tmpl);
@@ -22,7 +22,7 @@ public:
     ~TempDir() { (void)fs::remove_tree(m_path); }
     const std::string& path() const { return m_path; }
 
-private:
+  private:
     std::string m_path;
 };
 
@@ -47,7 +47,7 @@ TEST(Fs, AtomicWriteReplacesContentAndLeavesNoTempFile) {
     ASSERT_TRUE(fs::write_file_atomic(f, "two", 0600));
     EXPECT_EQ(fs::read_file(f).value(), "two");
     EXPECT_EQ(fs::list_dir(d.path()).value().size(), 1u);
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(f.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
 }

@@ -16,7 +16,9 @@ Result<int> quarter(int v) {
     return TRY(half(h));
 }
 
-Result<UniqueFd> move_only(int fd) { return UniqueFd(fd); }
+Result<UniqueFd> move_only(int fd) {
+    return UniqueFd(fd);
+}
 Result<void> use_move_only() {
     UniqueFd fd = TRY(move_only(-1));
     return fd.valid() ? Error::msg("unexpected") : Result<void>{};
@@ -44,7 +46,9 @@ TEST(Result, ToStringNamesTheErrnoInWordsNotNumbers) {
     EXPECT_EQ(plain.to_string(), "bad input");
 }
 
-TEST(Result, TryWorksWithMoveOnlyValues) { EXPECT_TRUE(use_move_only()); }
+TEST(Result, TryWorksWithMoveOnlyValues) {
+    EXPECT_TRUE(use_move_only());
+}
 
 TEST(Result, ValueOrFallsBack) {
     EXPECT_EQ(half(3).value_or(-1), -1);

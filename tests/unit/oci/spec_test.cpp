@@ -44,7 +44,8 @@ TEST(Spec, TypeErrorsNameTheField) {
 TEST(Spec, SyntaxErrorsGiveTheByteOffset) {
     auto s = parse_spec(R"({"ociVersion": )");
     ASSERT_FALSE(s);
-    EXPECT_NE(s.error().message().find("config.json is not valid JSON (at byte"), std::string::npos);
+    EXPECT_NE(s.error().message().find("config.json is not valid JSON (at byte"),
+              std::string::npos);
 }
 
 TEST(Spec, MissingRequiredFieldsAreNamed) {
@@ -57,16 +58,19 @@ TEST(Spec, MissingRequiredFieldsAreNamed) {
 }
 
 TEST(Spec, RejectsRelativeCwdAndMountDestinations) {
-    auto p = parse_spec(R"({"ociVersion":"1","root":{"path":"r"},"process":{"args":["x"],"cwd":"tmp"}})");
+    auto p = parse_spec(
+        R"({"ociVersion":"1","root":{"path":"r"},"process":{"args":["x"],"cwd":"tmp"}})");
     ASSERT_FALSE(p);
     EXPECT_NE(p.error().message().find("must be an absolute path"), std::string::npos);
-    auto m = parse_spec(R"({"ociVersion":"1","root":{"path":"r"},"mounts":[{"destination":"proc"}]})");
+    auto m =
+        parse_spec(R"({"ociVersion":"1","root":{"path":"r"},"mounts":[{"destination":"proc"}]})");
     ASSERT_FALSE(m);
     EXPECT_NE(m.error().message().find("mounts[0].destination"), std::string::npos);
 }
 
 TEST(Spec, RejectsUnknownAndDuplicateNamespaces) {
-    auto u = parse_spec(R"({"ociVersion":"1","root":{"path":"r"},"linux":{"namespaces":[{"type":"nett"}]}})");
+    auto u = parse_spec(
+        R"({"ociVersion":"1","root":{"path":"r"},"linux":{"namespaces":[{"type":"nett"}]}})");
     ASSERT_FALSE(u);
     EXPECT_EQ(u.error().message(), "linux.namespaces[0].type: unknown namespace type \"nett\"");
     auto d = parse_spec(R"({"ociVersion":"1","root":{"path":"r"},
@@ -83,7 +87,8 @@ TEST(Spec, IntegerRangesAreChecked) {
 }
 
 TEST(Spec, NullMeansAbsent) {
-    auto s = parse_spec(R"({"ociVersion":"1","root":{"path":"r"},"hooks":null,"linux":{"resources":null}})");
+    auto s = parse_spec(
+        R"({"ociVersion":"1","root":{"path":"r"},"hooks":null,"linux":{"resources":null}})");
     ASSERT_TRUE(s) << s.error().to_string();
     EXPECT_FALSE(s->linux.resources);
 }

@@ -11,7 +11,7 @@ namespace sysbox::runtime {
 namespace {
 
 class ExecPathTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         char tmpl[] = "/tmp/sysbox-exec-test-XXXXXX";
         dir = ::mkdtemp(tmpl);

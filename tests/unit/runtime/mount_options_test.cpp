@@ -34,8 +34,8 @@ TEST(MountOptions, RbindIsRecursiveBind) {
 TEST(MountOptions, AttrBitsFollowFlags) {
     auto o = parse_mount_options({"ro", "nosuid", "nodev", "noexec", "noatime"});
     EXPECT_EQ(o.attr_set(), static_cast<unsigned long long>(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                                             MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
-                                                             MOUNT_ATTR_NOATIME));
+                                                            MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+                                                            MOUNT_ATTR_NOATIME));
     EXPECT_NE(o.attr_clr() & MOUNT_ATTR__ATIME, 0u);
 }
 

@@ -11,7 +11,7 @@ namespace sysbox::runtime {
 namespace {
 
 class StateTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         char tmpl[] = "/tmp/sysbox-state-test-XXXXXX";
         root = ::mkdtemp(tmpl);
@@ -61,7 +61,10 @@ TEST_F(StateTest, OpenOfUnknownOrHalfCreatedIdSaysItDoesNotExist) {
     auto missing = StateDir::open(root, "nope");
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().message(), "container nope does not exist");
-    { auto half = StateDir::create(root, "half").value(); (void)half; }
+    {
+        auto half = StateDir::create(root, "half").value();
+        (void)half;
+    }
     auto h = StateDir::open(root, "half");
     ASSERT_FALSE(h);
     EXPECT_EQ(h.error().code(), ENOENT);

@@ -5,9 +5,11 @@
 namespace sysbox::runtime {
 namespace {
 
-oci::Spec spec_with(std::vector<std::string> namespaces, std::map<std::string, std::string> sysctl) {
+oci::Spec spec_with(std::vector<std::string> namespaces,
+                    std::map<std::string, std::string> sysctl) {
     oci::Spec s;
-    for (auto& n : namespaces) s.linux.namespaces.push_back({n, ""});
+    for (auto& n : namespaces)
+        s.linux.namespaces.push_back({n, ""});
     s.linux.sysctl = std::move(sysctl);
     return s;
 }
@@ -20,14 +22,16 @@ TEST(Sysctl, NetworkKeysNeedAPrivateNetworkNamespace) {
 }
 
 TEST(Sysctl, IpcKeysNeedAnIpcNamespace) {
-    EXPECT_TRUE(validate_sysctls(spec_with({"ipc"}, {{"kernel.shmmax", "1"}, {"fs.mqueue.msg_max", "5"}})));
+    EXPECT_TRUE(
+        validate_sysctls(spec_with({"ipc"}, {{"kernel.shmmax", "1"}, {"fs.mqueue.msg_max", "5"}})));
     EXPECT_FALSE(validate_sysctls(spec_with({"network"}, {{"kernel.shmmax", "1"}})));
 }
 
 TEST(Sysctl, HostGlobalKeysAreRefused) {
     auto r = validate_sysctls(spec_with({"network", "ipc", "uts"}, {{"kernel.panic", "1"}}));
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().message(), "sysctl kernel.panic is not namespaced: setting it would change the host");
+    EXPECT_EQ(r.error().message(),
+              "sysctl kernel.panic is not namespaced: setting it would change the host");
 }
 
 }  // namespace
