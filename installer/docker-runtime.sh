@@ -7,7 +7,8 @@
 # daemon.json (DOCKER_DAEMON_JSON, default /etc/docker/daemon.json) is validated first and
 # left untouched when it is not valid JSON; the previous version is kept as
 # daemon.json.sysbox-backup, and the new one is written to a temporary file and renamed into
-# place. A running dockerd is reloaded with SIGHUP (runtimes are reloadable; no restart).
+# place. A running dockerd is reloaded with SIGHUP (runtimes are reloadable; no restart),
+# unless DOCKER_DAEMON_JSON names another file.
 # The logic moves into `sysbox-ctl` with the package (issue #6).
 set -euo pipefail
 
@@ -49,6 +50,8 @@ else
     echo "docker-runtime.sh: $action $name in $CONF${path:+ (path $path)}"
 fi
 
+# Another file than dockerd's own (DOCKER_DAEMON_JSON set): nothing to reload.
+[ -z "${DOCKER_DAEMON_JSON:-}" ] || exit 0
 if pid="$(pidof dockerd)"; then
     kill -HUP $pid
     # The reload is asynchronous: wait until dockerd reports the new set of runtimes.
