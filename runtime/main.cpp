@@ -65,7 +65,7 @@ std::vector<std::string> guard_trailing_args(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_main(int argc, char** argv) {
     cli::Cli c;
     CLI::App app{"sysbox-runc: OCI runtime for system containers", "sysbox-runc"};
     app.set_version_flag(
@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
                 break;
             }
         }
-        std::fprintf(stderr, "sysbox-runc: %s (see sysbox-runc --help)\n", what.c_str());
+        (void)std::fprintf(stderr, "sysbox-runc: %s (see sysbox-runc --help)\n", what.c_str());
         return 1;
     }
 
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
         const std::string& name = sub->get_name();
         if (name == "create" || name == "run" || name == "exec") {
             if (auto r = reexec_from_readonly_self(argv); !r) {
-                std::fprintf(stderr, "sysbox-runc: %s\n", r.error().to_string().c_str());
+                (void)std::fprintf(stderr, "sysbox-runc: %s\n", r.error().to_string().c_str());
                 return 1;
             }
         }
@@ -142,15 +142,25 @@ int main(int argc, char** argv) {
     log::Options lo{c.log_file, c.log_format == "json" ? log::Format::Json : log::Format::Text,
                     c.debug, "sysbox-runc"};
     if (auto r = log::setup(lo); !r) {
-        std::fprintf(stderr, "sysbox-runc: %s\n", r.error().to_string().c_str());
+        (void)std::fprintf(stderr, "sysbox-runc: %s\n", r.error().to_string().c_str());
         return 1;
     }
     auto code = c.action();
     if (!code) {
         std::string msg = code.error().to_string();
         spdlog::error("{}", msg);
-        if (!c.log_file.empty()) std::fprintf(stderr, "sysbox-runc: %s\n", msg.c_str());
+        if (!c.log_file.empty()) (void)std::fprintf(stderr, "sysbox-runc: %s\n", msg.c_str());
         return 1;
     }
     return *code;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run_main(argc, argv);
+    } catch (const std::exception& e) {
+        // Errors are values throughout; this only catches a library throwing unexpectedly.
+        (void)std::fprintf(stderr, "sysbox-runc: internal error: %s\n", e.what());
+        return 1;
+    }
 }

@@ -127,7 +127,9 @@ Result<UniqueFd> mkdir_p_in_root(int rootfd, const std::string& path, mode_t mod
             cur = TRY(open_in_root(rootfd, sofar.empty() ? "/" : sofar, O_PATH | O_DIRECTORY));
             continue;
         }
-        std::string next = sofar + "/" + comp;
+        std::string next = sofar;
+        next += '/';
+        next += comp;
         auto next_fd = open_in_root(rootfd, next, O_PATH | O_DIRECTORY);
         if (!next_fd && next_fd.error().code() == ENOENT) {
             if (::mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)

@@ -24,7 +24,7 @@ std::string rfc3339(spdlog::log_clock::time_point tp) {
     std::tm tm{};
     ::gmtime_r(&t, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
     return fmt::format("{}.{:09d}Z", buf, nanos);
 }
 

@@ -14,6 +14,7 @@ Result<Output> run_capture(const std::vector<std::string>& argv) {
     if (::pipe2(fds, O_CLOEXEC) < 0) return Error::from_errno("create pipe");
     UniqueFd rd(fds[0]), wr(fds[1]);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

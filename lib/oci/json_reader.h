@@ -92,7 +92,10 @@ Result<void> read(const json& j, const std::string& path, std::map<std::string, 
     if (!j.is_object()) return type_error(path, "an object", j);
     for (const auto& [k, v] : j.items()) {
         T item{};
-        TRY(read(v, path + "." + k, item));
+        std::string field = path;
+        field += '.';
+        field += k;
+        TRY(read(v, field, item));
         out.emplace(k, std::move(item));
     }
     return {};

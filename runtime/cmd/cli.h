@@ -40,6 +40,9 @@ Result<int> parse_signal(const std::string& text);
 // "64m", "1g", "1024" -> bytes; "-1" stays -1.
 Result<int64_t> parse_bytes(const std::string& text);
 // Print JSON to stdout, indented like runc.
-void print_json(const nlohmann::json& j);
+// Everything a command prints on stdout goes through these: a failed write (closed pipe,
+// full disk) is an error, not a silently truncated answer.
+Result<void> write_stdout(std::string_view text);
+Result<void> print_json(const nlohmann::json& j);
 
 }  // namespace sysbox::runtime::cli

@@ -66,10 +66,16 @@ Result<int64_t> parse_bytes(const std::string& text) {
     return *n * mult;
 }
 
-void print_json(const nlohmann::json& j) {
+Result<void> write_stdout(std::string_view text) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+        return Error::from_errno("write to stdout");
+    return {};
+}
+
+Result<void> print_json(const nlohmann::json& j) {
     std::string out = j.dump(2);
     out += '\n';
-    std::fwrite(out.data(), 1, out.size(), stdout);
+    return write_stdout(out);
 }
 
 }  // namespace sysbox::runtime::cli

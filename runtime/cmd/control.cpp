@@ -186,9 +186,7 @@ void register_events(CLI::App& app, Cli& cli) {
                     return 0;  // the container went away: the stream ends
                 }
                 json ev = {{"type", "stats"}, {"id", *id}, {"data", *data}};
-                std::string line = ev.dump() + "\n";
-                std::fwrite(line.data(), 1, line.size(), stdout);
-                std::fflush(stdout);
+                TRY(write_stdout(ev.dump() + "\n"));
                 if (*stats) return 0;
                 std::this_thread::sleep_for(std::chrono::milliseconds(ms));
             }

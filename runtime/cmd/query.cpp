@@ -20,7 +20,7 @@ void register_state(CLI::App& app, Cli& cli) {
     sub->add_option("container-id", *id, "the container id")->required();
     sub->callback([&cli, id] {
         cli.action = [&cli, id]() -> Result<int> {
-            print_json(TRY(container_state(cli.global, *id)));
+            TRY(print_json(TRY(container_state(cli.global, *id))));
             return 0;
         };
     });
@@ -41,8 +41,7 @@ void register_list(CLI::App& app, Cli& cli) {
                 for (const auto& s : states)
                     std::printf("%s\n", s["id"].get<std::string>().c_str());
             } else if (*format == "json") {
-                std::string out = json(states).dump() + "\n";
-                std::fwrite(out.data(), 1, out.size(), stdout);
+                TRY(write_stdout(json(states).dump() + "\n"));
             } else {
                 std::printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE",
                             "CREATED", "OWNER");
@@ -99,8 +98,7 @@ void register_ps(CLI::App& app, Cli& cli) {
         cli.action = [&cli, id, format, args]() -> Result<int> {
             auto pids = TRY(container_pids(cli.global, *id));
             if (*format == "json") {
-                std::string out = json(pids).dump() + "\n";
-                std::fwrite(out.data(), 1, out.size(), stdout);
+                TRY(write_stdout(json(pids).dump() + "\n"));
                 return 0;
             }
             return ps_table(pids, *args);

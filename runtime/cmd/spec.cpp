@@ -128,7 +128,7 @@ void register_features(CLI::App& app, Cli& cli) {
     auto* sub = app.add_subcommand("features", "print what this runtime supports (JSON)");
     sub->callback([&cli] {
         cli.action = []() -> Result<int> {
-            print_json(features());
+            TRY(print_json(features()));
             return 0;
         };
     });

@@ -47,7 +47,7 @@ std::string now_rfc3339() {
     std::tm tm{};
     ::gmtime_r(&ts.tv_sec, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
     return fmt::format("{}.{:09d}Z", buf, ts.tv_nsec);
 }
 

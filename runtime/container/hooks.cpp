@@ -94,7 +94,7 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state_json) {
         ::dup2(out_w.get(), 1);
         ::dup2(out_w.get(), 2);
         (void)raw::close_range(3, ~0U, 0);
-        ::signal(SIGPIPE, SIG_DFL);
+        (void)::signal(SIGPIPE, SIG_DFL);
         ::execve(hook.path.c_str(), argv.data(), envp.data());
         ::_exit(127);
     }
@@ -109,7 +109,7 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state_json) {
     // The hook may exit without reading stdin: ignore EPIPE.
     auto old = ::signal(SIGPIPE, SIG_IGN);
     (void)sys::write_all(in_w.get(), state_json);
-    ::signal(SIGPIPE, old);
+    (void)::signal(SIGPIPE, old);
     in_w.reset();
 
     std::string output;

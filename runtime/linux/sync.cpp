@@ -5,7 +5,7 @@
 namespace sysbox::runtime {
 
 namespace {
-constexpr size_t kMaxMessage = 64 * 1024;
+constexpr size_t kMaxMessage = size_t{64} * 1024;
 }
 
 Result<void> send_msg(int sock, Msg type, std::string_view payload, int fd) {
