@@ -200,7 +200,9 @@ dk_sleeper() {
 # dk_tty_run "docker args...": docker run -it under a pseudo-terminal (CI has no tty)
 # of ROWSxCOLS $SBT_TTY_SIZE (default 24x80). Output has \r\n line ends; they are stripped.
 # script's stdin must stay open without data: at EOF, util-linux script writes to the pty
-# and the container's terminal echoes a stray "^@".
+# and the container's terminal echoes a stray "^@". script runs the command with $SHELL,
+# which CI may leave unset (then /bin/sh, dash): the %q quoting below is bash's ($'...'
+# for newlines), so the shell is pinned.
 dk_tty_run() {
     local size="${SBT_TTY_SIZE:-24x80}" args="" a fd sleeper rc
     local -a opts
@@ -209,7 +211,7 @@ dk_tty_run() {
     for a in "${opts[@]}" "$@"; do args+=" $(printf '%q' "$a")"; done
     exec {fd}< <(exec sleep "$SBT_DOCKER_TIMEOUT")
     sleeper=$!
-    timeout -k 10 "$SBT_DOCKER_TIMEOUT" script -qec \
+    SHELL=/bin/bash timeout -k 10 "$SBT_DOCKER_TIMEOUT" script -qec \
         "stty rows ${size%x*} cols ${size#*x}; exec docker run -it$args" /dev/null <&"$fd" |
         tr -d '\r'
     rc="${PIPESTATUS[0]}"
@@ -274,6 +276,18 @@ assert_match() {
         echo "actual: '$1'" >&2
         return 1
     fi
+}
+
+# assert_only_stdio_fds CONTAINER PID: process PID (as seen inside CONTAINER) has exactly
+# fds 0, 1 and 2, each on /dev/null or a pipe (non-tty), nothing from the host or runtime.
+assert_only_stdio_fds() {
+    run docker exec "$1" sh -c "ls /proc/$2/fd | sort -n | tr '\n' ' '; echo; for f in /proc/$2/fd/*; do readlink \$f; done"
+    assert_status 0
+    assert_eq "$(echo "$output" | sed -n 1p)" "0 1 2 "
+    local l
+    while read -r l; do
+        assert_match "$l" '^(/dev/null|pipe:\[[0-9]+\])$'
+    done < <(echo "$output" | sed 1d)
 }
 
 assert_status() {

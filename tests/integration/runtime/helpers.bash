@@ -3,7 +3,10 @@
 # which is how the expectations were checked).
 
 RUNTIME="${SYSBOX_RUNC:?set SYSBOX_RUNC to the runtime binary}"
-CG_PARENT="sysbox-itest"
+# One cgroup parent per test file, so files can run in parallel (ctest -j) without one
+# file's teardown removing another's freshly created cgroups or two ids colliding.
+CG_TOP="sysbox-itest"
+CG_PARENT="$CG_TOP/$(basename "${BATS_TEST_FILENAME:-unknown}" .bats)"
 
 require_root() {
     if [ "$(id -u)" != 0 ]; then
@@ -52,6 +55,7 @@ common_teardown() {
     for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
         [ -d "$h$CG_PARENT" ] || continue
         find "$h$CG_PARENT" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+        rmdir "$h$CG_TOP" 2>/dev/null || true  # fails while another file still uses it
     done
 }
 
