@@ -10,16 +10,21 @@ namespace {
 
 oci::DeviceRule allow(const char* type, std::optional<int64_t> major, std::optional<int64_t> minor,
                       const char* access) {
-    oci::DeviceRule r;
-    r.allow = true;
-    r.type = type;
-    r.major = major;
-    r.minor = minor;
-    r.access = access;
-    return r;
+    return device_rule(true, type, major, minor, access);
 }
 
 }  // namespace
+
+oci::DeviceRule device_rule(bool allow, std::string type, std::optional<int64_t> major,
+                            std::optional<int64_t> minor, std::string access) {
+    oci::DeviceRule r;
+    r.allow = allow;
+    r.type = std::move(type);
+    r.major = major;
+    r.minor = minor;
+    r.access = std::move(access);
+    return r;
+}
 
 std::vector<oci::DeviceRule> default_device_rules() {
     constexpr auto any = std::nullopt;

@@ -53,6 +53,10 @@ class Manager {
     virtual std::vector<std::pair<std::string, std::string>> mount_sources() const = 0;
 };
 
+// One device cgroup rule ("c"/"b"/"a", nullopt major/minor for any, access "rwm").
+oci::DeviceRule device_rule(bool allow, std::string type, std::optional<int64_t> major,
+                            std::optional<int64_t> minor, std::string access);
+
 // runc's always-allowed devices (null, zero, full, random, urandom, tty, console, ptmx,
 // pts/*, and mknod of any node), appended after the spec's own rules.
 std::vector<oci::DeviceRule> default_device_rules();

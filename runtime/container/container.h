@@ -12,6 +12,7 @@
 #include "runtime/cgroup/manager.h"
 #include "runtime/container/state.h"
 #include "core/result.h"
+#include "core/unique_fd.h"
 #include "oci/spec.h"
 
 namespace sysbox::runtime {
@@ -29,8 +30,9 @@ struct CreateOptions {
     bool no_pivot = false;
     bool no_new_keyring = false;
     unsigned preserve_fds = 0;
-    int console_fd = -1;  // internal (run -t without a console socket): already connected
-    int caller_fd = -1;   // internal: the caller's own fd (pty master) the container must not keep
+    // internal (`run` in the foreground without --console-socket): when process.terminal is
+    // set, create proxies the terminal itself and hands our end of the console socket here.
+    UniqueFd* terminal_proxy = nullptr;
 };
 
 struct ExecOptions {
@@ -40,7 +42,6 @@ struct ExecOptions {
     std::string pid_file;
     bool detach = false;
     unsigned preserve_fds = 0;
-    int console_fd = -1;  // internal: already connected
 };
 
 // create: the container process waits for `start`. Returns its pid.

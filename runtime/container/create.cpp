@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/container/container.h"
+#include "runtime/container/foreground.h"
 #include "runtime/container/hooks.h"
 #include "core/fs.h"
 #include "core/socket.h"
@@ -65,15 +66,9 @@ std::string absolute(const std::string& path) {
 
 oci::Resources device_rules(const oci::Spec& spec) {
     oci::Resources r = spec.linux.resources.value_or(oci::Resources{});
-    for (const auto& d : spec.linux.devices) {
-        oci::DeviceRule rule;
-        rule.allow = true;
-        rule.type = d.type == "p" ? "c" : d.type;
-        rule.major = d.major;
-        rule.minor = d.minor;
-        rule.access = "rwm";
-        r.devices.push_back(rule);
-    }
+    for (const auto& d : spec.linux.devices)
+        r.devices.push_back(
+            cgroups::device_rule(true, d.type == "p" ? "c" : d.type, d.major, d.minor, "rwm"));
     for (auto& rule : cgroups::default_device_rules())
         r.devices.push_back(rule);
     return r;
@@ -203,10 +198,14 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
 
     auto plan = TRY(plan_namespaces(p.spec.linux));
     UniqueFd console;
-    if (!o.console_socket.empty())
+    UniqueFd console_ours;
+    if (!o.console_socket.empty()) {
         console = TRY(sock::connect_unix(o.console_socket, SOCK_STREAM).wrap("console socket"));
-    else if (o.console_fd >= 0)
-        console = TRY(sys::dup(o.console_fd));
+    } else if (proc.terminal && o.terminal_proxy != nullptr) {
+        auto pair = TRY(make_console_pair());
+        console_ours = std::move(pair.first);
+        console = std::move(pair.second);
+    }
     auto listener =
         TRY(sock::listen_unix(dir.short_path(StateDir::kExecSocket), SOCK_SEQPACKET, 1));
     auto stub = TRY(make_exec_stub());
@@ -221,7 +220,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     ctx.exec_listen_fd = listener.get();
     ctx.stub_fd = stub.get();
     ctx.preserve_fds = o.preserve_fds;
-    ctx.runtime_fds = {dir.fd(), parent_sync.get(), o.caller_fd};
+    ctx.runtime_fds = {dir.fd(), parent_sync.get(), console_ours.get()};
     ctx.become_root = p.spec.linux.find_namespace("user") != nullptr;
     ctx.in_userns = ctx.become_root;
     ctx.new_cgroupns = plan.new_cgroupns;
@@ -270,6 +269,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     TRY(dir.save(st));
     TRY(write_pid_file(o.pid_file, child.pid));
     tx.commit();
+    if (o.terminal_proxy != nullptr) *o.terminal_proxy = std::move(console_ours);
     spdlog::debug("container {} created, init pid {}", o.id, child.pid);
     return child.pid;
 }

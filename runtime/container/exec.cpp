@@ -98,8 +98,6 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     UniqueFd console_ours;
     if (!o.console_socket.empty()) {
         console = TRY(sock::connect_unix(o.console_socket, SOCK_STREAM).wrap("console socket"));
-    } else if (o.console_fd >= 0) {
-        console = TRY(sys::dup(o.console_fd));
     } else if (proc.terminal && !o.detach) {
         auto pair = TRY(make_console_pair());  // proxy the terminal ourselves
         console_ours = std::move(pair.first);

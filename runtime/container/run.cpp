@@ -12,27 +12,19 @@ namespace sysbox::runtime {
 Result<int> run_container(const GlobalOptions& g, const CreateOptions& opts, bool detach,
                           bool keep) {
     CreateOptions o = opts;
-    UniqueFd console_ours;
-    UniqueFd console_theirs;
-    bool own_tty = false;
-    if (!detach && o.console_socket.empty()) {
-        // Peek at the config: a terminal without a console socket gets our own pty proxy.
-        auto spec =
-            oci::load_spec((o.bundle.empty() ? std::string(".") : o.bundle) + "/config.json");
-        if (spec && spec->process && spec->process->terminal) {
-            auto pair = TRY(make_console_pair());
-            console_ours = std::move(pair.first);
-            console_theirs = std::move(pair.second);
-            o.console_fd = console_theirs.get();
-            o.caller_fd = console_ours.get();
-            own_tty = true;
-        }
-    }
+    UniqueFd console_ours;  // set by create when it proxies the terminal for us
+    if (!detach && o.console_socket.empty()) o.terminal_proxy = &console_ours;
     if (!detach) block_forwarded_signals();
     pid_t pid = TRY(create_container(g, o));
-    console_theirs.reset();
     UniqueFd pty;
-    if (own_tty) pty = TRY(receive_pty(console_ours.get()));
+    if (console_ours) {
+        auto received = receive_pty(console_ours.get());
+        if (!received) {
+            (void)delete_container(g, o.id, true);
+            return std::move(received).error();
+        }
+        pty = std::move(*received);
+    }
     if (auto r = start_container(g, o.id); !r) {
         (void)delete_container(g, o.id, true);
         return std::move(r).error();

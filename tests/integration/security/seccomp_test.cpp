@@ -19,24 +19,15 @@
 #include "child.h"
 #include "core/socket.h"
 #include "core/syscalls_security.h"
+#include "seccomp_profiles.h"
 
 namespace sysbox::runtime {
 namespace {
 
 constexpr long kFchmodat2 = 452;  // Linux 6.6; newer than anything Docker 20.10's profile names
 
-oci::Seccomp profile(std::string def, std::vector<oci::SeccompRule> rules) {
-    oci::Seccomp p;
-    p.default_action = std::move(def);
-    p.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
-    p.syscalls = std::move(rules);
-    return p;
-}
-
-oci::Seccomp docker_profile() {
-    auto spec = oci::load_spec(std::string(FIXTURES) + "/docker-config-plain.json");
-    return spec && spec->linux.seccomp ? *spec->linux.seccomp : oci::Seccomp{};
-}
+using test::docker_profile;
+using test::profile;
 
 SeccompFilter compile_or_die(const oci::Seccomp& p) {
     auto f = SeccompFilter::compile(p);

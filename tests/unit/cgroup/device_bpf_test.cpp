@@ -8,16 +8,7 @@
 namespace sysbox::runtime::cgroups {
 namespace {
 
-oci::DeviceRule rule(bool allow, std::string type, std::optional<int64_t> major,
-                     std::optional<int64_t> minor, std::string access) {
-    oci::DeviceRule r;
-    r.allow = allow;
-    r.type = std::move(type);
-    r.major = major;
-    r.minor = minor;
-    r.access = std::move(access);
-    return r;
-}
+constexpr auto rule = device_rule;
 
 std::vector<oci::DeviceRule> with_defaults(std::vector<oci::DeviceRule> rules) {
     for (auto& r : default_device_rules())

@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "bpf_eval.h"
+#include "seccomp_profiles.h"
 
 namespace sysbox::runtime {
 namespace {
@@ -22,19 +23,9 @@ constexpr uint32_t kEperm = SCMP_ACT_ERRNO(EPERM);
 constexpr uint32_t kEnosys = SCMP_ACT_ERRNO(ENOSYS);
 constexpr int kFchmodat2 = 452;  // newer than every syscall Docker 20.10's profile names
 
-oci::SeccompRule rule(std::vector<std::string> names, std::string action,
-                      std::optional<uint32_t> errno_ret = std::nullopt,
-                      std::vector<oci::SeccompArg> args = {}) {
-    return {std::move(names), std::move(action), errno_ret, std::move(args)};
-}
-
-oci::Seccomp profile(std::string def, std::vector<oci::SeccompRule> rules) {
-    oci::Seccomp p;
-    p.default_action = std::move(def);
-    p.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
-    p.syscalls = std::move(rules);
-    return p;
-}
+using test::docker_profile;
+using test::profile;
+using test::rule;
 
 SeccompFilter compiled(const oci::Seccomp& p) {
     auto f = SeccompFilter::compile(p);
@@ -49,15 +40,6 @@ uint32_t verdict(const SeccompFilter& f, int nr, std::array<uint64_t, 6> args = 
 std::string compile_error(const oci::Seccomp& p) {
     auto f = SeccompFilter::compile(p);
     return f ? std::string("(compiled)") : f.error().message();
-}
-
-oci::Seccomp docker_profile() {
-    auto spec = oci::load_spec(std::string(FIXTURES) + "/docker-config-plain.json");
-    if (!spec || !spec->linux.seccomp) {
-        ADD_FAILURE() << "fixture has no linux.seccomp";
-        return {};
-    }
-    return *spec->linux.seccomp;
 }
 
 TEST(SeccompCompile, DockerProfileAllowsListedAndRefusesUnlistedSyscallsWithEperm) {
