@@ -5,11 +5,13 @@
 #   sudo installer/dev-install.sh [--no-apt] [--prefix DIR]
 #
 # Installs the build dependencies (apt), builds the release preset, installs sysbox-runc
-# under PREFIX (default /usr/local), registers it in /etc/docker/daemon.json as runtime
-# "sysbox-runc" (atomic write, previous file kept as daemon.json.sysbox-backup), starts
-# dockerd if needed, imports a small local busybox image and runs a container with
-# `docker run --runtime=sysbox-runc`.
-# Undo: installer/docker-runtime.sh unregister sysbox-runc; rm PREFIX/bin/sysbox-runc
+# and sysbox-mgr under PREFIX (default /usr/local), gives the 'sysbox' entry of
+# /etc/subuid and /etc/subgid an id pool (installer/subid.sh), (re)starts sysbox-mgr,
+# registers sysbox-runc in /etc/docker/daemon.json as runtime "sysbox-runc" (atomic write,
+# previous file kept as daemon.json.sysbox-backup), starts dockerd if needed, imports a
+# small local busybox image and runs a container with `docker run --runtime=sysbox-runc`.
+# Undo: installer/docker-runtime.sh unregister sysbox-runc; kill sysbox-mgr; rm
+# PREFIX/bin/sysbox-{runc,mgr}; restore /etc/sub{u,g}id from their .sysbox-backup
 set -euo pipefail
 exec </dev/null
 
@@ -38,6 +40,10 @@ step "install into $prefix"
 cmake --install build/release
 runtime="$prefix/bin/sysbox-runc"
 "$runtime" --version
+step "id pool for system containers"
+installer/subid.sh ensure
+step "sysbox-mgr"
+sbx_restart_mgr "$prefix/bin/sysbox-mgr"
 step "dockerd"
 sbx_ensure_dockerd
 step "register runtime sysbox-runc with Docker"
@@ -49,6 +55,8 @@ step "docker run --runtime=sysbox-runc $image"
 docker run --rm --runtime=sysbox-runc --name sysbox-demo-$$ "$image" sh -c '
     echo "hello from container $(hostname), running as $(id -un), pid $$";
     grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status'
+echo "sysbox-mgr registered it while it ran (log: $SBX_MGR_LOG):"
+grep -E "(un)?registered [0-9a-f]{64}" "$SBX_MGR_LOG" | tail -n 2 || true
 cat <<MSG
 
 sysbox-runc is installed and registered. Try:

@@ -128,5 +128,9 @@ for h in /run/sysbox-test/registration/holders/ctest-*; do
     echo "warning: releasing the leftover runtime registration $(basename "$h")"
     "$ROOT/tests/docker/runtime-registration.sh" unregister --holder "$(basename "$h")" || FAILED=1
 done
+if [ -e /run/sysbox-test/mgr/pid ]; then
+    echo "warning: stopping the Docker suite's leftover sysbox-mgr"
+    "$ROOT/tests/support/test-mgr.sh" stop || FAILED=1
+fi
 echo "total: $((SECONDS - SUITE_START))s — $([ "$FAILED" = 0 ] && echo PASSED || echo FAILED)"
 exit "$FAILED"

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/container/container.h"
+#include "runtime/container/mgr_link.h"
 #include "runtime/container/hooks.h"
 #include "core/fs.h"
 #include "core/sys.h"
@@ -57,7 +58,7 @@ Result<void> write_pid_file(const std::string& path, pid_t pid) {
     return fs::write_file_atomic(path, std::to_string(pid), 0644).wrap("write pid file");
 }
 
-Result<void> destroy_container(Loaded& c) {
+Result<void> destroy_container(const GlobalOptions& g, Loaded& c) {
     TRY(c.cgroup->destroy().wrap("remove cgroups of container {}", c.state.id));
     auto config = c.dir.load_config();
     if (config) {
@@ -68,7 +69,9 @@ Result<void> destroy_container(Loaded& c) {
                 spdlog::warn("container {}: {}", c.state.id, r.error().to_string());
         }
     }
-    return c.dir.remove().wrap("remove state of container {}", c.state.id);
+    TRY(c.dir.remove().wrap("remove state of container {}", c.state.id));
+    mgr_unregister(g, c.state.id);
+    return {};
 }
 
 }  // namespace sysbox::runtime

@@ -20,6 +20,8 @@ namespace sysbox::runtime {
 struct GlobalOptions {
     std::string root = "/run/sysbox-runc";
     bool systemd_cgroup = false;
+    std::string mgr_socket = "/run/sysbox/mgr.sock";  // sysbox-mgr's IPC socket
+    bool no_sysbox_mgr = false;                       // run without sysbox-mgr
 };
 
 struct CreateOptions {
@@ -75,6 +77,7 @@ nlohmann::json oci_state(const ContainerState& s, Status status);
 std::string now_rfc3339();
 Result<void> write_pid_file(const std::string& path, pid_t pid);
 // Destroy a container that is no longer running: cgroups, poststop hooks, state directory.
-Result<void> destroy_container(Loaded& c);
+// Also unregisters it from sysbox-mgr.
+Result<void> destroy_container(const GlobalOptions& g, Loaded& c);
 
 }  // namespace sysbox::runtime

@@ -11,6 +11,7 @@
 #include "runtime/container/container.h"
 #include "runtime/container/foreground.h"
 #include "runtime/container/hooks.h"
+#include "runtime/container/mgr_link.h"
 #include "core/fs.h"
 #include "core/socket.h"
 #include "core/sys.h"
@@ -31,7 +32,7 @@ namespace {
 // Undoes a partial create: kills the process, removes cgroups and the state directory.
 class CreateTransaction {
   public:
-    explicit CreateTransaction(StateDir& dir) : m_dir(dir) {}
+    CreateTransaction(const GlobalOptions& g, StateDir& dir) : m_global(g), m_dir(dir) {}
     CreateTransaction(const CreateTransaction&) = delete;
     CreateTransaction& operator=(const CreateTransaction&) = delete;
     ~CreateTransaction() {
@@ -45,16 +46,20 @@ class CreateTransaction {
                 spdlog::warn("cleanup after failed create: {}", r.error().to_string());
         }
         (void)m_dir.remove();
+        if (m_registered) mgr_unregister(m_global, m_dir.id());
     }
     void set_cgroup(cgroups::Manager* cg) { m_cgroup = cg; }
     void set_pid(pid_t pid) { m_pid = pid; }
+    void set_registered() { m_registered = true; }
     void commit() { m_committed = true; }
 
   private:
+    const GlobalOptions& m_global;
     StateDir& m_dir;
     cgroups::Manager* m_cgroup = nullptr;
     pid_t m_pid = -1;
     bool m_committed = false;
+    bool m_registered = false;
 };
 
 std::string absolute(const std::string& path) {
@@ -189,8 +194,13 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     auto p = TRY(prepare(g, o));
     auto dir = TRY(StateDir::create(g.root, o.id));
     std::unique_ptr<cgroups::Manager> cg;  // declared before tx: it must outlive the rollback
-    CreateTransaction tx(dir);
+    CreateTransaction tx(g, dir);
     const oci::Process& proc = *p.spec.process;
+
+    // After the state dir exists: sysbox-mgr treats a registration whose state dir is
+    // gone as an orphan and reclaims it.
+    auto mgr = TRY(mgr_register(g, o.id, p.spec, p.rootfs));
+    if (mgr) tx.set_registered();
 
     cg = TRY(cgroups::make_manager(p.spec.linux.cgroups_path, o.id));
     tx.set_cgroup(cg.get());

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/container/container.h"
+#include "runtime/container/mgr_link.h"
 #include "core/fs.h"
 #include "core/sys.h"
 
@@ -86,7 +87,10 @@ Result<void> delete_container(const GlobalOptions& g, const std::string& id, boo
         // A create that died before writing its state leaves a bare directory behind.
         TRY(validate_id(id));
         std::string dir = fs::join(g.root, id);
-        if (fs::is_dir(dir)) (void)fs::remove_tree(dir);
+        if (fs::is_dir(dir)) {
+            (void)fs::remove_tree(dir);
+            mgr_unregister(g, id);
+        }
         if (force) return {};
         return std::move(c).error();
     }
@@ -95,7 +99,7 @@ Result<void> delete_container(const GlobalOptions& g, const std::string& id, boo
         return Error::with_code(EBUSY, "cannot delete container {} that is not stopped: {}", id,
                                 status_name(status));
     if (status != Status::Stopped || !c->state.private_pidns) TRY(kill_everything(*c));
-    return destroy_container(*c);
+    return destroy_container(g, *c);
 }
 
 Result<void> pause_container(const GlobalOptions& g, const std::string& id, bool pause) {

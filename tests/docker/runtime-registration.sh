@@ -3,7 +3,7 @@
 # (daemon.json "runtimes" + SIGHUP, no restart), and puts daemon.json back byte for byte
 # (or removes it again if there was none) when the last user is done.
 #
-#   runtime-registration.sh register   [--holder NAME] [--pid PID] [--path RUNTIME]
+#   runtime-registration.sh register   [--holder NAME] [--pid PID] [--path RUNTIME] [--arg ARG]...
 #   runtime-registration.sh unregister [--holder NAME]
 #   runtime-registration.sh restore      # force: restore daemon.json now, drop all holders
 #   runtime-registration.sh status
@@ -13,6 +13,8 @@
 # original daemon.json comes back when none is left. A holder registered with --pid is
 # dropped automatically once that process is gone, and a registration nobody holds any
 # more (a run that was killed) is undone by the next register/unregister/restore.
+#
+# --arg ARG (repeatable) becomes the runtime's "runtimeArgs" (e.g. --mgr-socket PATH).
 #
 # Environment:
 #   SYSBOX_RUNC                 runtime binary (default for --path)
@@ -175,17 +177,18 @@ do_register() {
     # A reload whose file sets "runtimes" replaces dockerd's whole runtime map, while a
     # reload without it keeps the old map: so runtimes dockerd knows only from memory (an
     # earlier file that is gone) would be lost. Carry them over, reserved names excepted.
-    local live tmp="$json.sysbox-test.tmp"
+    local live entry tmp="$json.sysbox-test.tmp"
+    entry="$(jq -cn --arg p "$path" --argjson a "$rt_args" '{path: $p} + (if ($a | length) > 0 then {runtimeArgs: $a} else {} end)')"
     live="$(docker info --format '{{json .Runtimes}}' | jq -c '
         del(.runc, ."io.containerd.runc.v2", ."io.containerd.runtime.v1.linux")
         | map_values({path} + (if .runtimeArgs then {runtimeArgs} else {} end))')"
     if [ -e "$json" ]; then
         cp -a "$json" "$tmp" # keeps mode and owner
-        jq --arg n "$NAME" --arg p "$path" --argjson live "$live" \
-            '.runtimes = $live + (.runtimes // {}) | .runtimes[$n] = {path: $p}' "$json" >"$tmp"
+        jq --arg n "$NAME" --argjson e "$entry" --argjson live "$live" \
+            '.runtimes = $live + (.runtimes // {}) | .runtimes[$n] = $e' "$json" >"$tmp"
     else
-        jq -n --arg n "$NAME" --arg p "$path" --argjson live "$live" \
-            '{runtimes: ($live + {($n): {path: $p}})}' >"$tmp"
+        jq -n --arg n "$NAME" --argjson e "$entry" --argjson live "$live" \
+            '{runtimes: ($live + {($n): $e})}' >"$tmp"
         chmod 0644 "$tmp"
     fi
     mv -f "$tmp" "$json"
@@ -228,11 +231,13 @@ shift || true
 holder="ctest"
 pid=""
 path="${SYSBOX_RUNC:-}"
+rt_args='[]'
 while [ $# -gt 0 ]; do
     case "$1" in
         --holder) holder="$2"; shift 2 ;;
         --pid) pid="$2"; shift 2 ;;
         --path) path="$2"; shift 2 ;;
+        --arg) rt_args="$(jq -c --arg a "$2" '. + [$a]' <<<"$rt_args")"; shift 2 ;;
         *) die "unknown argument '$1'" ;;
     esac
 done

@@ -59,7 +59,10 @@ common_teardown() {
     done
 }
 
-rt() { "$RUNTIME" --root "$STATE_ROOT" "$@"; }
+# These tests drive the runtime on its own; sysbox-mgr's part is tested in ../mgr.
+RT_FLAGS=()
+if "$RUNTIME" --version 2>/dev/null | grep -q '^sysbox-runc'; then RT_FLAGS=(--no-sysbox-mgr); fi
+rt() { "$RUNTIME" --root "$STATE_ROOT" "${RT_FLAGS[@]}" "$@"; }
 
 # new_bundle DIR [jq filter over the default config]: a bundle using the shared rootfs.
 new_bundle() {
@@ -75,7 +78,7 @@ new_bundle() {
         | .hostname = "itest"
         | .linux.cgroupsPath = $cg
         | .linux.namespaces = [{type:"pid"},{type:"network"},{type:"ipc"},{type:"uts"},{type:"mount"}]
-    ' "$BATS_TEST_DIRNAME/base-config.json" | jq "$filter" > "$dir/config.json"
+    ' "$(dirname "${BASH_SOURCE[0]}")/base-config.json" | jq "$filter" > "$dir/config.json"
 }
 
 # with_args '["sh","-c","..."]': a jq filter setting the process args.

@@ -1,0 +1,171 @@
+// ID-shift method decision and the ID-mapped mount probe.
+#include "mgr/idshift.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "core/fs.h"
+#include "core/strings.h"
+#include "core/syscalls.h"
+#include "core/unique_fd.h"
+
+namespace sysbox::mgr {
+
+namespace {
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape(std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 3 < s.size()) {
+            int v = 0;
+            bool ok = true;
+            for (size_t k = 1; k <= 3; ++k) {
+                char c = s[i + k];
+                if (c < '0' || c > '7') ok = false;
+                v = v * 8 + (c - '0');
+            }
+            if (ok) {
+                out.push_back(static_cast<char>(v));
+                i += 3;
+                continue;
+            }
+        }
+        out.push_back(s[i]);
+    }
+    return out;
+}
+
+Result<std::string> read_link(const std::string& path) {
+    char buf[256];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+    if (n < 0) return Error::from_errno("readlink {}", path);
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+// A child parked in a new user namespace (uid 0 -> 65534) until the returned guard dies.
+struct UsernsChild {
+    pid_t pid = -1;
+    UniqueFd release;  // closing it lets the child exit
+    ~UsernsChild() {
+        release.reset();
+        if (pid > 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    }
+};
+
+Result<UniqueFd> throwaway_userns(UsernsChild& child) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return Error::from_errno("pipe");
+    UniqueFd rd(p[0]);
+    child.release = UniqueFd(p[1]);
+    pid_t pid = ::fork();
+    if (pid < 0) return Error::from_errno("fork the id-mapped mount probe");
+    if (pid == 0) {
+        child.release.reset();
+        if (::unshare(CLONE_NEWUSER) != 0) ::_exit(1);
+        char c;
+        (void)!::read(rd.get(), &c, 1);  // parent closes its end when done
+        ::_exit(0);
+    }
+    child.pid = pid;
+    rd.reset();
+    // Wait until the child is in its own user namespace, then map one id.
+    std::string self_ns = TRY(read_link("/proc/self/ns/user"));
+    std::string ns_path = "/proc/" + std::to_string(pid) + "/ns/user";
+    for (int i = 0; i < 1000; ++i) {
+        auto link = read_link(ns_path);
+        if (link && *link != self_ns) break;
+        ::usleep(100);
+    }
+    TRY(fs::write_file("/proc/" + std::to_string(pid) + "/uid_map", "0 65534 1"));
+    TRY(fs::write_file("/proc/" + std::to_string(pid) + "/setgroups", "deny"));
+    TRY(fs::write_file("/proc/" + std::to_string(pid) + "/gid_map", "0 65534 1"));
+    int fd = ::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Error::from_errno("open {}", ns_path);
+    return UniqueFd(fd);
+}
+
+}  // namespace
+
+std::optional<MountFacts> mount_at(std::string_view mountinfo, const std::string& path) {
+    std::optional<MountFacts> found;
+    std::string want = fs::clean_path(path);
+    for (const auto& line : str::split(mountinfo, '\n', true)) {
+        auto fields = str::split(line, ' ');
+        if (fields.size() < 10) continue;
+        if (unescape(fields[4]) != want) continue;
+        size_t sep = 6;
+        while (sep < fields.size() && fields[sep] != "-")
+            ++sep;
+        if (sep + 3 >= fields.size()) continue;
+        found = MountFacts{want, fields[sep + 1], unescape(fields[sep + 3])};  // last one wins
+    }
+    return found;
+}
+
+std::string overlay_probe_dir(const MountFacts& m) {
+    for (const auto& opt : str::split(m.super_options, ',')) {
+        if (opt.starts_with("upperdir=")) return fs::dirname(opt.substr(9));
+    }
+    return {};
+}
+
+Result<bool> IdmapProber::supported(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return Error::from_errno("inspect {}", path);
+    if (auto it = m_cache.find(st.st_dev); it != m_cache.end()) return it->second;
+    int tree = raw::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0) return Error::from_errno("open_tree {} (needs root and kernel 5.2+)", path);
+    UniqueFd tree_fd(tree);
+    UsernsChild child;
+    auto userns = TRY(throwaway_userns(child).wrap("id-mapped mount probe"));
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<__u64>(userns.get());
+    bool ok = raw::mount_setattr(tree_fd.get(), "", AT_EMPTY_PATH, &attr) == 0;
+    int err = errno;
+    if (!ok && err != EINVAL && err != EPERM && err != ENOSYS)
+        return Error::from_errno("id-mapped mount probe on {}", path);
+    spdlog::debug("id-mapped mount probe on {}: {}", path, ok ? "supported" : strerror(err));
+    m_cache[st.st_dev] = ok;
+    return ok;
+}
+
+ipc::mgr::IdShiftInfo decide_id_shift(config::IdShift policy, const std::string& rootfs,
+                                      std::string_view mountinfo, IdmapProber& prober) {
+    if (policy == config::IdShift::Chown)
+        return {"chown", "id-shift is set to chown in sysbox.yaml"};
+    std::string probe = rootfs;
+    std::string what = "the rootfs's file system";
+    auto m = mount_at(mountinfo, rootfs);
+    if (m && m->fs_type == "overlay") {
+        probe = overlay_probe_dir(*m);
+        what = "the file system of the overlay rootfs's layers";
+        if (probe.empty())
+            return {"chown", "the overlay rootfs has no upperdir to ID-map"};
+    }
+    auto ok = prober.supported(probe);
+    if (!ok)
+        return {"chown", fmt::format("ID-mapped mount probe failed: {}", ok.error().to_string())};
+    if (*ok) {
+        return {"idmap", fmt::format("{} ({}) supports ID-mapped mounts{}", what, probe,
+                                     policy == config::IdShift::IdMap ? " (id-shift: idmap)" : "")};
+    }
+    std::string reason = fmt::format("{} ({}) does not support ID-mapped mounts", what, probe);
+    if (policy == config::IdShift::IdMap) reason += "; id-shift: idmap cannot be honoured";
+    return {"chown", reason};
+}
+
+}  // namespace sysbox::mgr

@@ -1,0 +1,219 @@
+// Registry: allocation, special dirs, the one-container volume rule, persistence, reconcile.
+#include "mgr/registry.h"
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "core/fs.h"
+
+namespace sysbox::mgr {
+
+using ipc::mgr::ContainerInfo;
+using ipc::mgr::RegisterReply;
+using ipc::mgr::RegisterRequest;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr int kStateVersion = 1;
+
+std::string now_rfc3339() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// Host paths are host-controlled (Docker, the user): resolving symlinks is safe and makes
+// two spellings of one volume compare equal.
+std::string canonical(const std::string& path) {
+    char buf[PATH_MAX];
+    if (::realpath(path.c_str(), buf) != nullptr) return buf;
+    return fs::clean_path(path);
+}
+
+bool covers(const std::string& parent, const std::string& path) {
+    if (parent == "/" || parent == path) return true;
+    return path.size() > parent.size() && path.starts_with(parent) && path[parent.size()] == '/';
+}
+
+bool is_host_mount(const ipc::mgr::SpecMount& m) {
+    return !m.source.empty() && m.source[0] == '/' && (m.type.empty() || m.type == "bind");
+}
+
+}  // namespace
+
+Registry::Registry(RegistryOptions opts, IdmapProber& prober)
+    : m_opts(std::move(opts)),
+      m_prober(&prober),
+      m_alloc(m_opts.pool),
+      m_dirs(m_opts.config.data_root) {}
+
+Result<Registry> Registry::open(RegistryOptions opts, IdmapProber& prober) {
+    Registry r(std::move(opts), prober);
+    TRY(r.load());
+    return r;
+}
+
+Result<void> Registry::load() {
+    std::string path = state_file();
+    if (!fs::exists(path)) return {};
+    auto text = TRY(fs::read_file(path));
+    json j = json::parse(text, nullptr, false);
+    auto corrupt = [&](const std::string& why) {
+        return Error::with_code(EINVAL,
+                                "state file {} is unusable ({}); it was left untouched: move it "
+                                "away to start with no registered containers",
+                                path, why);
+    };
+    if (j.is_discarded() || !j.is_object()) return corrupt("not a JSON object");
+    if (j.value("version", 0) != kStateVersion) return corrupt("unknown version");
+    auto list = j.find("containers");
+    if (list == j.end() || !list->is_array()) return corrupt("no containers list");
+    for (const auto& item : *list) {
+        auto c = ipc::mgr::container_info_from(item);
+        if (!c) return corrupt(c.error().to_string());
+        IdRange range{c->allocation.ids.start, c->allocation.ids.size};
+        if (auto r = m_alloc.restore(c->id, range, c->allocation.shared_ids); !r)
+            return corrupt(fmt::format("container {}: {}", c->id, r.error().to_string()));
+        m_containers.emplace(c->id, std::move(*c));
+    }
+    spdlog::info("loaded {} registered containers from {}", m_containers.size(), path);
+    return {};
+}
+
+Result<void> Registry::persist() const {
+    json list = json::array();
+    for (const auto& [id, c] : m_containers)
+        list.push_back(ipc::mgr::to_json(c));
+    json j = {{"version", kStateVersion}, {"containers", list}};
+    return fs::write_file_atomic(state_file(), j.dump(1) + "\n", 0600).wrap("save mgr state");
+}
+
+Result<std::vector<std::string>> Registry::claim_volumes(const RegisterRequest& req) const {
+    std::vector<std::string> claimed;
+    for (const auto& m : req.mounts) {
+        if (!is_host_mount(m)) continue;
+        std::string dest = fs::clean_path(m.destination);
+        bool special = false;
+        for (const auto& d : m_opts.config.special_dirs)
+            special = special || d == dest;
+        if (!special) continue;
+        std::string src = canonical(m.source);
+        for (const auto& [other_id, other] : m_containers) {
+            for (const auto& held : other.volume_sources) {
+                if (held != src) continue;
+                return Error::with_code(
+                    kErrInUse,
+                    "container {} mounts {} at {}, but running container {} already uses it "
+                    "there; two inner daemons on one data dir corrupt it: stop {} first or "
+                    "give {} its own volume",
+                    req.id, src, dest, other_id, other_id, req.id);
+            }
+        }
+        claimed.push_back(src);
+    }
+    return claimed;
+}
+
+std::vector<std::string> Registry::wanted_special_dirs(const RegisterRequest& req) const {
+    std::vector<std::string> out;
+    for (const auto& d : m_opts.config.special_dirs) {
+        bool user_mounted = false;
+        for (const auto& m : req.mounts)
+            user_mounted = user_mounted || covers(fs::clean_path(m.destination), d);
+        if (user_mounted)
+            spdlog::debug("container {}: {} is mounted by the spec, no special dir", req.id, d);
+        else
+            out.push_back(d);
+    }
+    return out;
+}
+
+Result<RegisterReply> Registry::register_container(const RegisterRequest& req) {
+    if (auto it = m_containers.find(req.id); it != m_containers.end()) {
+        spdlog::debug("container {} is already registered: same allocation", req.id);
+        return it->second.allocation;
+    }
+    auto volumes = TRY(claim_volumes(req));
+    uint64_t size = m_opts.config.range_size;
+    auto range = TRY(req.shared_ids ? m_alloc.allocate_shared(req.id, size)
+                                    : m_alloc.allocate(req.id, size));
+    auto dirs = m_dirs.create(req.id, wanted_special_dirs(req), range.start);
+    if (!dirs) {
+        m_alloc.release(req.id);
+        return std::move(dirs).error().wrap("special dirs of container {}", req.id);
+    }
+    ContainerInfo c;
+    c.id = req.id;
+    c.rootfs = req.rootfs;
+    c.runtime_root = req.runtime_root;
+    c.registered = now_rfc3339();
+    c.volume_sources = std::move(volumes);
+    c.keep_special_dirs = req.keep_special_dirs || m_opts.config.keep_special_dirs;
+    c.allocation.ids = {range.start, range.count};
+    c.allocation.shared_ids = req.shared_ids;
+    c.allocation.special_mounts = std::move(*dirs);
+    auto mountinfo = fs::read_file(m_opts.mountinfo_path).value_or(std::string());
+    c.allocation.id_shift = decide_id_shift(m_opts.config.id_shift, req.rootfs, mountinfo, *m_prober);
+    m_containers.emplace(req.id, c);
+    if (auto r = persist(); !r) {
+        m_containers.erase(req.id);
+        (void)m_dirs.release(c.allocation.special_mounts);
+        m_alloc.release(req.id);
+        return std::move(r).error();
+    }
+    spdlog::info("registered {}: ids {}-{}{}, {} special dirs, id shift {} ({})", req.id,
+                 range.start, range.end() - 1, req.shared_ids ? " (shared)" : "",
+                 c.allocation.special_mounts.size(), c.allocation.id_shift.method,
+                 c.allocation.id_shift.reason);
+    return c.allocation;
+}
+
+Result<bool> Registry::unregister(const std::string& id) {
+    auto it = m_containers.find(id);
+    if (it == m_containers.end()) return false;
+    ContainerInfo c = std::move(it->second);
+    m_containers.erase(it);
+    if (!c.keep_special_dirs) {
+        if (auto r = m_dirs.release(c.allocation.special_mounts); !r)
+            spdlog::warn("container {}: {}", id, r.error().to_string());
+    }
+    m_alloc.release(id);
+    TRY(persist());
+    spdlog::info("unregistered {}: ids {}+{} free again{}", id, c.allocation.ids.start,
+                 c.allocation.ids.size, c.keep_special_dirs ? ", special dirs kept" : "");
+    return true;
+}
+
+ipc::mgr::StatusReply Registry::status() const {
+    ipc::mgr::StatusReply s;
+    for (const auto& r : m_opts.pool)
+        s.pool.push_back({r.start, r.count});
+    s.free_ids = m_alloc.free_ids();
+    s.range_size = m_opts.config.range_size;
+    s.data_root = m_opts.config.data_root;
+    for (const auto& [id, c] : m_containers)
+        s.containers.push_back(c);
+    return s;
+}
+
+std::vector<std::string> Registry::reconcile() {
+    std::vector<std::string> gone;
+    for (const auto& [id, c] : m_containers) {
+        if (!fs::exists(c.runtime_root + "/" + id)) gone.push_back(id);
+    }
+    for (const auto& id : gone) {
+        spdlog::info("container {} is gone from its runtime: reclaiming its ids and dirs", id);
+        if (auto r = unregister(id); !r) spdlog::warn("reclaim {}: {}", id, r.error().to_string());
+    }
+    return gone;
+}
+
+}  // namespace sysbox::mgr

@@ -1,0 +1,51 @@
+// /etc/subuid and /etc/subgid: parse "name:start:count" lines into the id ranges sysbox owns.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sysbox::mgr {
+
+// A half-open run of host ids [start, start + count).
+struct IdRange {
+    uint64_t start = 0;
+    uint64_t count = 0;
+    uint64_t end() const { return start + count; }
+    bool operator==(const IdRange&) const = default;
+};
+
+// "100000-165535" (first and last id, inclusive), for messages.
+std::string to_string(const IdRange& range);
+
+// One line of a subid file.
+struct SubidEntry {
+    std::string owner;
+    IdRange range;
+    size_t line = 0;  // 1-based line in the file
+};
+
+// Ids must stay below 2^32 - 1: the kernel reserves (uid_t)-1 and rejects uid_map
+// extents whose end wraps 32 bits (kernel/user_namespace.c, map_write()).
+inline constexpr uint64_t kMaxIdEnd = (uint64_t{1} << 32) - 1;
+
+// Parse "name:start:count" lines; blank lines and lines starting with '#' are skipped.
+// A malformed line, count 0 or a range past kMaxIdEnd is an error naming source and line.
+Result<std::vector<SubidEntry>> parse_subid(std::string_view text, std::string_view source);
+
+// The ranges of `owner`, sorted, with adjacent or overlapping ones merged. Errors when
+// `owner` has no entry, or when one of its ranges overlaps another owner's.
+Result<std::vector<IdRange>> owner_ranges(const std::vector<SubidEntry>& entries,
+                                          std::string_view owner, std::string_view source);
+
+// Sort and merge overlapping or adjacent ranges; drops empty ones.
+std::vector<IdRange> normalize(std::vector<IdRange> ranges);
+
+// The ids present in both lists (usable as uid and gid at the same offset), sorted, merged.
+std::vector<IdRange> intersect(const std::vector<IdRange>& a, const std::vector<IdRange>& b);
+
+}  // namespace sysbox::mgr

@@ -1,0 +1,24 @@
+// The runtime's side of sysbox-mgr: register a container at create, unregister at delete.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "ipc/mgr_api.h"
+#include "oci/spec.h"
+#include "runtime/container/container.h"
+
+namespace sysbox::runtime {
+
+// Register `id` with sysbox-mgr (unless --no-sysbox-mgr). A missing mgr is an error that
+// says how to start it. Returns nullopt when mgr is disabled.
+Result<std::optional<ipc::mgr::RegisterReply>> mgr_register(const GlobalOptions& g,
+                                                            const std::string& id,
+                                                            const oci::Spec& spec,
+                                                            const std::string& rootfs);
+// Best effort: a failure is logged (mgr reclaims the container itself once its state dir
+// is gone), never returned, so `delete` always completes.
+void mgr_unregister(const GlobalOptions& g, const std::string& id);
+
+}  // namespace sysbox::runtime
