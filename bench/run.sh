@@ -20,6 +20,12 @@ command -v python3 >/dev/null || { echo "bench/run.sh: python3 is required" >&2;
 if [[ "${1:-}" == "docker" ]]; then
     exec python3 "$here/runtime_bench.py" "$@"
 fi
+if [[ "${1:-}" == "mgr" ]]; then
+    exec "$here/mgr_bench.sh" "${@:2}"
+fi
+# The runtime comparison measures the runtimes alone: sysbox-runc without sysbox-mgr
+# (`bench/run.sh mgr` measures the registration round trip it adds).
+export SYSBOX_RUNC_FLAGS="${SYSBOX_RUNC_FLAGS---no-sysbox-mgr}"
 
 work="$(mktemp -d /tmp/sysbox-bench.XXXXXX)"
 cleanup() {

@@ -153,8 +153,7 @@ ipc::mgr::IdShiftInfo decide_id_shift(config::IdShift policy, const std::string&
     if (m && m->fs_type == "overlay") {
         probe = overlay_probe_dir(*m);
         what = "the file system of the overlay rootfs's layers";
-        if (probe.empty())
-            return {"chown", "the overlay rootfs has no upperdir to ID-map"};
+        if (probe.empty()) return {"chown", "the overlay rootfs has no upperdir to ID-map"};
     }
     auto ok = prober.supported(probe);
     if (!ok)

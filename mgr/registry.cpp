@@ -161,7 +161,17 @@ Result<RegisterReply> Registry::register_container(const RegisterRequest& req) {
     c.allocation.shared_ids = req.shared_ids;
     c.allocation.special_mounts = std::move(*dirs);
     auto mountinfo = fs::read_file(m_opts.mountinfo_path).value_or(std::string());
-    c.allocation.id_shift = decide_id_shift(m_opts.config.id_shift, req.rootfs, mountinfo, *m_prober);
+    c.allocation.id_shift =
+        decide_id_shift(m_opts.config.id_shift, req.rootfs, mountinfo, *m_prober);
+    if (m_opts.config.id_shift == config::IdShift::IdMap &&
+        c.allocation.id_shift.method != "idmap") {
+        (void)m_dirs.release(c.allocation.special_mounts);
+        m_alloc.release(req.id);
+        return Error::with_code(kErrInvalid,
+                                "container {}: {}; set id-shift: auto in sysbox.yaml "
+                                "to fall back to chown",
+                                req.id, c.allocation.id_shift.reason);
+    }
     m_containers.emplace(req.id, c);
     if (auto r = persist(); !r) {
         m_containers.erase(req.id);

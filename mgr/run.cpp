@@ -134,9 +134,9 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     TrashPurger purger(registry.special_dirs());
     auto server = TRY(ipc::Server::listen(cfg.mgr.socket));
     install_methods(server, registry, [&purger] { purger.wake(); });
-    std::string status = fmt::format("{} containers, {} ids in the pool, {} per container",
-                                     registry.status().containers.size(), total,
-                                     cfg.mgr.range_size);
+    std::string status =
+        fmt::format("{} containers, {} ids in the pool, {} per container",
+                    registry.status().containers.size(), total, cfg.mgr.range_size);
     spdlog::info("sysbox-mgr ready on {}: {} (reclaimed {} gone containers)", cfg.mgr.socket,
                  status, reclaimed.size());
     daemon::notify_ready(status);

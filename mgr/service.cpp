@@ -22,7 +22,9 @@ const char* error_name(int code) {
 
 namespace {
 
-ipc::Reply failure(const Error& e) { return ipc::Reply::failure(error_name(e.code()), e.to_string()); }
+ipc::Reply failure(const Error& e) {
+    return ipc::Reply::failure(error_name(e.code()), e.to_string());
+}
 
 ipc::Reply invalid(const Error& e) {
     return ipc::Reply::failure(ipc::kErrInvalidParameter, e.to_string());
@@ -42,20 +44,20 @@ void install_methods(ipc::Server& server, Registry& registry, std::function<void
         }
         return ipc::Reply::success(mapi::to_json(*reply));
     });
-    server.add_method(mapi::kUnregister, [&registry, on_release](const ipc::Call& call,
-                                                                 const ipc::Peer& peer) {
-        auto id = call.parameters.find("id");
-        if (id == call.parameters.end() || !id->is_string() ||
-            !mapi::valid_container_id(id->get<std::string>()))
-            return ipc::Reply::failure(ipc::kErrInvalidParameter,
-                                       "id: a valid container id is required",
-                                       {{"parameter", "id"}});
-        spdlog::debug("Unregister {} from pid {}", id->get<std::string>(), peer.pid);
-        auto known = registry.unregister(id->get<std::string>());
-        if (!known) return failure(known.error());
-        if (*known && on_release) on_release();
-        return ipc::Reply::success({{"known", *known}});
-    });
+    server.add_method(
+        mapi::kUnregister, [&registry, on_release](const ipc::Call& call, const ipc::Peer& peer) {
+            auto id = call.parameters.find("id");
+            if (id == call.parameters.end() || !id->is_string() ||
+                !mapi::valid_container_id(id->get<std::string>()))
+                return ipc::Reply::failure(ipc::kErrInvalidParameter,
+                                           "id: a valid container id is required",
+                                           {{"parameter", "id"}});
+            spdlog::debug("Unregister {} from pid {}", id->get<std::string>(), peer.pid);
+            auto known = registry.unregister(id->get<std::string>());
+            if (!known) return failure(known.error());
+            if (*known && on_release) on_release();
+            return ipc::Reply::success({{"known", *known}});
+        });
     server.add_method(mapi::kStatus, [&registry](const ipc::Call&, const ipc::Peer&) {
         return ipc::Reply::success(mapi::to_json(registry.status()));
     });

@@ -37,8 +37,7 @@ Result<void> ensure_dir(const std::string& path, mode_t mode) {
 std::string unique_suffix() {
     static std::atomic<unsigned> counter{0};
     auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    return std::to_string(::getpid()) + "-" + std::to_string(now) + "-" +
-           std::to_string(counter++);
+    return std::to_string(::getpid()) + "-" + std::to_string(now) + "-" + std::to_string(counter++);
 }
 
 }  // namespace

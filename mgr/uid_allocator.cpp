@@ -75,8 +75,7 @@ Result<IdRange> UidAllocator::allocate_shared(const std::string& id, uint64_t si
     if (size == 0) return Error::with_code(EINVAL, "allocate ids for container {}: size 0", id);
     if (m_shared) {
         if (m_shared->count < size)
-            return Error::with_code(
-                EINVAL,
+            return Error::msg(
                 "allocate shared ids for container {}: it needs {} ids but the shared range {} "
                 "of the {} running shared containers has {}; remove those containers so the "
                 "range can be allocated again with the new size",
@@ -104,8 +103,7 @@ Result<void> UidAllocator::check_restorable(const std::string& id, const IdRange
         std::vector<std::string> pool;
         for (const IdRange& p : m_pool)
             pool.push_back(to_string(p));
-        return Error::with_code(
-            ERANGE,
+        return Error::msg(
             "restore ids of container {}: {} is not inside the id pool [{}]; were the 'sysbox' "
             "entries of /etc/subuid or /etc/subgid changed? Restore them, or remove the container",
             id, to_string(range), fmt::join(pool, ", "));
@@ -124,31 +122,30 @@ Result<void> UidAllocator::check_restorable(const std::string& id, const IdRange
     std::string holder = hit->second.owner.empty()
                              ? fmt::format("the shared range of {} containers", m_shared_users)
                              : fmt::format("container {}", hit->second.owner);
-    return Error::with_code(EEXIST,
-                            "restore ids of container {}: {} overlaps {} held by {}; the saved "
-                            "state is inconsistent: remove one of the two containers",
-                            id, to_string(range), to_string(other), holder);
+    return Error::msg(
+        "restore ids of container {}: {} overlaps {} held by {}; the saved "
+        "state is inconsistent: remove one of the two containers",
+        id, to_string(range), to_string(other), holder);
 }
 
 Result<void> UidAllocator::check_shared_restorable(const std::string& id,
                                                    const IdRange& range) const {
     if (!m_shared) return check_restorable(id, range);
     if (range == *m_shared) return {};
-    return Error::with_code(EEXIST,
-                            "restore shared ids of container {}: {} differs from the range {} "
-                            "that the {} other shared containers use; all shared containers "
-                            "must use one range: remove this container",
-                            id, to_string(range), to_string(*m_shared), m_shared_users);
+    return Error::msg(
+        "restore shared ids of container {}: {} differs from the range {} "
+        "that the {} other shared containers use; all shared containers "
+        "must use one range: remove this container",
+        id, to_string(range), to_string(*m_shared), m_shared_users);
 }
 
 Result<void> UidAllocator::restore(const std::string& id, IdRange range, bool shared) {
     if (auto it = m_allocations.find(id); it != m_allocations.end()) {
         const Allocation& had = it->second;
         if (had.range == range && had.shared == shared) return {};
-        return Error::with_code(EEXIST,
-                                "restore ids of container {}: it already holds {}{}, not {}{}", id,
-                                to_string(had.range), had.shared ? " (shared)" : "",
-                                to_string(range), shared ? " (shared)" : "");
+        return Error::msg("restore ids of container {}: it already holds {}{}, not {}{}", id,
+                          to_string(had.range), had.shared ? " (shared)" : "", to_string(range),
+                          shared ? " (shared)" : "");
     }
     TRY(check_id(id));
     if (range.count == 0)

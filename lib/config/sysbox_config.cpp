@@ -1,6 +1,7 @@
 // sysbox.yaml parsing: yaml-cpp node tree -> Config, every problem reported as file:line.
 #include "config/sysbox_config.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -226,10 +227,8 @@ Result<Config> parse_root(const Where& where, const YAML::Node& root) {
     Config config;
     if (root.IsNull()) return config;  // empty file, or only comments
     if (!root.IsMap())
-        return Error::msg(
-            "{}: expected a mapping of settings such as "
-            "'log-level: info', found {}",
-            where.at(root).prefix(), kind_name(root));
+        return Error::msg("{}: expected a mapping of settings such as 'log-level: info', found {}",
+                          where.at(root).prefix(), kind_name(root));
     std::map<std::string, int> seen;
     for (const auto& kv : root) {
         std::string key = TRY(map_key(where, kv.first, "", kTopKeys, seen));
@@ -285,10 +284,15 @@ Result<Config> parse(std::string_view yaml_text, std::string_view source_name) {
         YAML::Node root = YAML::Load(text);  // the first document; Null when there is none
         if (std::optional<int> line = second_document_line(text))
             return Error::msg(
-                "{}: a second YAML document starts here (after '---' or stray "
-                "text); the file must hold exactly one: remove the rest",
+                "{}: a second YAML document starts here (after '---' or stray text); the "
+                "file must hold exactly one: remove the rest",
                 Where{source_name, *line}.prefix());
         return parse_root(where, root);
+    } catch (const YAML::DeepRecursion& e) {
+        // yaml-cpp's own message for this is just "bad file".
+        Where at{source_name, e.mark.is_null() ? 0 : e.mark.line + 1};
+        return Error::msg("{}: invalid YAML: nested more than {} levels deep", at.prefix(),
+                          e.depth());
     } catch (const YAML::Exception& e) {
         Where at{source_name, e.mark.is_null() ? 0 : e.mark.line + 1};
         return Error::msg("{}: invalid YAML: {}", at.prefix(), e.msg);

@@ -26,8 +26,10 @@ bool under_systemd() {
 Result<void> setup_logging(const std::string& name, std::string_view level) {
     auto lvl = spdlog::level::from_str(std::string(level));
     if (lvl == spdlog::level::off && level != "off")
-        return Error::with_code(EINVAL, "unknown log level '{}': use trace, debug, info, warn "
-                                        "or error", level);
+        return Error::with_code(EINVAL,
+                                "unknown log level '{}': use trace, debug, info, warn "
+                                "or error",
+                                level);
     std::shared_ptr<spdlog::logger> logger;
     if (under_systemd()) {
         logger = std::make_shared<spdlog::logger>(
@@ -49,7 +51,9 @@ void notify_ready(std::string_view status) {
     (void)sd_notify(0, msg.c_str());
 }
 
-void notify_stopping() { (void)sd_notify(0, "STOPPING=1"); }
+void notify_stopping() {
+    (void)sd_notify(0, "STOPPING=1");
+}
 
 void notify_status(std::string_view status) {
     std::string msg = "STATUS=" + std::string(status);

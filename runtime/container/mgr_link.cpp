@@ -86,11 +86,9 @@ void mgr_unregister(const GlobalOptions& g, const std::string& id) {
     }
     auto reply = client->call(ipc::mgr::kUnregister, {{"id", id}}, kTimeoutMs);
     if (!reply)
-        spdlog::warn("container {}: unregister from sysbox-mgr: {}", id,
-                     reply.error().to_string());
+        spdlog::warn("container {}: unregister from sysbox-mgr: {}", id, reply.error().to_string());
     else if (!reply->ok())
-        spdlog::warn("container {}: sysbox-mgr refused to unregister it: {}", id,
-                     reply->message());
+        spdlog::warn("container {}: sysbox-mgr refused to unregister it: {}", id, reply->message());
 }
 
 }  // namespace sysbox::runtime

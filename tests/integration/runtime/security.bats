@@ -21,7 +21,7 @@ teardown() { common_teardown; }
     new_bundle "$BATS_TEST_TMPDIR/pf" "$(with_args '["sh","-c","cat <&3"]')"
     echo preserved > "$BATS_TEST_TMPDIR/data"
     # fd 3 belongs to bats: hand the runtime its own fd 3 in a subshell.
-    run bash -c "exec 3<'$BATS_TEST_TMPDIR/data'; '$RUNTIME' --root '$STATE_ROOT' run --preserve-fds 1 --bundle '$BATS_TEST_TMPDIR/pf' pf"
+    run bash -c "exec 3<'$BATS_TEST_TMPDIR/data'; '$RUNTIME' --root '$STATE_ROOT' ${RT_FLAGS[*]} run --preserve-fds 1 --bundle '$BATS_TEST_TMPDIR/pf' pf"
     [ "$status" -eq 0 ]
     [ "$output" = preserved ]
 }
@@ -48,14 +48,14 @@ teardown() { common_teardown; }
     local before
     before="$(sha256sum "$copy" | cut -d' ' -f1)"
     new_bundle "$BATS_TEST_TMPDIR/dump" "$(with_args '["sleep","1000"]') | .process.capabilities.bounding += [\"CAP_SYS_PTRACE\"] | .process.capabilities.effective += [\"CAP_SYS_PTRACE\"] | .process.capabilities.permitted += [\"CAP_SYS_PTRACE\"]"
-    "$copy" --root "$STATE_ROOT" create --bundle "$BATS_TEST_TMPDIR/dump" dump
+    "$copy" --root "$STATE_ROOT" "${RT_FLAGS[@]}" create --bundle "$BATS_TEST_TMPDIR/dump" dump
     # While the container waits for start, its pid 1 is a copy of the runtime. A process with
     # CAP_SYS_PTRACE keeps an fd on it, and once start has replaced pid 1's image and every
     # runtime process has exited, tries to write through that fd.
-    "$copy" --root "$STATE_ROOT" exec --detach dump sh -c \
+    "$copy" --root "$STATE_ROOT" "${RT_FLAGS[@]}" exec --detach dump sh -c \
         'exec 3</proc/1/exe; while [ ! -e /tmp/go ]; do sleep 0.1; done; (echo pwned >> /proc/self/fd/3) 2>/tmp/err; echo $? > /tmp/rc'
     sleep 0.5
-    "$copy" --root "$STATE_ROOT" start dump
+    "$copy" --root "$STATE_ROOT" "${RT_FLAGS[@]}" start dump
     rt exec dump touch /tmp/go
     for _ in $(seq 50); do rt exec dump test -e /tmp/rc && break; sleep 0.1; done
     run rt exec dump cat /tmp/rc /tmp/err

@@ -229,6 +229,13 @@ TEST(SysboxConfig, SyntaxErrorGivesFileLineAndParserMessage) {
     EXPECT_NE(msg.find("/etc/sysbox/sysbox.yaml:3: invalid YAML: "), std::string::npos) << msg;
 }
 
+TEST(SysboxConfig, DeepNestingIsAnErrorNotACrash) {
+    std::string msg = error_of("log-level: " + std::string(100000, '['));
+    EXPECT_NE(msg.find("/etc/sysbox/sysbox.yaml:1: invalid YAML: nested more than"),
+              std::string::npos)
+        << msg;
+}
+
 TEST(SysboxConfig, TopLevelMustBeAMapping) {
     std::string msg = error_of("- log-level: info\n");
     EXPECT_NE(msg.find("/etc/sysbox/sysbox.yaml:1: expected a mapping of settings"),

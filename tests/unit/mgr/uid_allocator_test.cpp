@@ -163,7 +163,6 @@ TEST(UidAllocatorRestore, OverlapWithAnotherContainerIsAnError) {
                         IdRange{kBlock + 5, 1}, IdRange{0, 3 * kBlock}}) {
         auto r = a.restore("b", bad, false);
         ASSERT_FALSE(r) << sysbox::mgr::to_string(bad);
-        EXPECT_EQ(r.error().code(), EEXIST);
         EXPECT_NE(r.error().message().find("overlaps 65536-131071 held by container a"),
                   std::string::npos)
             << r.error().message();
@@ -178,7 +177,6 @@ TEST(UidAllocatorRestore, RangesOutsideThePoolAreErrors) {
                         IdRange{350, UINT64_MAX}}) {
         auto r = a.restore("a", bad, false);
         ASSERT_FALSE(r) << sysbox::mgr::to_string(bad);
-        EXPECT_EQ(r.error().code(), ERANGE);
         EXPECT_NE(r.error().message().find("is not inside the id pool [100-199, 300-399]"),
                   std::string::npos)
             << r.error().message();
