@@ -33,7 +33,7 @@ double percentile(std::vector<double> v, double q) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: %s SOCKET RUNTIME_ROOT [ITERATIONS]\n", argv[0]);
+        (void)std::fprintf(stderr, "usage: %s SOCKET RUNTIME_ROOT [ITERATIONS]\n", argv[0]);
         return 2;
     }
     std::string sock = argv[1];
@@ -42,16 +42,19 @@ int main(int argc, char** argv) {
     std::vector<double> reg_us, unreg_us, total_us;
     for (int i = 0; i < n + 10; ++i) {
         std::string id = "bench-" + std::to_string(i);
-        ::mkdir((root + "/" + id).c_str(), 0700);  // the runtime's state dir: "alive"
-        ipc::mgr::RegisterRequest req{id, root + "/" + id, root, {}, false, false};
+        std::string dir = root;
+        dir += "/";
+        dir += id;
+        ::mkdir(dir.c_str(), 0700);  // the runtime's state dir: "alive"
+        ipc::mgr::RegisterRequest req{id, dir, root, {}, false, false};
         auto t0 = Clock::now();
         auto r = one_call(sock, ipc::mgr::kRegister, ipc::mgr::to_json(req));
         auto t1 = Clock::now();
         auto u = one_call(sock, ipc::mgr::kUnregister, {{"id", id}});
         auto t2 = Clock::now();
-        ::rmdir((root + "/" + id).c_str());
+        ::rmdir(dir.c_str());
         if (!r || !u) {
-            std::fprintf(stderr, "%s\n", (!r ? r.error() : u.error()).to_string().c_str());
+            (void)std::fprintf(stderr, "%s\n", (!r ? r.error() : u.error()).to_string().c_str());
             return 1;
         }
         if (i < 10) continue;  // warm-up
@@ -60,11 +63,18 @@ int main(int argc, char** argv) {
         unreg_us.push_back(us(t2 - t1).count());
         total_us.push_back(us(t2 - t0).count());
     }
+    std::vector<double> status_us;  // the IPC floor: connect + a call that touches no files
+    for (int i = 0; i < n; ++i) {
+        auto t0 = Clock::now();
+        if (auto r = one_call(sock, ipc::mgr::kStatus, nlohmann::json::object()); !r) return 1;
+        status_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
     std::printf("%-24s %10s %10s %10s\n", "sysbox-mgr (us)", "median", "p90", "max");
     auto row = [](const char* name, const std::vector<double>& v) {
         std::printf("%-24s %10.0f %10.0f %10.0f\n", name, percentile(v, 0.5), percentile(v, 0.9),
                     percentile(v, 1.0));
     };
+    row("Status (IPC floor)", status_us);
     row("Register", reg_us);
     row("Unregister", unreg_us);
     row("Register+Unregister", total_us);

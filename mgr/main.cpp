@@ -35,11 +35,11 @@ int main(int argc, char** argv) {
     try {
         auto r = sysbox::mgr::run_daemon(o);
         if (!r) {
-            std::fprintf(stderr, "sysbox-mgr: %s\n", r.error().to_string().c_str());
+            (void)std::fprintf(stderr, "sysbox-mgr: %s\n", r.error().to_string().c_str());
             return 1;
         }
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "sysbox-mgr: internal error: %s\n", e.what());
+        (void)std::fprintf(stderr, "sysbox-mgr: internal error: %s\n", e.what());
         return 1;
     }
     return 0;

@@ -26,7 +26,7 @@ std::string now_rfc3339() {
     std::tm tm{};
     ::gmtime_r(&t, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
 }
 
@@ -93,7 +93,11 @@ Result<void> Registry::persist() const {
     for (const auto& [id, c] : m_containers)
         list.push_back(ipc::mgr::to_json(c));
     json j = {{"version", kStateVersion}, {"containers", list}};
-    return fs::write_file_atomic(state_file(), j.dump(1) + "\n", 0600).wrap("save mgr state");
+    // The file is fsynced before the rename (never torn), the directory is not: after a
+    // power loss every container is gone with its runtime's /run state, so a lost rename
+    // only brings back registrations that the start-up reconcile frees anyway.
+    return fs::write_file_atomic(state_file(), j.dump(1) + "\n", 0600, fs::Durability::FileOnly)
+        .wrap("save mgr state");
 }
 
 Result<std::vector<std::string>> Registry::claim_volumes(const RegisterRequest& req) const {

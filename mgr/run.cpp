@@ -71,6 +71,8 @@ class TrashPurger {
             m_dirs.purge_trash();
             lock.lock();
             m_cv.wait(lock, [this] { return m_pending || m_stop; });
+            // Let a burst of deletes finish first: purging competes for the same dirs.
+            m_cv.wait_for(lock, std::chrono::milliseconds(500), [this] { return m_stop; });
             if (m_stop) return;
             m_pending = false;
         }

@@ -32,7 +32,8 @@ ipc::Reply invalid(const Error& e) {
 
 }  // namespace
 
-void install_methods(ipc::Server& server, Registry& registry, std::function<void()> on_release) {
+void install_methods(ipc::Server& server, Registry& registry,
+                     const std::function<void()>& on_release) {
     server.add_method(mapi::kRegister, [&registry](const ipc::Call& call, const ipc::Peer& peer) {
         auto req = mapi::register_request_from(call.parameters);
         if (!req) return invalid(req.error());

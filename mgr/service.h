@@ -8,7 +8,8 @@ namespace sysbox::mgr {
 
 // Add Register, Unregister and Status to the server. `on_release` runs after a successful
 // unregister (the daemon wakes its trash purger there).
-void install_methods(ipc::Server& server, Registry& registry, std::function<void()> on_release);
+void install_methods(ipc::Server& server, Registry& registry,
+                     const std::function<void()>& on_release);
 
 // The error name for a Registry error code.
 const char* error_name(int code);

@@ -61,21 +61,28 @@ Result<std::vector<ipc::mgr::SpecialMount>> SpecialDirs::create(
         for (const auto& p : fresh)
             (void)fs::remove_tree(p);
     };
-    TRY(ensure_dir(m_root, 0710));
+    if (m_parents.empty()) {
+        TRY(ensure_dir(m_root, 0710));
+        m_parents.insert(m_root);
+    }
     for (const auto& dest : dests) {
         std::string kind = special_dir_kind(dest);
         std::string parent = m_root + "/" + kind;
-        std::string dir = parent + "/" + id;
-        if (auto r = ensure_dir(parent, 0700); !r) {
+        std::string dir = fs::join(parent, id);
+        if (!m_parents.contains(parent)) {
+            if (auto r = ensure_dir(parent, 0700); !r) {
+                undo();
+                return std::move(r).error();
+            }
+            m_parents.insert(parent);
+        }
+        if (::mkdir(dir.c_str(), mode_for(kind)) == 0) {
+            fresh.push_back(dir);
+        } else if (auto r = ensure_dir(dir, mode_for(kind)); !r) {  // adopt an existing one
             undo();
+            m_parents.erase(parent);  // maybe removed behind our back: check again next time
             return std::move(r).error();
         }
-        bool existed = fs::is_dir(dir);
-        if (auto r = ensure_dir(dir, mode_for(kind)); !r) {
-            undo();
-            return std::move(r).error();
-        }
-        if (!existed) fresh.push_back(dir);
         auto uid = static_cast<uid_t>(host_id);
         if (::lchown(dir.c_str(), uid, static_cast<gid_t>(host_id)) != 0) {
             auto e = Error::from_errno("give {} to host uid {}", dir, host_id);

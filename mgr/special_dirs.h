@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ class SpecialDirs {
 
   private:
     std::string m_root;
+    mutable std::set<std::string> m_parents;  // dirs known to exist (saves syscalls)
 };
 
 }  // namespace sysbox::mgr

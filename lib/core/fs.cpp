@@ -45,7 +45,8 @@ Result<void> write_file(const std::string& path, std::string_view data) {
     return write_file_at(AT_FDCWD, path, data);
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                               Durability durability) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     {
         auto fd = TRY(sys::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode));
@@ -64,6 +65,7 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
         ::unlink(tmp.c_str());
         return r;
     }
+    if (durability == Durability::FileOnly) return {};
     auto dir = TRY(sys::open(dirname(path), O_RDONLY | O_DIRECTORY));
     return sys::fsync(dir.get(), dirname(path));
 }

@@ -19,8 +19,12 @@ Result<std::string> read_file_at(int dirfd, const std::string& path);
 Result<void> write_file_at(int dirfd, const std::string& path, std::string_view data);
 Result<void> write_file(const std::string& path, std::string_view data);
 // Create or replace `path` atomically: write a temp file beside it, fsync, rename, fsync the
-// directory. Readers see the old or the new content, never a mix.
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode);
+// directory. Readers see the old or the new content, never a mix. FileOnly skips the
+// directory fsync: after a power loss the rename may be lost (the old content is back),
+// for state that does not outlive a reboot anyway.
+enum class Durability { Full, FileOnly };
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                               Durability durability = Durability::Full);
 
 bool exists(const std::string& path);
 bool is_dir(const std::string& path);

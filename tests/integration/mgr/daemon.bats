@@ -208,3 +208,23 @@ teardown() { mgr_teardown; }
     [[ "$output" == *colour* ]]
     [[ "$output" == *3* ]]
 }
+
+@test "sd_notify: READY=1 with a status line once the socket listens, STOPPING=1 on SIGTERM" {
+    # Stand in for systemd: a datagram socket in NOTIFY_SOCKET collects the messages.
+    python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(10)
+with open(sys.argv[2], "w") as out:
+    for _ in range(2):
+        out.write(s.recv(4096).decode().replace("\n", "|") + "\n"); out.flush()
+' "$T/notify.sock" "$T/notify.log" &
+    local listener=$!
+    for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.05; done
+    NOTIFY_SOCKET="$T/notify.sock" start_mgr
+    for _ in $(seq 50); do grep -q READY "$T/notify.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q "^READY=1|STATUS=0 containers, 262144 ids in the pool" "$T/notify.log"
+    stop_mgr TERM
+    wait "$listener"
+    grep -q "^STOPPING=1" "$T/notify.log"
+}
