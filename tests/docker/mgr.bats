@@ -13,7 +13,13 @@ setup() {
         skip "no sysbox-mgr for this runtime under test"
     fi
 }
-teardown() { sbt_teardown; }
+teardown() {
+    sbt_teardown
+    local v
+    for v in $(command docker volume ls -q --filter "label=sysbox-test.tag=${SBT_TAG:-none}"); do
+        command docker volume rm -f "$v" >/dev/null || true
+    done
+}
 
 mgr_status() {
     printf '{"method":"io.sysbox.mgr.v1.Status","parameters":{}}\0' |
@@ -50,4 +56,20 @@ not_registered() { [ -z "$(registered "$1")" ]; }
     [ -z "$(registered "$id")" ]
     docker start "$c" >/dev/null
     [ -n "$(registered "$id")" ]
+}
+
+@test "one volume on /var/lib/docker: a second running container using it is refused, naming both" {
+    local vol="sysbox-test-mgr-vol-$$" a err
+    command docker volume create --label "sysbox-test.tag=$SBT_TAG" "$vol" >/dev/null
+    a="$(dk_sleeper -v "$vol:/var/lib/docker")"
+    run dk_run -d -v "$vol:/var/lib/docker" "$BUSYBOX" "${SBT_SLEEP[@]}"
+    err="$output"
+    [ "$status" -ne 0 ]
+    # Docker shows the runtime's error: it names the volume's directory and both containers.
+    assert_match "$err" "already uses it"
+    assert_match "$err" "$(full_id "$a")"
+    # Once the first one is gone, the volume is free again.
+    docker rm -f "$a" >/dev/null
+    run dk_run --rm -v "$vol:/var/lib/docker" "$BUSYBOX" true
+    assert_status 0
 }

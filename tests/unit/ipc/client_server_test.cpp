@@ -20,6 +20,7 @@
 #include "core/socket.h"
 #include "ipc/client.h"
 #include "ipc/server.h"
+#include "temp_dir.h"
 
 namespace sysbox::ipc {
 namespace {
@@ -33,9 +34,8 @@ constexpr char kEcho[] = "io.sysbox.test.v1.Echo";
 class ClientServer : public ::testing::Test {
   protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/sysbox-ipc-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        m_dir = tmpl;
+        ASSERT_TRUE(m_tmp.valid());
+        m_dir = m_tmp.path();
         m_path = m_dir + "/run/test.sock";
         m_stop = UniqueFd(::eventfd(0, EFD_CLOEXEC));
         ASSERT_TRUE(m_stop.valid());
@@ -43,7 +43,6 @@ class ClientServer : public ::testing::Test {
     void TearDown() override {
         stop();
         m_server.reset();
-        (void)fs::remove_tree(m_dir);
     }
 
     void start(ServerOptions opts = {}) {
@@ -120,6 +119,7 @@ class ClientServer : public ::testing::Test {
         EXPECT_EQ(r->parameters["still"], "here");
     }
 
+    test::TempDir m_tmp{"sysbox-ipc-test"};
     std::string m_dir, m_path;
     UniqueFd m_stop;
     std::unique_ptr<Server> m_server;

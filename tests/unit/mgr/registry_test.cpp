@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "core/fs.h"
+#include "temp_dir.h"
 
 namespace sysbox::mgr {
 namespace {
@@ -33,12 +34,9 @@ class RegistryTest : public ::testing::Test {
   protected:
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "special dirs are chowned: needs root";
-        char tmpl[] = "/tmp/registry-test.XXXXXX";
-        m_tmp = ::mkdtemp(tmpl);
+        ASSERT_TRUE(m_dir.valid());
+        m_tmp = m_dir.path();
         stdfs::create_directories(m_tmp + "/rt");
-    }
-    void TearDown() override {
-        if (!m_tmp.empty()) stdfs::remove_all(m_tmp);
     }
     RegistryOptions options(uint64_t containers = 3) {
         RegistryOptions o;
@@ -55,6 +53,7 @@ class RegistryTest : public ::testing::Test {
         r.runtime_root = m_tmp + "/rt";
         return r;
     }
+    test::TempDir m_dir{"registry-test"};
     std::string m_tmp;
     FixedProber m_prober{true};
 };

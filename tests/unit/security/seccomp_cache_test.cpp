@@ -9,6 +9,7 @@
 
 #include "core/fs.h"
 #include "runtime/linux/seccomp.h"
+#include "temp_dir.h"
 
 namespace sysbox::runtime {
 namespace {
@@ -18,15 +19,13 @@ namespace stdfs = std::filesystem;
 class SeccompCache : public ::testing::Test {
   protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/sysbox-seccomp-cache-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        m_root = tmpl;
+        ASSERT_TRUE(m_tmp.valid());
+        m_root = m_tmp.path();
         m_dir = m_root + "/cache";
         auto spec = oci::load_spec(std::string(FIXTURES) + "/docker-config-plain.json");
         ASSERT_TRUE(spec && spec->linux.seccomp);
         m_profile = *spec->linux.seccomp;
     }
-    void TearDown() override { stdfs::remove_all(m_root); }
 
     std::vector<stdfs::path> entries() const {
         std::vector<stdfs::path> out;
@@ -44,6 +43,7 @@ class SeccompCache : public ::testing::Test {
         return SeccompFilter::compile(p).value().program();
     }
 
+    test::TempDir m_tmp{"sysbox-seccomp-cache"};
     std::string m_root, m_dir;
     oci::Seccomp m_profile;
 };
