@@ -70,7 +70,7 @@ Result<void> destroy_container(const GlobalOptions& g, Loaded& c) {
         }
     }
     TRY(c.dir.remove().wrap("remove state of container {}", c.state.id));
-    mgr_unregister(g, c.state.id);
+    if (c.state.mgr_registered) mgr_unregister(g, c.state.id);
     return {};
 }
 

@@ -270,6 +270,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     st.annotations = p.spec.annotations;
     st.cgroup = cg->to_json();
     st.private_pidns = (plan.clone_flags & CLONE_NEWPID) != 0;
+    st.mgr_registered = mgr.has_value();
     std::string state_json = oci_state(st, Status::Creating).dump();
     TRY(send_msg(parent_sync.get(), Msg::Go, state_json));
     TRY(drive_setup(parent_sync.get(), p, state_json));

@@ -99,7 +99,8 @@ Result<void> StateDir::save(const ContainerState& s) const {
               {"annotations", s.annotations},
               {"cgroup", s.cgroup},
               {"private_pidns", s.private_pidns},
-              {"systemd_cgroup", s.systemd_cgroup}};
+              {"systemd_cgroup", s.systemd_cgroup},
+              {"mgr_registered", s.mgr_registered}};
     return fs::write_file_atomic(fs::join(m_path, kStateFile), j.dump(), 0600);
 }
 
@@ -121,6 +122,7 @@ Result<ContainerState> StateDir::load() const {
     s.cgroup = j.value("cgroup", json::object());
     s.private_pidns = j.value("private_pidns", true);
     s.systemd_cgroup = j.value("systemd_cgroup", false);
+    s.mgr_registered = j.value("mgr_registered", true);  // unknown: try to unregister
     return s;
 }
 

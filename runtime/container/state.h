@@ -28,6 +28,7 @@ struct ContainerState {
     nlohmann::json cgroup;      // cgroups::Manager::to_json()
     bool private_pidns = true;  // false: other processes may outlive init (kill --all)
     bool systemd_cgroup = false;
+    bool mgr_registered = false;  // registered with sysbox-mgr at create: unregister at delete
 };
 
 // A locked container directory. The lock (flock) is held for the object's lifetime, so

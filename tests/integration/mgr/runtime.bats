@@ -91,3 +91,11 @@ registered() { status | jq -r '[.parameters.containers[].id] | sort | join(",")'
     [ "$(registered)" = "" ]
     [ ! -e "$DATA/docker/d" ]
 }
+
+@test "a container created with --no-sysbox-mgr is deleted without contacting sysbox-mgr" {
+    new_bundle "$T/x" "$(with_args '["sleep","30"]')"
+    "$RUNTIME" --root "$STATE_ROOT" --no-sysbox-mgr create --bundle "$T/x" x
+    run rtm delete --force x  # no mgr is running at $SOCK: no warning expected
+    [ "$status" -eq 0 ]
+    [[ "$output" != *sysbox-mgr* ]]
+}
