@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh mgr [ITERATIONS]: Register+Unregister round trips through a private
-# sysbox-mgr (own socket, data root and id pool under a temp dir), as sysbox-runc makes them.
+# sysbox-mgr (tests/support/test-mgr.sh with its socket, data root and pool under a temp
+# dir), as sysbox-runc makes them.
 # Env: SYSBOX_MGR, SYSBOX_MGR_BENCH (binaries; default: build/release).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,19 +13,14 @@ for b in "$mgr" "$bench"; do
 done
 # The data root sits on /var/lib's file system, as the real one does (fsync costs count).
 work="$(mktemp -d /var/tmp/sysbox-mgr-bench.XXXXXX)"
-pid=""
+export SYSBOX_TEST_MGR_DIR="$work/mgr" SYSBOX_TEST_MGR_DATA="$work/data"
+export SYSBOX_TEST_MGR_LOG_LEVEL=warn  # no per-request log lines in the timings
 cleanup() {
-    [ -n "$pid" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
+    "$repo/tests/support/test-mgr.sh" stop 2>/dev/null || true
     rm -rf -- "$work"
 }
 trap cleanup EXIT
-printf 'sysbox:3000000000:655360\n' >"$work/subuid"
-cp "$work/subuid" "$work/subgid"
-: >"$work/sysbox.yaml"
+"$repo/tests/support/test-mgr.sh" start "$mgr"
 mkdir -p "$work/rt"
-"$mgr" --config "$work/sysbox.yaml" --socket "$work/mgr.sock" --data-root "$work/data" \
-    --subuid "$work/subuid" --subgid "$work/subgid" --log-level warn 2>"$work/mgr.log" &
-pid=$!
-for _ in $(seq 100); do [ -S "$work/mgr.sock" ] && break; sleep 0.05; done
 echo "sysbox-mgr $("$mgr" --version | awk '{print $NF}'), kernel $(uname -r), $(nproc) CPUs, data root on $(df -T "$work" | awk 'NR==2{print $2}')"
-"$bench" "$work/mgr.sock" "$work/rt" "${1:-300}"
+"$bench" "$("$repo/tests/support/test-mgr.sh" socket)" "$work/rt" "${1:-300}"

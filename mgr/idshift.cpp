@@ -22,29 +22,6 @@ namespace sysbox::mgr {
 
 namespace {
 
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape(std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 3 < s.size()) {
-            int v = 0;
-            bool ok = true;
-            for (size_t k = 1; k <= 3; ++k) {
-                char c = s[i + k];
-                if (c < '0' || c > '7') ok = false;
-                v = v * 8 + (c - '0');
-            }
-            if (ok) {
-                out.push_back(static_cast<char>(v));
-                i += 3;
-                continue;
-            }
-        }
-        out.push_back(s[i]);
-    }
-    return out;
-}
-
 Result<std::string> read_link(const std::string& path) {
     char buf[256];
     ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
@@ -99,23 +76,17 @@ Result<UniqueFd> throwaway_userns(UsernsChild& child) {
 
 }  // namespace
 
-std::optional<MountFacts> mount_at(std::string_view mountinfo, const std::string& path) {
-    std::optional<MountFacts> found;
+std::optional<mountinfo::Entry> mount_at(std::string_view mountinfo_text, const std::string& path) {
+    std::optional<mountinfo::Entry> found;
     std::string want = fs::clean_path(path);
-    for (const auto& line : str::split(mountinfo, '\n', true)) {
-        auto fields = str::split(line, ' ');
-        if (fields.size() < 10) continue;
-        if (unescape(fields[4]) != want) continue;
-        size_t sep = 6;
-        while (sep < fields.size() && fields[sep] != "-")
-            ++sep;
-        if (sep + 3 >= fields.size()) continue;
-        found = MountFacts{want, fields[sep + 1], unescape(fields[sep + 3])};  // last one wins
+    for (const auto& line : str::split(mountinfo_text, '\n', true)) {
+        auto entry = mountinfo::parse_line(line);
+        if (entry && entry->mountpoint == want) found = std::move(entry);
     }
     return found;
 }
 
-std::string overlay_probe_dir(const MountFacts& m) {
+std::string overlay_probe_dir(const mountinfo::Entry& m) {
     for (const auto& opt : str::split(m.super_options, ',')) {
         if (opt.starts_with("upperdir=")) return fs::dirname(opt.substr(9));
     }
@@ -150,7 +121,7 @@ ipc::mgr::IdShiftInfo decide_id_shift(config::IdShift policy, const std::string&
     std::string probe = rootfs;
     std::string what = "the rootfs's file system";
     auto m = mount_at(mountinfo, rootfs);
-    if (m && m->fs_type == "overlay") {
+    if (m && m->fstype == "overlay") {
         probe = overlay_probe_dir(*m);
         what = "the file system of the overlay rootfs's layers";
         if (probe.empty()) return {"chown", "the overlay rootfs has no upperdir to ID-map"};

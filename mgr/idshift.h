@@ -11,21 +11,17 @@
 #include <string_view>
 
 #include "config/sysbox_config.h"
+#include "core/mountinfo.h"
 #include "core/result.h"
 #include "ipc/mgr_api.h"
 
 namespace sysbox::mgr {
 
-// The mount a path sits on, from /proc/self/mountinfo text.
-struct MountFacts {
-    std::string mount_point;
-    std::string fs_type;
-    std::string super_options;  // e.g. "rw,lowerdir=...,upperdir=...,workdir=..."
-};
-std::optional<MountFacts> mount_at(std::string_view mountinfo, const std::string& path);
+// The mount on `path` (the last one, which hides earlier ones), from /proc/self/mountinfo text.
+std::optional<mountinfo::Entry> mount_at(std::string_view mountinfo_text, const std::string& path);
 // The directory to probe for an overlay rootfs: the parent of its upperdir (lower layers
 // and upper dir share that file system under Docker's overlay2), or "" if unknown.
-std::string overlay_probe_dir(const MountFacts& m);
+std::string overlay_probe_dir(const mountinfo::Entry& m);
 
 // Can `path`'s mount be ID-mapped? Tried for real (open_tree + mount_setattr on a detached
 // clone with a throwaway user namespace); cached per device, since support is per file

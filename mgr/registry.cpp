@@ -1,13 +1,9 @@
 // Registry: allocation, special dirs, the one-container volume rule, persistence, reconcile.
 #include "mgr/registry.h"
 
-#include <limits.h>
-#include <stdlib.h>
-
 #include <spdlog/spdlog.h>
 
-#include <ctime>
-
+#include "core/clock.h"
 #include "core/fs.h"
 
 namespace sysbox::mgr {
@@ -20,23 +16,6 @@ using json = nlohmann::json;
 namespace {
 
 constexpr int kStateVersion = 1;
-
-std::string now_rfc3339() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-// Host paths are host-controlled (Docker, the user): resolving symlinks is safe and makes
-// two spellings of one volume compare equal.
-std::string canonical(const std::string& path) {
-    char buf[PATH_MAX];
-    if (::realpath(path.c_str(), buf) != nullptr) return buf;
-    return fs::clean_path(path);
-}
 
 bool covers(const std::string& parent, const std::string& path) {
     if (parent == "/" || parent == path) return true;
@@ -109,7 +88,8 @@ Result<std::vector<std::string>> Registry::claim_volumes(const RegisterRequest& 
         for (const auto& d : m_opts.config.special_dirs)
             special = special || d == dest;
         if (!special) continue;
-        std::string src = canonical(m.source);
+        // Two spellings of one volume must compare equal.
+        std::string src = fs::resolve_host_path(m.source);
         for (const auto& [other_id, other] : m_containers) {
             for (const auto& held : other.volume_sources) {
                 if (held != src) continue;
@@ -146,6 +126,17 @@ Result<RegisterReply> Registry::register_container(const RegisterRequest& req) {
         return it->second.allocation;
     }
     auto volumes = TRY(claim_volumes(req));
+    // Decided first: a refusal then has nothing to undo. The probe is cached per device;
+    // only the mount table is read per request (rootfs mounts come and go).
+    std::string mounts;
+    if (m_opts.config.id_shift != config::IdShift::Chown)
+        mounts = fs::read_file(m_opts.mountinfo_path).value_or(std::string());
+    auto id_shift = decide_id_shift(m_opts.config.id_shift, req.rootfs, mounts, *m_prober);
+    if (m_opts.config.id_shift == config::IdShift::IdMap && id_shift.method != "idmap")
+        return Error::with_code(kErrInvalid,
+                                "container {}: {}; set id-shift: auto in sysbox.yaml "
+                                "to fall back to chown",
+                                req.id, id_shift.reason);
     uint64_t size = m_opts.config.range_size;
     auto range = TRY(req.shared_ids ? m_alloc.allocate_shared(req.id, size)
                                     : m_alloc.allocate(req.id, size));
@@ -158,24 +149,13 @@ Result<RegisterReply> Registry::register_container(const RegisterRequest& req) {
     c.id = req.id;
     c.rootfs = req.rootfs;
     c.runtime_root = req.runtime_root;
-    c.registered = now_rfc3339();
+    c.registered = clock::now_rfc3339();
     c.volume_sources = std::move(volumes);
     c.keep_special_dirs = req.keep_special_dirs || m_opts.config.keep_special_dirs;
     c.allocation.ids = {range.start, range.count};
     c.allocation.shared_ids = req.shared_ids;
     c.allocation.special_mounts = std::move(*dirs);
-    auto mountinfo = fs::read_file(m_opts.mountinfo_path).value_or(std::string());
-    c.allocation.id_shift =
-        decide_id_shift(m_opts.config.id_shift, req.rootfs, mountinfo, *m_prober);
-    if (m_opts.config.id_shift == config::IdShift::IdMap &&
-        c.allocation.id_shift.method != "idmap") {
-        (void)m_dirs.release(c.allocation.special_mounts);
-        m_alloc.release(req.id);
-        return Error::with_code(kErrInvalid,
-                                "container {}: {}; set id-shift: auto in sysbox.yaml "
-                                "to fall back to chown",
-                                req.id, c.allocation.id_shift.reason);
-    }
+    c.allocation.id_shift = std::move(id_shift);
     m_containers.emplace(req.id, c);
     if (auto r = persist(); !r) {
         m_containers.erase(req.id);

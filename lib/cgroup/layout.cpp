@@ -1,6 +1,7 @@
 #include "cgroup/layout.h"
 
 #include "core/fs.h"
+#include "core/mountinfo.h"
 #include "core/strings.h"
 
 namespace sysbox::cgroup {
@@ -16,46 +17,6 @@ bool is_controller_option(std::string_view opt) {
     for (auto c : kControllers)
         if (c == opt) return true;
     return false;
-}
-
-int octal_digit(char c) {
-    return c >= '0' && c <= '7' ? c - '0' : -1;
-}
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 3 < s.size()) {
-            int a = octal_digit(s[i + 1]), b = octal_digit(s[i + 2]), c = octal_digit(s[i + 3]);
-            if (a >= 0 && b >= 0 && c >= 0) {
-                out += static_cast<char>(a * 64 + b * 8 + c);
-                i += 3;
-                continue;
-            }
-        }
-        out += s[i];
-    }
-    return out;
-}
-
-struct MountLine {
-    std::string root, mountpoint, fstype, super_options;
-};
-
-// "36 25 0:31 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory"
-bool parse_line(std::string_view line, MountLine& m) {
-    auto dash = line.find(" - ");
-    if (dash == std::string_view::npos) return false;
-    auto pre = str::split(line.substr(0, dash), ' ', true);
-    auto post = str::split(line.substr(dash + 3), ' ', true);
-    if (pre.size() < 5 || post.size() < 3) return false;
-    m.root = unescape(pre[3]);
-    m.mountpoint = unescape(pre[4]);
-    m.fstype = post[0];
-    m.super_options = post[2];
-    return true;
 }
 
 }  // namespace
@@ -98,8 +59,9 @@ Result<Layout> parse_layout(std::string_view mountinfo, std::string_view prefix)
     Layout l;
     bool v2_on_canonical = false;
     for (const auto& line : str::split(mountinfo, '\n', true)) {
-        MountLine m;
-        if (!parse_line(line, m)) continue;
+        auto entry = mountinfo::parse_line(line);
+        if (!entry) continue;
+        const mountinfo::Entry& m = *entry;
         std::string where = prefix.empty() ? m.mountpoint : fs::join(prefix, m.mountpoint);
         // A later mount on (or above) a cgroup mount point hides it.
         auto hidden = [&](const std::string& p) {

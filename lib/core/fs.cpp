@@ -1,6 +1,8 @@
 #include "core/fs.h"
 
 #include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -68,6 +70,12 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
     if (durability == Durability::FileOnly) return {};
     auto dir = TRY(sys::open(dirname(path), O_RDONLY | O_DIRECTORY));
     return sys::fsync(dir.get(), dirname(path));
+}
+
+std::string resolve_host_path(const std::string& path) {
+    char buf[PATH_MAX];
+    if (::realpath(path.c_str(), buf) != nullptr) return buf;
+    return clean_path(path);
 }
 
 bool exists(const std::string& path) {

@@ -40,6 +40,9 @@ Result<UniqueFd> mkdir_p_in_root(int rootfd, const std::string& path, mode_t mod
 // Ensure a regular file exists at `path` inside the root (mount target for file binds).
 Result<UniqueFd> touch_in_root(int rootfd, const std::string& path, mode_t mode);
 
+// realpath() of an existing path, else clean_path(). Follows symlinks: only for paths the
+// host controls (bundles, state roots, volume sources), never for a container's rootfs.
+std::string resolve_host_path(const std::string& path);
 // "/a//b/../c/" -> "/a/c" lexically (no filesystem access); always absolute.
 std::string clean_path(std::string_view path);
 std::string dirname(std::string_view path);

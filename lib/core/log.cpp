@@ -6,27 +6,15 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <ctime>
 #include <mutex>
 
+#include "core/clock.h"
 #include "core/strings.h"
 #include "core/sys.h"
 
 namespace sysbox::log {
 
 namespace {
-
-std::string rfc3339(spdlog::log_clock::time_point tp) {
-    auto secs = std::chrono::time_point_cast<std::chrono::seconds>(tp);
-    auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(tp - secs).count();
-    std::time_t t = spdlog::log_clock::to_time_t(tp);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    return fmt::format("{}.{:09d}Z", buf, nanos);
-}
 
 const char* level_word(spdlog::level::level_enum lvl) {
     switch (lvl) {
@@ -59,9 +47,9 @@ class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
         std::string line;
         if (m_format == Format::Json) {
             line = fmt::format(R"({{"level":"{}","msg":"{}","time":"{}"}})", level_word(msg.level),
-                               str::json_escape(text), rfc3339(msg.time));
+                               str::json_escape(text), clock::rfc3339(msg.time));
         } else {
-            line = fmt::format("time=\"{}\" level={} msg=\"{}\"", rfc3339(msg.time),
+            line = fmt::format("time=\"{}\" level={} msg=\"{}\"", clock::rfc3339(msg.time),
                                level_word(msg.level), str::json_escape(text));
         }
         line += '\n';

@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -40,16 +39,6 @@ json oci_state(const ContainerState& s, Status status) {
               {"owner", ""}};
     if (!s.annotations.empty()) j["annotations"] = s.annotations;
     return j;
-}
-
-std::string now_rfc3339() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    std::tm tm{};
-    ::gmtime_r(&ts.tv_sec, &tm);
-    char buf[32];
-    (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    return fmt::format("{}.{:09d}Z", buf, ts.tv_nsec);
 }
 
 Result<void> write_pid_file(const std::string& path, pid_t pid) {

@@ -74,7 +74,6 @@ struct Loaded {
 Result<Loaded> load_container(const GlobalOptions& g, const std::string& id);
 Status current_status(const Loaded& c);
 nlohmann::json oci_state(const ContainerState& s, Status status);
-std::string now_rfc3339();
 Result<void> write_pid_file(const std::string& path, pid_t pid);
 // Destroy a container that is no longer running: cgroups, poststop hooks, state directory.
 // Also unregisters it from sysbox-mgr.

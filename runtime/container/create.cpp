@@ -12,6 +12,7 @@
 #include "runtime/container/foreground.h"
 #include "runtime/container/hooks.h"
 #include "runtime/container/mgr_link.h"
+#include "core/clock.h"
 #include "core/fs.h"
 #include "core/socket.h"
 #include "core/sys.h"
@@ -266,7 +267,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     st.init_pid = child.pid;
     st.bundle = p.bundle;
     st.rootfs = p.rootfs;
-    st.created = now_rfc3339();
+    st.created = clock::now_rfc3339();
     st.annotations = p.spec.annotations;
     st.cgroup = cg->to_json();
     st.private_pidns = (plan.clone_flags & CLONE_NEWPID) != 0;

@@ -1,9 +1,6 @@
 // Register/Unregister calls to sysbox-mgr over lib/ipc.
 #include "runtime/container/mgr_link.h"
 
-#include <limits.h>
-#include <stdlib.h>
-
 #include <spdlog/spdlog.h>
 
 #include "core/fs.h"
@@ -42,12 +39,6 @@ Result<ipc::Client> connect(const GlobalOptions& g) {
     return std::move(c).error().wrap("connect to sysbox-mgr");
 }
 
-std::string absolute_dir(const std::string& path) {
-    char buf[PATH_MAX];
-    if (::realpath(path.c_str(), buf) != nullptr) return buf;
-    return fs::clean_path(path);
-}
-
 }  // namespace
 
 Result<std::optional<ipc::mgr::RegisterReply>> mgr_register(const GlobalOptions& g,
@@ -58,7 +49,7 @@ Result<std::optional<ipc::mgr::RegisterReply>> mgr_register(const GlobalOptions&
     ipc::mgr::RegisterRequest req;
     req.id = id;
     req.rootfs = rootfs;
-    req.runtime_root = absolute_dir(g.root);
+    req.runtime_root = fs::resolve_host_path(g.root);
     for (const auto& m : spec.mounts)
         req.mounts.push_back({m.destination, m.source, m.type});
     req.shared_ids = TRY(env_flag(spec, "SYSBOX_SHARED_IDS"));

@@ -7,12 +7,15 @@
 #   test-mgr.sh socket              print the socket path
 #
 # The pool (sysbox:3000000000:16777216) sits far above the ranges useradd hands out.
+# Env: SYSBOX_TEST_MGR_DIR (socket, pool files, log), SYSBOX_TEST_MGR_DATA (data root),
+# SYSBOX_TEST_MGR_LOG_LEVEL (debug); bench/mgr_bench.sh uses them for its own daemon.
 set -euo pipefail
 
 DIR="${SYSBOX_TEST_MGR_DIR:-/run/sysbox-test/mgr}"
 DATA="${SYSBOX_TEST_MGR_DATA:-/var/lib/sysbox-test}"
 SOCK="$DIR/mgr.sock"
 LOG="$DIR/mgr.log"
+LEVEL="${SYSBOX_TEST_MGR_LOG_LEVEL:-debug}"
 
 die() { echo "test-mgr: $*" >&2; exit 1; }
 
@@ -39,7 +42,7 @@ start() {
     cp "$DIR/subuid" "$DIR/subgid"
     : >"$DIR/sysbox.yaml"
     setsid "$bin" --config "$DIR/sysbox.yaml" --socket "$SOCK" --data-root "$DATA" \
-        --subuid "$DIR/subuid" --subgid "$DIR/subgid" --log-level debug \
+        --subuid "$DIR/subuid" --subgid "$DIR/subgid" --log-level "$LEVEL" \
         >>"$LOG" 2>&1 </dev/null &
     echo $! >"$DIR/pid"
     for _ in $(seq 100); do

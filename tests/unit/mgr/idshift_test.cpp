@@ -26,7 +26,7 @@ class RecordingProber : public IdmapProber {
 TEST(MountAt, FindsTheMountAndUnescapesItsPath) {
     auto m = mount_at(kMountinfo, "/mnt/with space");
     ASSERT_TRUE(m);
-    EXPECT_EQ(m->fs_type, "tmpfs");
+    EXPECT_EQ(m->fstype, "tmpfs");
     EXPECT_FALSE(mount_at(kMountinfo, "/nowhere"));
 }
 

@@ -1,0 +1,23 @@
+// /proc/<pid>/mountinfo lines: the fields sysbox reads, with the kernel's \ooo escapes decoded.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sysbox::mountinfo {
+
+struct Entry {
+    std::string root;  // the mount's root inside its file system
+    std::string mountpoint;
+    std::string fstype;
+    std::string super_options;  // e.g. "rw,lowerdir=...,upperdir=...,workdir=..."
+};
+
+// "36 25 0:31 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory";
+// nullopt for a line without the " - " separator or with too few fields.
+std::optional<Entry> parse_line(std::string_view line);
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape(std::string_view s);
+
+}  // namespace sysbox::mountinfo
