@@ -48,6 +48,29 @@ Result<bool> make_cgroup(const std::string& dir) {
     return Error::from_errno("create cgroup {}", dir);
 }
 
+Result<void> chown_cgroup(const std::string& dir, uid_t uid, gid_t gid,
+                          const std::vector<std::string>& only) {
+    auto fd = TRY(sys::open(dir, O_RDONLY | O_DIRECTORY));
+    if (::fchown(fd.get(), uid, gid) < 0) return Error::from_errno("chown cgroup {}", dir);
+    std::vector<std::string> files = only;
+    if (files.empty()) {
+        int dup = ::dup(fd.get());
+        if (dup < 0) return Error::from_errno("list cgroup {}", dir);
+        DIR* d = ::fdopendir(dup);
+        if (d == nullptr) {
+            ::close(dup);
+            return Error::from_errno("list cgroup {}", dir);
+        }
+        while (auto* e = ::readdir(d))
+            if (e->d_type == DT_REG) files.emplace_back(e->d_name);
+        ::closedir(d);
+    }
+    for (const auto& f : files)
+        if (::fchownat(fd.get(), f.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+            return Error::from_errno("chown {}/{} to {}:{} (cgroup delegation)", dir, f, uid, gid);
+    return {};
+}
+
 namespace {
 
 Result<std::vector<std::string>> subdirs(const std::string& dir) {

@@ -32,6 +32,11 @@ Result<void> remove_cgroup(const std::string& dir, std::chrono::steady_clock::ti
 // Every pid in `dir` and the cgroups below it; a missing `dir` has none.
 Result<std::vector<pid_t>> pids_recursive(const std::string& dir);
 
+// Give `dir` and the files directly in it to uid:gid (cgroup delegation). `only`: just these
+// files besides the directory itself; empty = every file.
+Result<void> chown_cgroup(const std::string& dir, uid_t uid, gid_t gid,
+                          const std::vector<std::string>& only = {});
+
 // Apply writes in order, each into the directory `dir_for` names for it, honouring the
 // Write flags (optional files, retry-after-next on EINVAL). On error `*failed` (if given)
 // points at the write that failed.

@@ -77,9 +77,12 @@ Result<std::unique_ptr<Manager>> load_manager(const nlohmann::json& saved) {
     if (!saved.is_object() || !saved.contains("version"))
         return Error::msg("no cgroup information saved");
     int version = saved.value("version", 0);
-    if (version == 2)
-        return std::unique_ptr<Manager>(
-            std::make_unique<V2Manager>(saved.value("mountpoint", ""), saved.value("dir", "")));
+    bool delegated = saved.contains("delegated");
+    if (version == 2) {
+        auto m = std::make_unique<V2Manager>(saved.value("mountpoint", ""), saved.value("dir", ""));
+        m->set_delegated(delegated);
+        return std::unique_ptr<Manager>(std::move(m));
+    }
     if (version == 1 && saved.contains("dirs") && saved["dirs"].is_object()) {
         std::vector<V1Dir> dirs;
         for (const auto& [key, path] : saved["dirs"].items()) {
@@ -87,8 +90,9 @@ Result<std::unique_ptr<Manager>> load_manager(const nlohmann::json& saved) {
                 return Error::msg("cgroup directory for {} is not a string", key);
             dirs.push_back({key == "unified" ? "" : key, path.get<std::string>()});
         }
-        return std::unique_ptr<Manager>(
-            std::make_unique<V1Manager>(std::move(dirs), saved.value("unified_mount", "")));
+        auto m = std::make_unique<V1Manager>(std::move(dirs), saved.value("unified_mount", ""));
+        m->set_delegated(delegated);
+        return std::unique_ptr<Manager>(std::move(m));
     }
     return Error::msg("unrecognised cgroup information in state.json");
 }

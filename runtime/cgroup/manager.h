@@ -31,8 +31,20 @@ class Manager {
     // them (v1: cpuset.cpus/mems copied down; v2: controllers enabled in the parents'
     // cgroup.subtree_control). Idempotent.
     virtual Result<void> create() = 0;
-    // Move `pid` into the container's cgroup(s).
+    // Move `pid` into the container's cgroup(s) (after delegate(): the delegated leaf).
     virtual Result<void> add_process(pid_t pid) = 0;
+    // System containers: hand a child cgroup to the container's root (host ids uid/gid) and
+    // keep the container's own directory, where the limits are, owned by host root.
+    // v1: "syscont-cgroup-root" in every hierarchy, chowned with its files; the init joins it
+    // and its cgroup namespace is rooted there. v2 (cgroups(7) delegation): the container
+    // directory's cgroup.procs/subtree_control/threads and a leaf "init.scope" are chowned;
+    // the init unshares its cgroup namespace in the container directory, then moves itself
+    // into the leaf (init_leaf_procs()). Idempotent.
+    virtual Result<void> delegate(uid_t uid, gid_t gid) = 0;
+    // create: where the init is placed before it unshares its cgroup namespace.
+    virtual Result<void> add_init(pid_t pid) { return add_process(pid); }
+    // v2 delegated: the leaf's cgroup.procs the init writes itself into after unsharing.
+    virtual std::string init_leaf_procs() const { return {}; }
     // Write limits (create and `update`): only the fields that are set. Non-empty
     // resources.devices replaces the device rules (v1: devices.allow/deny, v2: BPF program).
     virtual Result<void> apply(const oci::Resources& resources) = 0;

@@ -79,7 +79,18 @@ Result<void> V1Manager::create() {
 
 Result<void> V1Manager::add_process(pid_t pid) {
     for (const auto& d : m_dirs)
-        TRY(write_value(d.path, "cgroup.procs", std::to_string(pid)).wrap("join cgroup"));
+        TRY(write_value(leaf(d.path), "cgroup.procs", std::to_string(pid)).wrap("join cgroup"));
+    return {};
+}
+
+Result<void> V1Manager::delegate(uid_t uid, gid_t gid) {
+    m_delegated = true;
+    for (const auto& d : m_dirs) {
+        std::string child = leaf(d.path);
+        TRY(make_cgroup(child));
+        if (key_has(d.key, "cpuset")) TRY(init_cpuset(child));
+        TRY(chown_cgroup(child, uid, gid));
+    }
     return {};
 }
 
@@ -194,13 +205,14 @@ nlohmann::json V1Manager::to_json() const {
         dirs[d.key.empty() ? "unified" : d.key] = d.path;
     nlohmann::json j = {{"driver", "cgroupfs"}, {"version", 1}, {"dirs", dirs}};
     if (!m_unified_mount.empty()) j["unified_mount"] = m_unified_mount;
+    if (m_delegated) j["delegated"] = kDelegated;
     return j;
 }
 
 std::vector<std::pair<std::string, std::string>> V1Manager::mount_sources() const {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& d : m_dirs)
-        out.emplace_back(mount_name(d.key), d.path);
+        out.emplace_back(mount_name(d.key), leaf(d.path));
     return out;
 }
 

@@ -24,6 +24,7 @@ class V1Manager final : public Manager {
 
     Result<void> create() override;
     Result<void> add_process(pid_t pid) override;
+    Result<void> delegate(uid_t uid, gid_t gid) override;
     Result<void> apply(const oci::Resources& resources) override;
     Result<void> freeze(bool frozen) override;
     Result<FreezerState> freezer_state() const override;
@@ -46,6 +47,16 @@ class V1Manager final : public Manager {
 
     std::vector<V1Dir> m_dirs;
     std::string m_unified_mount;
+
+  public:
+    static constexpr const char* kDelegated = "syscont-cgroup-root";
+    void set_delegated(bool d) { m_delegated = d; }
+
+  private:
+    std::string leaf(const std::string& dir) const {
+        return m_delegated ? dir + "/" + kDelegated : dir;
+    }
+    bool m_delegated = false;
 };
 
 }  // namespace sysbox::runtime::cgroups

@@ -63,7 +63,28 @@ Result<void> V2Manager::create() {
 }
 
 Result<void> V2Manager::add_process(pid_t pid) {
+    std::string dir = m_delegated ? m_dir + "/" + kLeaf : m_dir;
+    return write_value(dir, "cgroup.procs", std::to_string(pid)).wrap("join cgroup");
+}
+
+Result<void> V2Manager::add_init(pid_t pid) {
     return write_value(m_dir, "cgroup.procs", std::to_string(pid)).wrap("join cgroup");
+}
+
+std::string V2Manager::init_leaf_procs() const {
+    return m_delegated ? m_dir + "/" + kLeaf + "/cgroup.procs" : std::string();
+}
+
+// cgroups(7) "Cgroup delegation": the directory and its cgroup.procs, cgroup.subtree_control
+// and cgroup.threads go to the delegatee; the limit files stay root's.
+Result<void> V2Manager::delegate(uid_t uid, gid_t gid) {
+    m_delegated = true;
+    static const std::vector<std::string> kFiles = {"cgroup.procs", "cgroup.subtree_control",
+                                                    "cgroup.threads"};
+    TRY(chown_cgroup(m_dir, uid, gid, kFiles));
+    std::string leaf = m_dir + "/" + kLeaf;
+    TRY(make_cgroup(leaf));
+    return chown_cgroup(leaf, uid, gid, kFiles);
 }
 
 Result<void> V2Manager::apply_devices(const std::vector<oci::DeviceRule>& rules) const {
@@ -117,7 +138,10 @@ Result<void> V2Manager::destroy() {
 }
 
 nlohmann::json V2Manager::to_json() const {
-    return {{"driver", "cgroupfs"}, {"version", 2}, {"mountpoint", m_mountpoint}, {"dir", m_dir}};
+    nlohmann::json j = {
+        {"driver", "cgroupfs"}, {"version", 2}, {"mountpoint", m_mountpoint}, {"dir", m_dir}};
+    if (m_delegated) j["delegated"] = kLeaf;
+    return j;
 }
 
 std::vector<std::pair<std::string, std::string>> V2Manager::mount_sources() const {

@@ -22,6 +22,11 @@ class V2Manager final : public Manager {
 
     Result<void> create() override;
     Result<void> add_process(pid_t pid) override;
+    Result<void> delegate(uid_t uid, gid_t gid) override;
+    Result<void> add_init(pid_t pid) override;
+    std::string init_leaf_procs() const override;
+    static constexpr const char* kLeaf = "init.scope";
+    void set_delegated(bool d) { m_delegated = d; }
     Result<void> apply(const oci::Resources& resources) override;
     Result<void> freeze(bool frozen) override;
     Result<FreezerState> freezer_state() const override;
@@ -37,6 +42,7 @@ class V2Manager final : public Manager {
     Result<void> apply_devices(const std::vector<oci::DeviceRule>& rules) const;
     std::string m_mountpoint;
     std::string m_dir;
+    bool m_delegated = false;
 };
 
 }  // namespace sysbox::runtime::cgroups

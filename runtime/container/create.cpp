@@ -12,6 +12,7 @@
 #include "runtime/container/foreground.h"
 #include "runtime/container/hooks.h"
 #include "runtime/container/mgr_link.h"
+#include "runtime/container/syscont_link.h"
 #include "core/clock.h"
 #include "core/fs.h"
 #include "core/socket.h"
@@ -145,11 +146,28 @@ Result<Prepared> prepare(const GlobalOptions& g, const CreateOptions& o) {
     warn_unapplied(p.spec.raw);
     if (!p.spec.hostname.empty() && p.spec.linux.find_namespace("uts") == nullptr)
         return Error::with_code(EINVAL, "hostname is set but the container has no uts namespace");
+    return p;
+}
+
+// Capabilities and seccomp from the (possibly rewritten) spec.
+Result<void> resolve_security(Prepared& p) {
     oci::Capabilities none;
     p.caps = TRY(resolve_caps(p.spec.process->capabilities.value_or(none), current_bounding_set()));
     if (p.spec.linux.seccomp)
         p.seccomp = TRY(SeccompFilter::compile(*p.spec.linux.seccomp).wrap("linux.seccomp"));
-    return p;
+    return {};
+}
+
+// System-container mode unless --no-sysbox-mgr or SYSBOX_SYSCONT_MODE=FALSE.
+Result<std::optional<syscont::EnvOptions>> syscont_options(const GlobalOptions& g,
+                                                           const oci::Spec& spec) {
+    if (g.no_sysbox_mgr) return std::optional<syscont::EnvOptions>{};
+    auto env = TRY(syscont::parse_env(spec.process->env).wrap("config.json process.env"));
+    if (!env.syscont_mode) {
+        spdlog::info("SYSBOX_SYSCONT_MODE=FALSE: running an ordinary OCI container");
+        return std::optional<syscont::EnvOptions>{};
+    }
+    return std::optional<syscont::EnvOptions>(env);
 }
 
 std::vector<CgroupMountSource> cgroup_sources(const cgroups::Manager& cg) {
@@ -200,12 +218,22 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
 
     // After the state dir exists: sysbox-mgr treats a registration whose state dir is
     // gone as an orphan and reclaims it.
-    auto mgr = TRY(mgr_register(g, o.id, p.spec, p.rootfs));
-    if (mgr) tx.set_registered();
+    auto env = TRY(syscont_options(g, p.spec));
+    std::optional<ipc::mgr::RegisterReply> mgr;
+    if (env) {
+        mgr = TRY(mgr_register(g, o.id, p.spec, p.rootfs));
+        if (mgr) tx.set_registered();
+    }
+    std::optional<Syscont> sc;
+    if (mgr) sc = TRY(make_system_container(p.spec, *env, *mgr));
+    TRY(resolve_security(p));
 
     cg = TRY(cgroups::make_manager(p.spec.linux.cgroups_path, o.id));
     tx.set_cgroup(cg.get());
     TRY(cg->create());
+    // Limits first: v1 refuses a change of the devices default once a child cgroup exists.
+    TRY(cg->apply(device_rules(p.spec)));
+    if (sc) TRY(cg->delegate(sc->rewrite.root_uid, sc->rewrite.root_gid));
 
     auto plan = TRY(plan_namespaces(p.spec.linux));
     UniqueFd console;
@@ -235,6 +263,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     ctx.become_root = p.spec.linux.find_namespace("user") != nullptr;
     ctx.in_userns = ctx.become_root;
     ctx.new_cgroupns = plan.new_cgroupns;
+    ctx.cgroup_leaf_procs = cg->init_leaf_procs();
     ctx.caps = p.caps;
     ctx.seccomp = &p.seccomp;
     ctx.rootfs.spec = &p.spec;
@@ -254,8 +283,10 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
 
     if (plan.new_userns)
         TRY(write_id_maps(child.pid, p.spec.linux.uid_mappings, p.spec.linux.gid_mappings));
-    TRY(cg->add_process(child.pid));
-    TRY(cg->apply(device_rules(p.spec)));
+    if (sc)
+        TRY(send_idmapped_mounts(parent_sync.get(), child.pid, p.spec, p.rootfs, *sc,
+                                 fs::join(dir.path(), "rootfs-stage"), o.id));
+    TRY(cg->add_init(child.pid));
     if (proc.oom_score_adj)
         TRY(fs::write_file("/proc/" + std::to_string(child.pid) + "/oom_score_adj",
                            std::to_string(*proc.oom_score_adj))
@@ -272,6 +303,9 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     st.cgroup = cg->to_json();
     st.private_pidns = (plan.clone_flags & CLONE_NEWPID) != 0;
     st.mgr_registered = mgr.has_value();
+    st.syscont = sc.has_value();
+    st.systemd = sc && sc->rewrite.systemd;
+    st.honor_caps = sc && sc->inputs.env.honor_caps;
     std::string state_json = oci_state(st, Status::Creating).dump();
     TRY(send_msg(parent_sync.get(), Msg::Go, state_json));
     TRY(drive_setup(parent_sync.get(), p, state_json));

@@ -15,6 +15,7 @@
 #include "runtime/linux/caps.h"
 #include "runtime/linux/init.h"
 #include "runtime/linux/seccomp.h"
+#include "runtime/syscont/spec.h"
 #include "runtime/linux/spawn.h"
 #include "runtime/linux/stub.h"
 #include "runtime/linux/sync.h"
@@ -80,7 +81,12 @@ Result<void> drive_exec(int sync, const Target& t, const std::string& program) {
 
 Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     auto t = TRY(open_target(g, o.id));
-    const oci::Process& proc = o.process;
+    oci::Process proc = o.process;
+    if (t.state.syscont) {
+        // The same rules as the init: all capabilities for root, the relaxed profile.
+        syscont::exec_process(proc, static_cast<uint32_t>(last_cap()), t.state.honor_caps);
+        if (t.spec.linux.seccomp) syscont::relax_seccomp(*t.spec.linux.seccomp);
+    }
     if (!proc.apparmor_profile.empty())
         spdlog::info("ignoring AppArmor profile {} for exec", proc.apparmor_profile);
 

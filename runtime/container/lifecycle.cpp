@@ -74,6 +74,12 @@ Result<void> kill_container(const GlobalOptions& g, const std::string& id, int s
         return {};
     }
     auto fd = TRY(init_pidfd(c.state));
+    // systemd as PID 1 re-executes itself on SIGTERM; its shutdown signal is SIGRTMIN+3.
+    // `docker stop` sends SIGTERM unless the image says otherwise.
+    if (c.state.systemd && sig == SIGTERM) {
+        spdlog::info("container {}: init is systemd: sending SIGRTMIN+3 for SIGTERM", id);
+        sig = SIGRTMIN + 3;
+    }
     TRY(sys::pidfd_send_signal(fd.get(), sig).wrap("signal container {}", id));
     // A SIGKILL to a frozen process is only delivered once it is thawed.
     if (sig == SIGKILL && current_status(c) == Status::Paused) TRY(c.cgroup->freeze(false));

@@ -100,7 +100,10 @@ Result<void> StateDir::save(const ContainerState& s) const {
               {"cgroup", s.cgroup},
               {"private_pidns", s.private_pidns},
               {"systemd_cgroup", s.systemd_cgroup},
-              {"mgr_registered", s.mgr_registered}};
+              {"mgr_registered", s.mgr_registered},
+              {"syscont", s.syscont},
+              {"systemd", s.systemd},
+              {"honor_caps", s.honor_caps}};
     return fs::write_file_atomic(fs::join(m_path, kStateFile), j.dump(), 0600);
 }
 
@@ -123,6 +126,9 @@ Result<ContainerState> StateDir::load() const {
     s.private_pidns = j.value("private_pidns", true);
     s.systemd_cgroup = j.value("systemd_cgroup", false);
     s.mgr_registered = j.value("mgr_registered", true);  // unknown: try to unregister
+    s.syscont = j.value("syscont", false);
+    s.systemd = j.value("systemd", false);
+    s.honor_caps = j.value("honor_caps", false);
     return s;
 }
 

@@ -29,6 +29,10 @@ struct ContainerState {
     bool private_pidns = true;  // false: other processes may outlive init (kill --all)
     bool systemd_cgroup = false;
     bool mgr_registered = false;  // registered with sysbox-mgr at create: unregister at delete
+    // System-container mode (docs/runtime.md): exec'd processes get the same treatment.
+    bool syscont = false;
+    bool systemd = false;     // init is systemd: `kill` turns SIGTERM into SIGRTMIN+3
+    bool honor_caps = false;  // SYSBOX_HONOR_CAPS
 };
 
 // A locked container directory. The lock (flock) is held for the object's lifetime, so

@@ -86,8 +86,25 @@ Result<void> setup_rootfs(InitContext& c, const std::string& state_json) {
 }
 
 // Everything up to the point where only the exec remains. Returns the program's path.
+// Mounts the runtime built for us arrive first; then Go.
+Result<Message> wait_for_go(InitContext& c) {
+    for (;;) {
+        auto m = TRY(recv_msg(c.sync_fd));
+        if (m.type == Msg::Go) return m;
+        if (m.type == Msg::Error) return Error::msg("{}", m.payload);
+        if (m.type != Msg::Mount || !m.fd.valid())
+            return Error::msg("unexpected message '{}' from the runtime before Go",
+                              static_cast<char>(m.type));
+        int fd = m.fd.release();
+        if (m.payload == "rootfs")
+            c.rootfs.ready_rootfs = fd;
+        else
+            c.rootfs.ready_binds[std::stoul(m.payload)] = fd;
+    }
+}
+
 Result<std::string> setup(InitContext& c, std::vector<std::string>& env) {
-    auto go = TRY(expect_msg(c.sync_fd, Msg::Go));
+    auto go = TRY(wait_for_go(c));
     c.state_json = go.payload;
     if (c.become_root) TRY(become_root());
     // A session keyring of its own, so the container cannot read the host's keys.
@@ -96,6 +113,8 @@ Result<std::string> setup(InitContext& c, std::vector<std::string>& env) {
         return Error::from_errno("create a session keyring");
     if (c.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
         return Error::from_errno("create cgroup namespace");
+    if (!c.cgroup_leaf_procs.empty())
+        TRY(fs::write_file(c.cgroup_leaf_procs, "0").wrap("join the delegated cgroup leaf"));
     const auto& proc = *c.process;
     bool create = c.mode == InitContext::Mode::Create;
     if (create) TRY(setup_rootfs(c, go.payload));

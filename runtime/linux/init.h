@@ -26,6 +26,7 @@ struct InitContext {
     std::vector<int> runtime_fds;
     bool become_root = false;   // in a new or joined user namespace: setresuid(0) first
     bool new_cgroupns = false;  // unshare the cgroup namespace once moved into the cgroup
+    std::string cgroup_leaf_procs;  // v2 delegation: join this leaf after unsharing
     bool in_userns = false;
     bool no_new_keyring = false;  // create: keep the caller's session keyring
     std::string id;               // names the container's session keyring

@@ -55,11 +55,34 @@ Result<void> set_attr(int tree, unsigned long long set, unsigned long long clr,
     return {};
 }
 
-// A bind mount from a host path, with its flags applied before it becomes visible.
-Result<void> bind_mount(int rootfd, const oci::Mount& m, const MountOptions& o) {
+Result<UniqueFd> make_tree(const oci::Mount& m, const MountOptions& o, int userns_fd) {
     auto src = TRY(sys::open(m.source, O_PATH).wrap("bind source"));
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+    if (o.recursive) flags |= AT_RECURSIVE;
+    int tree = raw::open_tree(src.get(), "", flags);
+    if (tree < 0) return Error::from_errno("clone mount of {}", m.source);
+    UniqueFd tree_fd(tree);
+    if (userns_fd >= 0) {
+        mount_attr attr{};
+        attr.attr_set = MOUNT_ATTR_IDMAP;
+        attr.userns_fd = static_cast<__u64>(userns_fd);
+        if (raw::mount_setattr(tree, "", AT_EMPTY_PATH | (o.recursive ? AT_RECURSIVE : 0U),
+                               &attr) < 0)
+            return Error::from_errno("ID-map the mount of {}", m.source);
+    }
+    // "ro" on an rbind covers the top mount only (as with runc); "rro" covers the whole tree.
+    TRY(set_attr(tree, o.attr_set(), o.attr_clr(), 0, o.recursive_ro, m.destination));
+    unsigned long prop = o.propagation & ~static_cast<unsigned long>(MS_REC);
+    TRY(set_attr(tree, 0, 0, prop, (o.propagation & MS_REC) != 0, m.destination));
+    return tree_fd;
+}
+
+// A bind mount from a host path, with its flags applied before it becomes visible. `ready`:
+// the same tree already built by the runtime (ID-mapped), to attach as it is.
+Result<void> bind_mount(int rootfd, const oci::Mount& m, const MountOptions& o, int ready = -1) {
     struct stat st {};
-    if (::fstat(src.get(), &st) < 0) return Error::from_errno("stat {}", m.source);
+    if (ready >= 0 ? ::fstat(ready, &st) < 0 : ::stat(m.source.c_str(), &st) < 0)
+        return Error::from_errno("stat bind source {}", m.source);
     auto dest = S_ISDIR(st.st_mode) ? TRY(fs::mkdir_p_in_root(rootfd, m.destination, 0755))
                                     : TRY(fs::touch_in_root(rootfd, m.destination, 0644));
     struct stat dst {};
@@ -69,16 +92,9 @@ Result<void> bind_mount(int rootfd, const oci::Mount& m, const MountOptions& o) 
         return Error::with_code(ENOTDIR, "mount {} on {} (a {} onto a {})", m.source, m.destination,
                                 S_ISDIR(st.st_mode) ? "directory" : "file",
                                 S_ISDIR(dst.st_mode) ? "directory" : "file");
-    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
-    if (o.recursive) flags |= AT_RECURSIVE;
-    int tree = raw::open_tree(src.get(), "", flags);
-    if (tree < 0) return Error::from_errno("clone mount of {}", m.source);
-    UniqueFd tree_fd(tree);
-    // "ro" on an rbind covers the top mount only (as with runc); "rro" covers the whole tree.
-    TRY(set_attr(tree, o.attr_set(), o.attr_clr(), 0, o.recursive_ro, m.destination));
-    unsigned long prop = o.propagation & ~static_cast<unsigned long>(MS_REC);
-    TRY(set_attr(tree, 0, 0, prop, (o.propagation & MS_REC) != 0, m.destination));
-    return attach(tree, dest.get(), m.destination);
+    if (ready >= 0) return attach(ready, dest.get(), m.destination);
+    auto tree = TRY(make_tree(m, o, -1));
+    return attach(tree.get(), dest.get(), m.destination);
 }
 
 Result<void> propagate(int rootfd, const std::string& dest, unsigned long propagation) {
@@ -144,8 +160,10 @@ Result<void> fs_mount(int rootfd, const RootfsContext& ctx, const oci::Mount& m,
     return propagate(rootfd, m.destination, o.propagation);
 }
 
-Result<void> mount_one(int rootfd, const RootfsContext& ctx, const oci::Mount& m) {
+Result<void> mount_one(int rootfd, const RootfsContext& ctx, const oci::Mount& m, size_t index) {
     MountOptions o = parse_mount_options(m.options);
+    if (auto it = ctx.ready_binds.find(index); it != ctx.ready_binds.end())
+        return bind_mount(rootfd, m, o, it->second);
     if (m.type == "bind" || o.bind) return bind_mount(rootfd, m, o);
     if (m.type == "cgroup" || m.type == "cgroup2") return cgroup_mount(rootfd, ctx, m, o);
     if (o.tmpcopyup) spdlog::debug("mount option tmpcopyup on {} is ignored", m.destination);
@@ -190,11 +208,25 @@ Result<void> prepare_rootfs(const RootfsContext& ctx) {
         auto mp = TRY(mount_point_of(ctx.rootfs));
         TRY(do_mount("", mp, "", MS_PRIVATE, "", mp + " (private)"));
     }
-    TRY(do_mount(ctx.rootfs, ctx.rootfs, "", MS_BIND | MS_REC, "", "rootfs " + ctx.rootfs));
-    auto rootfd = TRY(sys::open(ctx.rootfs, O_PATH | O_DIRECTORY));
-    for (const auto& m : spec.mounts)
-        TRY(mount_one(rootfd.get(), ctx, m)
+    UniqueFd rootfd;
+    if (ctx.ready_rootfs >= 0) {
+        // The rootfs rebuilt by the runtime with ID-mapped layers, stacked on the original.
+        // Paths to it may not be traversable by the container's root: only fds are used.
+        // It goes on top of "/": path walks start below it, so host paths (device nodes,
+        // cgroup directories) still resolve until pivot_root, which takes it as the root.
+        if (raw::move_mount(ctx.ready_rootfs, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            return Error::from_errno("attach the rootfs of {}", ctx.rootfs);
+        rootfd = UniqueFd(::fcntl(ctx.ready_rootfs, F_DUPFD_CLOEXEC, 3));
+        if (!rootfd) return Error::from_errno("duplicate the rootfs fd");
+    } else {
+        TRY(do_mount(ctx.rootfs, ctx.rootfs, "", MS_BIND | MS_REC, "", "rootfs " + ctx.rootfs));
+        rootfd = TRY(sys::open(ctx.rootfs, O_PATH | O_DIRECTORY));
+    }
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const auto& m = spec.mounts[i];
+        TRY(mount_one(rootfd.get(), ctx, m, i)
                 .wrap("mount {} on {}", m.source.empty() ? m.type : m.source, m.destination));
+    }
     if (!mounts_dev_from_host(spec)) {
         auto devices = default_devices();
         devices.insert(devices.end(), spec.linux.devices.begin(), spec.linux.devices.end());
@@ -204,10 +236,15 @@ Result<void> prepare_rootfs(const RootfsContext& ctx) {
 }
 
 Result<void> enter_rootfs(const RootfsContext& ctx) {
-    auto newroot = TRY(sys::open(ctx.rootfs, O_RDONLY | O_DIRECTORY));
-    if (::fchdir(newroot.get()) < 0) return Error::from_errno("enter {}", ctx.rootfs);
+    UniqueFd newroot;
+    if (ctx.ready_rootfs >= 0)
+        newroot = UniqueFd(::fcntl(ctx.ready_rootfs, F_DUPFD_CLOEXEC, 3));
+    else
+        newroot = TRY(sys::open(ctx.rootfs, O_RDONLY | O_DIRECTORY));
+    if (!newroot || ::fchdir(newroot.get()) < 0) return Error::from_errno("enter {}", ctx.rootfs);
     if (ctx.no_pivot) {
-        TRY(do_mount(ctx.rootfs, "/", "", MS_MOVE, "", "rootfs on / (--no-pivot)"));
+        std::string src = ctx.ready_rootfs >= 0 ? procfd(ctx.ready_rootfs) : ctx.rootfs;
+        TRY(do_mount(src, "/", "", MS_MOVE, "", "rootfs on / (--no-pivot)"));
         if (::chroot(".") < 0) return Error::from_errno("chroot into {}", ctx.rootfs);
         if (::chdir("/") < 0) return Error::from_errno("chdir /");
         return {};
@@ -279,6 +316,10 @@ Result<void> finish_rootfs(const RootfsContext& ctx) {
         TRY(do_mount("", "/", "", prop, "", "/ (rootfsPropagation)"));
     }
     return {};
+}
+
+Result<UniqueFd> bind_tree(const oci::Mount& m, int userns_fd) {
+    return make_tree(m, parse_mount_options(m.options), userns_fd);
 }
 
 Result<void> validate_sysctls(const oci::Spec& spec) {

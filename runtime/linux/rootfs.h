@@ -2,11 +2,13 @@
 // and read-only paths. Runs in the container process, in its new mount namespace.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/result.h"
+#include "core/unique_fd.h"
 #include "oci/spec.h"
 
 namespace sysbox::runtime {
@@ -26,6 +28,10 @@ struct RootfsContext {
     bool in_cgroupns = false;
     bool no_pivot = false;
     std::vector<CgroupMountSource> cgroups;
+    // Detached mounts the runtime built for us (ID-mapped), attached instead of binding
+    // rootfs (ready_rootfs) or spec.mounts[index] (ready_binds).
+    int ready_rootfs = -1;
+    std::map<size_t, int> ready_binds;
 };
 
 // Before pivot_root: propagation of "/", rootfs bind, every spec mount, /dev contents.
@@ -34,6 +40,10 @@ Result<void> prepare_rootfs(const RootfsContext& ctx);
 Result<void> enter_rootfs(const RootfsContext& ctx);
 // After pivot_root: sysctls, read-only paths, masked paths, read-only root, root propagation.
 Result<void> finish_rootfs(const RootfsContext& ctx);
+
+// The detached tree a bind mount `m` attaches: its source cloned (recursively for rbind),
+// ID-mapped through `userns_fd` when >= 0, with its mount flags and propagation applied.
+Result<UniqueFd> bind_tree(const oci::Mount& m, int userns_fd);
 
 // Reject sysctls that would change the host: each key must belong to a namespace the
 // container has privately (net.*, kernel.shm*/msg*/sem, fs.mqueue.*, kernel.{host,domain}name).

@@ -12,6 +12,7 @@
 namespace sysbox::runtime {
 
 enum class Msg : char {
+    Mount = 'M',       // parent -> child, before Go: a detached mount; payload "rootfs" or index
     Go = 'G',          // parent -> child: maps/cgroups ready; payload: state JSON for hooks
     Pid = 'P',         // intermediate -> parent: pid of the container process
     Hooks = 'H',       // child -> parent: run prestart + createRuntime hooks now

@@ -3,11 +3,11 @@
 # is built here, cached as a tarball under $SYSBOX_TEST_CACHE (default
 # /var/cache/sysbox-test) and imported into the local dockerd with `docker import`.
 #
-#   images.sh ensure [busybox|debian|all]   image present in dockerd (default: all)
-#   images.sh tarball busybox|debian        build the cached tarball if needed, print its path
-#   images.sh ref busybox|debian            print the image reference
-#   images.sh rebuild busybox|debian        drop the cached tarball and image, build again
-#   images.sh clean                         remove the cached tarballs and the images
+#   images.sh ensure [busybox|debian|syscont|all]  image present in dockerd (default: all)
+#   images.sh tarball busybox|debian|syscont       build the cached tarball if needed, print its path
+#   images.sh ref busybox|debian|syscont           print the image reference
+#   images.sh rebuild busybox|debian|syscont       drop the cached tarball and image, build again
+#   images.sh clean                                remove the cached tarballs and the images
 #
 # It can also be sourced (`. images.sh`): it then only defines the functions
 # (sbt_image_ensure, sbt_image_tarball, sbt_image_ref, ...), and sets no shell options.
@@ -23,6 +23,20 @@
 #                               (65534); /tmp mode 1777. CMD ["/bin/sh"]. About 2 MB.
 #   sysbox-test/debian:bookworm debootstrap --variant=minbase --include=procps bookworm,
 #                               plus the same uid 1000 user. CMD ["/bin/bash"]. ~45-90 s to build.
+#   sysbox-test/syscont:bookworm
+#                               for system-container tests (systemd and Docker inside):
+#                               debootstrap --variant=minbase bookworm with systemd,
+#                               systemd-sysv, dbus, docker.io, openssh-server, procps, iproute2,
+#                               iptables, kmod, ca-certificates, less, plus the same uid 1000
+#                               user. Units that cannot work in a container are masked
+#                               (systemd-journald-audit.socket, systemd-udev-trigger.service,
+#                               systemd-udevd.service, systemd-networkd-wait-online.service,
+#                               systemd-firstboot.service, getty@tty1.service); docker.service
+#                               and ssh.service are enabled; /etc/machine-id is empty.
+#                               /opt/images/busybox.tar is the busybox image's tarball, for
+#                               `docker import /opt/images/busybox.tar busybox` by the inner
+#                               dockerd (no registry). CMD ["/bin/bash"]: tests pass /sbin/init
+#                               explicitly. ~60-90 s to build, ~430 MB.
 #
 # Each image carries the label sysbox-test.recipe=<name>-<version>; an image with another
 # (or no) recipe label under the same name is replaced. Bump the version below whenever a
@@ -33,6 +47,12 @@ SBT_DEBIAN_MIRROR="${SYSBOX_TEST_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SBT_LOCK_TIMEOUT="${SYSBOX_TEST_LOCK_TIMEOUT:-1200}"
 SBT_BUSYBOX_RECIPE="busybox-v1"
 SBT_DEBIAN_RECIPE="debian-bookworm-v1"
+# Embeds the busybox tarball: bump it too when SBT_BUSYBOX_RECIPE changes.
+SBT_SYSCONT_RECIPE="syscont-bookworm-v1"
+SBT_SYSCONT_PACKAGES="systemd,systemd-sysv,dbus,docker.io,openssh-server,procps,iproute2,iptables,kmod,ca-certificates,less"
+# Units of the syscont image that cannot work in a container (no audit, udev, real tty, ...).
+SBT_SYSCONT_MASKED="systemd-journald-audit.socket systemd-udev-trigger.service systemd-udevd.service
+systemd-networkd-wait-online.service systemd-firstboot.service getty@tty1.service"
 SBT_IMAGE_PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 sbt_log() { echo "images.sh: $*" >&2; }
@@ -41,7 +61,8 @@ sbt_image_ref() {
     case "$1" in
         busybox) echo "sysbox-test/busybox:latest" ;;
         debian) echo "sysbox-test/debian:bookworm" ;;
-        *) sbt_log "unknown image '$1' (busybox|debian)"; return 2 ;;
+        syscont) echo "sysbox-test/syscont:bookworm" ;;
+        *) sbt_log "unknown image '$1' (busybox|debian|syscont)"; return 2 ;;
     esac
 }
 
@@ -49,7 +70,8 @@ sbt_image_recipe() {
     case "$1" in
         busybox) echo "$SBT_BUSYBOX_RECIPE" ;;
         debian) echo "$SBT_DEBIAN_RECIPE" ;;
-        *) sbt_log "unknown image '$1' (busybox|debian)"; return 2 ;;
+        syscont) echo "$SBT_SYSCONT_RECIPE" ;;
+        *) sbt_log "unknown image '$1' (busybox|debian|syscont)"; return 2 ;;
     esac
 }
 
@@ -129,14 +151,16 @@ sbt_is_static() {
     ! LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'
 }
 
+# sbt_build_debian_rootfs DIR LOG [PACKAGES]: PACKAGES is debootstrap's comma-separated
+# --include list (default procps, the debian image's).
 sbt_build_debian_rootfs() {
-    local dir="$1" log="$2"
+    local dir="$1" log="$2" include="${3:-procps}"
     if ! command -v debootstrap >/dev/null; then
         sbt_log "need debootstrap (apt-get install debootstrap)"
         return 1
     fi
-    sbt_log "debootstrap --variant=minbase --include=procps bookworm from $SBT_DEBIAN_MIRROR (log: $log)"
-    if ! debootstrap --variant=minbase --include=procps bookworm "$dir" "$SBT_DEBIAN_MIRROR" >"$log" 2>&1; then
+    sbt_log "debootstrap --variant=minbase --include=$include bookworm from $SBT_DEBIAN_MIRROR (log: $log)"
+    if ! debootstrap --variant=minbase --include="$include" bookworm "$dir" "$SBT_DEBIAN_MIRROR" >"$log" 2>&1; then
         sbt_log "debootstrap failed; last lines of $log:"
         tail -n 20 "$log" >&2
         return 1
@@ -149,6 +173,36 @@ sbt_build_debian_rootfs() {
     rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/var/log/*.log \
         "$dir"/var/cache/debconf/*-old
     : >"$dir/etc/hostname"
+}
+
+sbt_build_syscont_rootfs() {
+    local dir="$1" log="$2" unit target bb_tar
+    sbt_build_debian_rootfs "$dir" "$log" "$SBT_SYSCONT_PACKAGES" || return
+    mkdir -p "$dir/etc/systemd/system/multi-user.target.wants" || return
+    for unit in $SBT_SYSCONT_MASKED; do
+        ln -sfn /dev/null "$dir/etc/systemd/system/$unit" || return
+    done
+    # The packages' postinst normally enables these (deb-systemd-helper works in a chroot).
+    for unit in docker.service ssh.service; do
+        [ -L "$dir/etc/systemd/system/multi-user.target.wants/$unit" ] && continue
+        target=
+        [ -e "$dir/usr/lib/systemd/system/$unit" ] && target="/usr/lib/systemd/system/$unit"
+        [ -e "$dir/lib/systemd/system/$unit" ] && target="/lib/systemd/system/$unit"
+        if [ -z "$target" ]; then
+            sbt_log "no $unit in the syscont rootfs"
+            return 1
+        fi
+        sbt_log "enabling $unit (its postinst did not)"
+        ln -s "$target" "$dir/etc/systemd/system/multi-user.target.wants/$unit" || return
+    done
+    # Empty: systemd makes a fresh (transient) machine id at every boot. dbus's postinst
+    # wrote a fixed one of its own, which every container would share: point it at systemd's.
+    truncate -s 0 "$dir/etc/machine-id" || return
+    ln -sfn /etc/machine-id "$dir/var/lib/dbus/machine-id" || return
+    # The inner dockerd imports this; there is no registry. Under the busybox lock (this
+    # one is held too; nothing takes them in the other order).
+    bb_tar="$(sbt_image_tarball busybox)" || return
+    install -D -m 0644 "$bb_tar" "$dir/opt/images/busybox.tar"
 }
 
 # Builds the cached tarball for $1 unless it exists. Call with the image lock held.
@@ -166,6 +220,7 @@ sbt_build_tarball_locked() {
     case "$name" in
         busybox) sbt_build_busybox_rootfs "$tmp/rootfs" || rc=$? ;;
         debian) sbt_build_debian_rootfs "$tmp/rootfs" "$SBT_IMAGE_CACHE/$name-build.log" || rc=$? ;;
+        syscont) sbt_build_syscont_rootfs "$tmp/rootfs" "$SBT_IMAGE_CACHE/$name-build.log" || rc=$? ;;
     esac
     if [ "$rc" = 0 ]; then
         # Reproducible member order and owners; mtimes kept (debootstrap's are meaningful).
@@ -186,7 +241,7 @@ sbt_import_locked() {
     tarball="$(sbt_image_tarball_path "$name")"
     case "$name" in
         busybox) cmd='CMD ["/bin/sh"]' ;;
-        debian) cmd='CMD ["/bin/bash"]' ;;
+        debian | syscont) cmd='CMD ["/bin/bash"]' ;;
     esac
     old="$(docker image inspect --format '{{.Id}}' "$ref" 2>/dev/null || true)"
     if ! new="$(docker import -c "$cmd" -c "ENV $SBT_IMAGE_PATH_ENV" \
@@ -205,9 +260,9 @@ sbt_import_locked() {
 # build it first).
 sbt_image_ensure() {
     local name
-    [ $# -gt 0 ] || set -- busybox debian
+    [ $# -gt 0 ] || set -- all
     for name in "$@"; do
-        [ "$name" = all ] && { sbt_image_ensure busybox debian || return; continue; }
+        [ "$name" = all ] && { sbt_image_ensure busybox debian syscont || return; continue; }
         sbt_image_ref "$name" >/dev/null || return
         sbt_image_present "$name" && continue
         if ! docker info >/dev/null 2>&1; then
@@ -237,7 +292,7 @@ sbt_image_rebuild() {
 
 sbt_image_clean() {
     local name
-    for name in busybox debian; do
+    for name in busybox debian syscont; do
         sbt_with_image_lock "$name" sbt_rm_locked "$name" || return
     done
 }
@@ -248,12 +303,12 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     shift || true
     case "$cmd" in
         ensure) sbt_image_ensure "$@" ;;
-        tarball) [ $# = 1 ] || { echo "usage: $0 tarball busybox|debian" >&2; exit 2; }; sbt_image_tarball "$1" ;;
-        ref) [ $# = 1 ] || { echo "usage: $0 ref busybox|debian" >&2; exit 2; }; sbt_image_ref "$1" ;;
-        rebuild) [ $# -ge 1 ] || { echo "usage: $0 rebuild busybox|debian" >&2; exit 2; }
+        tarball) [ $# = 1 ] || { echo "usage: $0 tarball busybox|debian|syscont" >&2; exit 2; }; sbt_image_tarball "$1" ;;
+        ref) [ $# = 1 ] || { echo "usage: $0 ref busybox|debian|syscont" >&2; exit 2; }; sbt_image_ref "$1" ;;
+        rebuild) [ $# -ge 1 ] || { echo "usage: $0 rebuild busybox|debian|syscont" >&2; exit 2; }
             for n in "$@"; do sbt_image_rebuild "$n" || exit; done ;;
         clean) sbt_image_clean ;;
-        -h | --help | help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
-        *) echo "usage: $0 ensure|tarball|ref|rebuild|clean [busybox|debian|all]" >&2; exit 2 ;;
+        -h | --help | help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+        *) echo "usage: $0 ensure|tarball|ref|rebuild|clean [busybox|debian|syscont|all]" >&2; exit 2 ;;
     esac
 fi

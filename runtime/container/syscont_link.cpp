@@ -1,0 +1,134 @@
+#include "runtime/container/syscont_link.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "core/fs.h"
+#include "core/strings.h"
+#include "core/sys.h"
+#include "runtime/linux/caps.h"
+#include "runtime/linux/mount_options.h"
+#include "runtime/linux/rootfs.h"
+#include "runtime/linux/sync.h"
+#include "runtime/syscont/idmap.h"
+
+namespace sysbox::runtime {
+
+namespace {
+
+bool under(const std::string& path, std::string_view dir) {
+    return path == dir || str::starts_with(path, std::string(dir) + "/");
+}
+
+bool in_range(uint32_t id, uint32_t start, uint32_t size) {
+    return id >= start && id - start < size;
+}
+
+// Does this bind mount need an ID-mapped tree? Not for kernel file systems, not for sources
+// the container's range already owns (sysbox-mgr's special dirs), not when asked to skip.
+bool wants_idmap(const oci::Mount& m, const Syscont& sc) {
+    std::string src = fs::clean_path(m.source);
+    for (const char* k : {"/dev", "/proc", "/sys"})
+        if (under(src, k)) return false;
+    for (const auto& skip : sc.inputs.env.skip_uid_shift)
+        if (fs::clean_path(m.destination) == skip) return false;
+    struct stat st {};
+    if (::stat(src.c_str(), &st) < 0) return false;  // the container process reports it
+    return !in_range(st.st_uid, sc.rewrite.root_uid, sc.inputs.size);
+}
+
+bool cannot_idmap(int code) {
+    return code == EINVAL || code == ENOTSUP || code == EOPNOTSUPP || code == EPERM;
+}
+
+Result<void> send_rootfs(int sync, int userns, const std::string& rootfs, const Syscont& sc,
+                         const std::string& stage_dir, const std::string& id) {
+    struct stat st {};
+    if (::stat(rootfs.c_str(), &st) < 0) return Error::from_errno("stat rootfs {}", rootfs);
+    if (in_range(st.st_uid, sc.rewrite.root_uid, sc.inputs.size)) {
+        spdlog::info("container {}: rootfs {} is already owned by the container's ids", id, rootfs);
+        return {};
+    }
+    if (sc.id_shift == "chown")
+        return Error::with_code(
+            ENOTSUP,
+            "sysbox-mgr chose chown ID-shifting for rootfs {}, which sysbox-runc does not "
+            "implement yet; use a file system that supports ID-mapped mounts (ext4, xfs, btrfs) "
+            "for Docker's data-root, or set mgr.id-shift to auto",
+            rootfs);
+    auto layers = TRY(syscont::overlay_at(rootfs));
+    UniqueFd tree;
+    if (layers) {
+        // Our own workdir next to Docker's: mounting an overlay cleans its workdir, which
+        // Docker's overlay on the same upper layer still uses.
+        std::string parent = fs::dirname(layers->upper);
+        layers->work = parent + "/sysbox-work";
+        if (::mkdir(layers->work.c_str(), 0700) < 0 && errno != EEXIST)
+            return Error::from_errno("create overlay workdir {}", layers->work);
+        if (::mkdir(stage_dir.c_str(), 0700) < 0 && errno != EEXIST)
+            return Error::from_errno("create {}", stage_dir);
+        tree = TRY(syscont::idmapped_overlay(*layers, userns, sc.rewrite.root_uid,
+                                             sc.rewrite.root_gid, stage_dir)
+                       .wrap("rebuild rootfs {} with ID-mapped layers", rootfs));
+        spdlog::info("container {}: id-shift idmap: rootfs overlay rebuilt over {} ID-mapped "
+                     "lower layers and upper {}",
+                     id, layers->lower.size(), layers->upper);
+    } else {
+        auto fd = TRY(sys::open(rootfs, O_PATH | O_DIRECTORY));
+        tree = TRY(syscont::idmapped_tree(fd.get(), userns, true, rootfs));
+        spdlog::info("container {}: id-shift idmap: rootfs {} ID-mapped", id, rootfs);
+    }
+    return send_msg(sync, Msg::Mount, "rootfs", tree.get());
+}
+
+}  // namespace
+
+Result<Syscont> make_system_container(oci::Spec& spec, const syscont::EnvOptions& env,
+                                      const ipc::mgr::RegisterReply& mgr) {
+    Syscont sc;
+    sc.inputs.host_uid = static_cast<uint32_t>(mgr.ids.start);
+    sc.inputs.host_gid = static_cast<uint32_t>(mgr.ids.start);
+    sc.inputs.size = static_cast<uint32_t>(std::min<uint64_t>(mgr.ids.size, UINT32_MAX));
+    for (const auto& s : mgr.special_mounts)
+        sc.inputs.special_mounts.push_back({s.source, s.destination});
+    sc.inputs.host = syscont::probe_host();
+    sc.inputs.env = env;
+    sc.inputs.last_cap = static_cast<uint32_t>(last_cap());
+    sc.id_shift = mgr.id_shift.method;
+    sc.rewrite = TRY(syscont::to_system_container(spec, sc.inputs));
+    if (sc.rewrite.docker_userns) sc.inputs.size = 65536;
+    return sc;
+}
+
+Result<void> send_idmapped_mounts(int sync, pid_t child, const oci::Spec& spec,
+                                  const std::string& rootfs, const Syscont& sc,
+                                  const std::string& stage_dir, const std::string& id) {
+    // Docker with userns-remap already gives the container files its ids.
+    if (sc.rewrite.docker_userns) return {};
+    auto userns = TRY(sys::open("/proc/" + std::to_string(child) + "/ns/user", O_RDONLY)
+                          .wrap("container {} user namespace", id));
+    TRY(send_rootfs(sync, userns.get(), rootfs, sc, stage_dir, id));
+    // Every bind mount is cloned here: the container's root may not be able to reach its
+    // source (Docker's /var/lib/docker is 0710 root).
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const auto& m = spec.mounts[i];
+        MountOptions o = parse_mount_options(m.options);
+        if (m.type != "bind" && !o.bind) continue;
+        bool idmap = wants_idmap(m, sc);
+        auto tree = bind_tree(m, idmap ? userns.get() : -1);
+        if (!tree && idmap && cannot_idmap(tree.error().code())) {
+            spdlog::warn("container {}: {} cannot be ID-mapped ({}); its files show as "
+                         "nobody:nogroup inside",
+                         id, m.source, tree.error().message());
+            tree = bind_tree(m, -1);
+        }
+        if (!tree) return std::move(tree).error().wrap("mount {} on {}", m.source, m.destination);
+        TRY(send_msg(sync, Msg::Mount, std::to_string(i), tree->get()));
+    }
+    return {};
+}
+
+}  // namespace sysbox::runtime

@@ -1,0 +1,34 @@
+// create's system-container steps: rewrite the spec with what sysbox-mgr allocated, then,
+// once the container process exists, build its ID-mapped mounts and hand them over.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "ipc/mgr_api.h"
+#include "oci/spec.h"
+#include "runtime/syscont/spec.h"
+
+namespace sysbox::runtime {
+
+struct Syscont {
+    syscont::Inputs inputs;
+    syscont::Rewrite rewrite;
+    std::string id_shift;  // sysbox-mgr's method: "idmap" or "chown"
+};
+
+// Apply system-container mode to `spec` with sysbox-mgr's allocation.
+Result<Syscont> make_system_container(oci::Spec& spec, const syscont::EnvOptions& env,
+                                      const ipc::mgr::RegisterReply& mgr);
+
+// After the uid/gid maps are written: send the container process (over `sync`) the rootfs
+// rebuilt with ID-mapped layers and ID-mapped trees for bind mounts owned outside its range.
+// `stage_dir`: an empty directory the rootfs helper may mount over in its own namespace.
+Result<void> send_idmapped_mounts(int sync, pid_t child, const oci::Spec& spec,
+                                  const std::string& rootfs, const Syscont& sc,
+                                  const std::string& stage_dir, const std::string& id);
+
+}  // namespace sysbox::runtime
