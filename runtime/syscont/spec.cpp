@@ -147,6 +147,13 @@ void mounts(oci::Spec& spec, const Inputs& in, bool systemd) {
         if (in.host.has_kernel_modules && !has_mount_at(spec, modules))
             spec.mounts.push_back({modules, "bind", modules, {"rbind", "ro", "rprivate"}, {}, {}});
     }
+    // Empty, read-only: the host's debugfs, tracefs and configfs stay hidden, and systemd
+    // sees them mounted instead of failing to mount them from a user namespace.
+    for (const auto& dir : in.host.sys_kernel_dirs)
+        if (!has_mount_at(spec, dir))
+            spec.mounts.push_back(
+                {dir, "tmpfs", "tmpfs", {"ro", "nosuid", "nodev", "noexec", "size=4k", "mode=755"},
+                 {}, {}});
     if (!systemd) return;
     auto tmpfs_at = [&](const std::string& dest) {
         return std::any_of(spec.mounts.begin(), spec.mounts.end(), [&](const oci::Mount& m) {
@@ -237,6 +244,8 @@ HostFacts probe_host() {
     struct utsname u {};
     if (::uname(&u) == 0) h.kernel_release = u.release;
     h.has_fuse = fs::exists("/dev/fuse");
+    for (const char* dir : {"/sys/kernel/debug", "/sys/kernel/tracing", "/sys/kernel/config"})
+        if (fs::is_dir(dir)) h.sys_kernel_dirs.emplace_back(dir);
     h.has_tun = fs::exists("/dev/net/tun");
     if (!h.kernel_release.empty()) {
         h.has_kernel_headers = fs::is_dir("/usr/src/linux-headers-" + h.kernel_release);

@@ -32,6 +32,7 @@ struct HostFacts {
     bool has_tun = false;        // /dev/net/tun
     bool has_kernel_headers = false;  // /usr/src/linux-headers-<release>
     bool has_kernel_modules = false;  // /lib/modules/<release>
+    std::vector<std::string> sys_kernel_dirs;  // of /sys/kernel/{debug,tracing,config}
 };
 HostFacts probe_host();
 
