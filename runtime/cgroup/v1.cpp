@@ -1,6 +1,9 @@
 #include "runtime/cgroup/v1.h"
 
 #include <chrono>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
 
 #include "core/fs.h"
 #include "core/strings.h"
@@ -83,12 +86,27 @@ Result<void> V1Manager::add_process(pid_t pid) {
     return {};
 }
 
+// Limits the container's own directory holds, copied into the delegated child so that the
+// container (and the shim's `docker stats`, which reads the init's cgroup) sees them. The
+// parent's copy is what the kernel enforces; root inside may only change the child's.
+constexpr const char* kMirrored[] = {
+    "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.soft_limit_in_bytes",
+    "pids.max",              "cpu.cfs_period_us",           "cpu.cfs_quota_us",
+    "cpu.shares",
+};
+
 Result<void> V1Manager::delegate(uid_t uid, gid_t gid) {
     m_delegated = true;
     for (const auto& d : m_dirs) {
         std::string child = leaf(d.path);
         TRY(make_cgroup(child));
         if (key_has(d.key, "cpuset")) TRY(init_cpuset(child));
+        for (const char* file : kMirrored) {
+            std::string controller(file, std::strchr(file, '.'));
+            if (!key_has(d.key, controller)) continue;
+            auto v = read_optional(d.path, file);
+            if (v && !v->empty()) (void)write_value(child, file, *v);
+        }
         TRY(chown_cgroup(child, uid, gid));
     }
     return {};
@@ -150,6 +168,18 @@ Result<void> V1Manager::apply(const oci::Resources& r) {
         return dir;
     };
     auto result = apply_writes(writes, dir_for);
+    if (m_delegated) {
+        // The delegated child mirrors the limits. A parent write the child blocks (a cpuset
+        // or CFS quota narrower than the child's) goes through once the child has it.
+        auto child_for = [&](const Write& w) -> Result<std::string> {
+            return leaf(TRY(dir_for(w)));
+        };
+        auto mirrored = apply_writes(writes, child_for);
+        if (!result) result = apply_writes(writes, dir_for);
+        if (result && !mirrored)
+            spdlog::debug("mirror limits into the delegated cgroup: {}",
+                          mirrored.error().to_string());
+    }
     if (!result && result.error().code() == EBUSY && r.memory) {
         // The kernel refuses a memory limit below the current usage with EBUSY.
         std::string mem = dir_of("memory");

@@ -5,6 +5,7 @@
 
 #include "runtime/container/container.h"
 #include "runtime/container/mgr_link.h"
+#include "runtime/container/syscont_link.h"
 #include "runtime/container/hooks.h"
 #include "core/fs.h"
 #include "core/sys.h"
@@ -58,6 +59,7 @@ Result<void> destroy_container(const GlobalOptions& g, Loaded& c) {
                 spdlog::warn("container {}: {}", c.state.id, r.error().to_string());
         }
     }
+    save_special_dirs(c.state, "delete");
     TRY(c.dir.remove().wrap("remove state of container {}", c.state.id));
     if (c.state.mgr_registered) mgr_unregister(g, c.state.id);
     return {};

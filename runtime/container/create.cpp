@@ -225,7 +225,10 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
         if (mgr) tx.set_registered();
     }
     std::optional<Syscont> sc;
-    if (mgr) sc = TRY(make_system_container(p.spec, *env, *mgr));
+    if (mgr) {
+        sc = TRY(make_system_container(p.spec, p.rootfs, *env, *mgr));
+        TRY(preload_special_dirs(p.rootfs, *sc, o.id));
+    }
     TRY(resolve_security(p));
 
     cg = TRY(cgroups::make_manager(p.spec.linux.cgroups_path, o.id));
@@ -306,6 +309,12 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     st.syscont = sc.has_value();
     st.systemd = sc && sc->rewrite.systemd;
     st.honor_caps = sc && sc->inputs.env.honor_caps;
+    if (sc) {
+        st.upper_dir = sc->upper_dir;
+        st.root_uid = sc->rewrite.root_uid;
+        st.id_size = sc->inputs.size;
+        for (const auto& m : sc->inputs.special_mounts) st.special_mounts.emplace_back(m.source, m.destination);
+    }
     std::string state_json = oci_state(st, Status::Creating).dump();
     TRY(send_msg(parent_sync.get(), Msg::Go, state_json));
     TRY(drive_setup(parent_sync.get(), p, state_json));

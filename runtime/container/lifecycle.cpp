@@ -7,6 +7,7 @@
 
 #include "runtime/container/container.h"
 #include "runtime/container/mgr_link.h"
+#include "runtime/container/syscont_link.h"
 #include "core/fs.h"
 #include "core/sys.h"
 
@@ -115,7 +116,10 @@ Result<void> pause_container(const GlobalOptions& g, const std::string& id, bool
         return Error::msg("cannot pause container {}: it is {}", id, status_name(status));
     if (!pause && status != Status::Paused)
         return Error::msg("cannot resume container {}: it is not paused", id);
-    return c.cgroup->freeze(pause).wrap("{} container {}", pause ? "pause" : "resume", id);
+    TRY(c.cgroup->freeze(pause).wrap("{} container {}", pause ? "pause" : "resume", id));
+    // `docker commit` pauses the container: give it the inner images to capture.
+    if (pause) save_special_dirs(c.state, "pause");
+    return {};
 }
 
 Result<void> update_container(const GlobalOptions& g, const std::string& id,

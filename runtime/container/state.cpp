@@ -103,7 +103,11 @@ Result<void> StateDir::save(const ContainerState& s) const {
               {"mgr_registered", s.mgr_registered},
               {"syscont", s.syscont},
               {"systemd", s.systemd},
-              {"honor_caps", s.honor_caps}};
+              {"honor_caps", s.honor_caps},
+              {"upper_dir", s.upper_dir},
+              {"root_uid", s.root_uid},
+              {"id_size", s.id_size},
+              {"special_mounts", s.special_mounts}};
     return fs::write_file_atomic(fs::join(m_path, kStateFile), j.dump(), 0600);
 }
 
@@ -127,6 +131,13 @@ Result<ContainerState> StateDir::load() const {
     s.systemd_cgroup = j.value("systemd_cgroup", false);
     s.mgr_registered = j.value("mgr_registered", true);  // unknown: try to unregister
     s.syscont = j.value("syscont", false);
+    s.upper_dir = j.value("upper_dir", "");
+    s.root_uid = j.value("root_uid", uint32_t{0});
+    s.id_size = j.value("id_size", uint32_t{0});
+    if (auto it = j.find("special_mounts"); it != j.end() && it->is_array())
+        for (const auto& m : *it)
+            if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string())
+                s.special_mounts.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
     s.systemd = j.value("systemd", false);
     s.honor_caps = j.value("honor_caps", false);
     return s;

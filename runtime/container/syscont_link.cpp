@@ -13,7 +13,11 @@
 #include "runtime/linux/mount_options.h"
 #include "runtime/linux/rootfs.h"
 #include "runtime/linux/sync.h"
+#include "runtime/container/state.h"
+#include "runtime/syscont/copy_tree.h"
 #include "runtime/syscont/idmap.h"
+
+#include <nlohmann/json.hpp>
 
 namespace sysbox::runtime {
 
@@ -84,16 +88,93 @@ Result<void> send_rootfs(int sync, int userns, const std::string& rootfs, const 
     return send_msg(sync, Msg::Mount, "rootfs", tree.get());
 }
 
+// data-root from the image's /etc/docker/daemon.json, resolved inside the rootfs (the image
+// is untrusted: symlinks cannot lead out of it); /var/lib/docker when unset or unreadable.
+std::string inner_docker_data_root(const std::string& rootfs) {
+    const std::string def = "/var/lib/docker";
+    auto root = sys::open(rootfs, O_PATH | O_DIRECTORY);
+    if (!root) return def;
+    auto fd = fs::open_in_root(root->get(), "/etc/docker/daemon.json", O_RDONLY);
+    if (!fd) return def;
+    std::string text(64 * 1024, '\0');
+    ssize_t n = ::read(fd->get(), text.data(), text.size());
+    if (n <= 0) return def;
+    text.resize(static_cast<size_t>(n));
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("data-root") ||
+        !j["data-root"].is_string())
+        return def;
+    std::string dr = fs::clean_path(j["data-root"].get<std::string>());
+    if (dr.empty() || dr.front() != '/' || dr == "/") {
+        spdlog::warn("ignoring data-root \"{}\" in the image's /etc/docker/daemon.json", dr);
+        return def;
+    }
+    return dr;
+}
+
 }  // namespace
 
-Result<Syscont> make_system_container(oci::Spec& spec, const syscont::EnvOptions& env,
+Result<void> preload_special_dirs(const std::string& rootfs, const Syscont& sc,
+                                  const std::string& id) {
+    if (sc.rewrite.docker_userns) return {};
+    auto root = TRY(sys::open(rootfs, O_PATH | O_DIRECTORY));
+    for (const auto& m : sc.inputs.special_mounts) {
+        auto src = fs::open_in_root(root.get(), m.destination, O_RDONLY | O_DIRECTORY);
+        if (!src) continue;  // the image has nothing there
+        if (TRY(syscont::dir_is_empty(src->get()))) continue;
+        auto dst = TRY(sys::open(m.source, O_RDONLY | O_DIRECTORY));
+        if (!TRY(syscont::dir_is_empty(dst.get()))) continue;  // kept from an earlier run
+        syscont::IdShift shift{static_cast<int64_t>(sc.rewrite.root_uid), sc.rewrite.root_uid,
+                               sc.inputs.size};
+        auto stats = TRY(syscont::copy_tree(src->get(), dst.get(), shift)
+                             .wrap("preload {} from the image into {}", m.destination, m.source));
+        spdlog::info("container {}: preloaded {} from the image ({} files, {} bytes)", id,
+                     m.destination, stats.files, stats.bytes);
+    }
+    return {};
+}
+
+void save_special_dirs(const ContainerState& st, std::string_view why) {
+    if (!st.syscont || st.upper_dir.empty() || st.special_mounts.empty()) return;
+    auto upper = sys::open(st.upper_dir, O_PATH | O_DIRECTORY);
+    if (!upper) return;  // Docker already removed the container's layer
+    for (const auto& [source, dest] : st.special_mounts) {
+        auto r = [&]() -> Result<void> {
+            auto src = sys::open(source, O_RDONLY | O_DIRECTORY);
+            if (!src) return {};
+            if (TRY(syscont::dir_is_empty(src->get()))) return {};
+            (void)TRY(fs::mkdir_p_in_root(upper->get(), dest, 0755));
+            auto dst = TRY(fs::open_in_root(upper->get(), dest, O_RDONLY | O_DIRECTORY));
+            TRY(syscont::empty_dir(dst.get()));
+            syscont::IdShift shift{-static_cast<int64_t>(st.root_uid), 0, st.id_size};
+            auto stats = TRY(syscont::copy_tree(src->get(), dst.get(), shift));
+            spdlog::info("container {}: {}: saved {} into the rootfs ({} files, {} bytes)", st.id,
+                         why, dest, stats.files, stats.bytes);
+            return {};
+        }();
+        if (!r)
+            spdlog::warn("container {}: {}: could not save {} into the rootfs: {}", st.id, why,
+                         dest, r.error().to_string());
+    }
+}
+
+Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs,
+                                      const syscont::EnvOptions& env,
                                       const ipc::mgr::RegisterReply& mgr) {
     Syscont sc;
+    std::string data_root = inner_docker_data_root(rootfs);
     sc.inputs.host_uid = static_cast<uint32_t>(mgr.ids.start);
     sc.inputs.host_gid = static_cast<uint32_t>(mgr.ids.start);
     sc.inputs.size = static_cast<uint32_t>(std::min<uint64_t>(mgr.ids.size, UINT32_MAX));
-    for (const auto& s : mgr.special_mounts)
-        sc.inputs.special_mounts.push_back({s.source, s.destination});
+    for (const auto& s : mgr.special_mounts) {
+        std::string dest = s.destination == "/var/lib/docker" ? data_root : s.destination;
+        if (dest != s.destination)
+            spdlog::info("inner Docker's data-root is {} (the image's /etc/docker/daemon.json)",
+                         dest);
+        sc.inputs.special_mounts.push_back({s.source, dest});
+    }
+    if (auto layers = syscont::overlay_at(rootfs); layers && *layers)
+        sc.upper_dir = (*layers)->upper;
     sc.inputs.host = syscont::probe_host();
     sc.inputs.env = env;
     sc.inputs.last_cap = static_cast<uint32_t>(last_cap());

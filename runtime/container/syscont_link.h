@@ -17,12 +17,24 @@ namespace sysbox::runtime {
 struct Syscont {
     syscont::Inputs inputs;
     syscont::Rewrite rewrite;
-    std::string id_shift;  // sysbox-mgr's method: "idmap" or "chown"
+    std::string id_shift;   // sysbox-mgr's method: "idmap" or "chown"
+    std::string upper_dir;  // the rootfs overlay's upper layer, when it is an overlay
 };
 
-// Apply system-container mode to `spec` with sysbox-mgr's allocation.
-Result<Syscont> make_system_container(oci::Spec& spec, const syscont::EnvOptions& env,
+// Apply system-container mode to `spec` with sysbox-mgr's allocation. `rootfs` is read for
+// the inner Docker's data-root (/etc/docker/daemon.json) and the content preloaded there.
+Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs,
+                                      const syscont::EnvOptions& env,
                                       const ipc::mgr::RegisterReply& mgr);
+
+// Copy what the image has at each special mount's destination into its (new, empty) host
+// directory, shifted to the container's ids: inner images baked into the image.
+Result<void> preload_special_dirs(const std::string& rootfs, const Syscont& sc,
+                                  const std::string& id);
+// The reverse, into the rootfs's upper layer, shifted back: at pause and delete, so
+// `docker commit` and `docker build` capture inner images. Best effort: failures are logged.
+struct ContainerState;
+void save_special_dirs(const ContainerState& st, std::string_view why);
 
 // After the uid/gid maps are written: send the container process (over `sync`) the rootfs
 // rebuilt with ID-mapped layers and ID-mapped trees for bind mounts owned outside its range.

@@ -55,7 +55,7 @@ std::vector<std::string> all_cap_names(uint32_t last) {
 }
 
 // pid, network, ipc, uts and mount must be the container's own; user and cgroup are added.
-Result<void> namespaces(oci::Spec& spec) {
+Result<void> namespaces(oci::Spec& spec, const HostFacts& host) {
     static const char* const kRequired[] = {"pid", "network", "ipc", "uts", "mount"};
     static const char* const kDockerFlag[] = {"--pid=host", "--network=host", "--ipc=host",
                                               "--uts=host", ""};
@@ -68,8 +68,10 @@ Result<void> namespaces(oci::Spec& spec) {
             kRequired[i], *kDockerFlag[i] ? " (docker: " : "",
             *kDockerFlag[i] ? std::string(kDockerFlag[i]) + ")" : std::string());
     }
-    for (const char* type : {"user", "cgroup"})
+    for (const char* type : {"user", "cgroup", "time"}) {
+        if (std::string_view(type) == "time" && !host.has_timens) continue;
         if (spec.linux.find_namespace(type) == nullptr) spec.linux.namespaces.push_back({type, ""});
+    }
     return {};
 }
 
@@ -244,6 +246,7 @@ HostFacts probe_host() {
     struct utsname u {};
     if (::uname(&u) == 0) h.kernel_release = u.release;
     h.has_fuse = fs::exists("/dev/fuse");
+    h.has_timens = fs::exists("/proc/self/ns/time");
     for (const char* dir : {"/sys/kernel/debug", "/sys/kernel/tracing", "/sys/kernel/config"})
         if (fs::is_dir(dir)) h.sys_kernel_dirs.emplace_back(dir);
     h.has_tun = fs::exists("/dev/net/tun");
@@ -261,7 +264,7 @@ void exec_process(oci::Process& proc, uint32_t last_cap, bool honor_caps) {
 
 Result<Rewrite> to_system_container(oci::Spec& spec, const Inputs& in) {
     Rewrite out;
-    TRY(namespaces(spec));
+    TRY(namespaces(spec, in.host));
     out.docker_userns = TRY(id_mappings(spec, in, out));
     if (spec.process) {
         out.systemd = is_systemd(spec.process->args);

@@ -29,6 +29,7 @@ Result<EnvOptions> parse_env(const std::vector<std::string>& env);
 struct HostFacts {
     std::string kernel_release;  // uname -r
     bool has_fuse = false;       // /dev/fuse
+    bool has_timens = false;     // time namespaces (Linux 5.6)
     bool has_tun = false;        // /dev/net/tun
     bool has_kernel_headers = false;  // /usr/src/linux-headers-<release>
     bool has_kernel_modules = false;  // /lib/modules/<release>

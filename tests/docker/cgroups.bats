@@ -8,6 +8,10 @@
 
 load helpers
 
+# OCI semantics (the container's processes directly in Docker's cgroup, read-only, as runc): sysbox-runc's ordinary-container mode. The system-container
+# equivalents are in syscont.bats.
+SBT_OCI_MODE=1
+
 setup_file() { sbt_setup_file busybox; }
 teardown_file() { sbt_teardown_file; }
 setup() {

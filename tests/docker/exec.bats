@@ -121,6 +121,7 @@ teardown() { sbt_teardown; }
 }
 
 @test "docker exec: same security settings as the container (caps, seccomp, no_new_privs)" {
+    local SBT_OCI_MODE=1  # Docker's capability set: ordinary-container mode
     local c2
     c2="$(dk_sleeper --cap-drop ALL --cap-add CHOWN --security-opt no-new-privileges)"
     run docker exec "$c2" sh -c 'grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status'

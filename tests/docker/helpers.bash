@@ -166,11 +166,15 @@ docker() {
     return "$rc"
 }
 
-# The options every test container gets.
+# The options every test container gets. SBT_OCI_MODE=1 (set by a file or a test that
+# checks runc's OCI semantics: Docker's capability set, the host's user and cgroup
+# namespaces, read-only /sys) runs sysbox-runc's ordinary-container mode
+# (SYSBOX_SYSCONT_MODE=FALSE); system-container behaviour is checked in syscont.bats.
 sbt_opts() {
     printf '%s\n' "--runtime=$SBT_RUNTIME_NAME" --label sysbox-test=1 \
         --label "sysbox-test.file=$(sbt_file_tag)" --label "sysbox-test.tag=$SBT_TAG" \
         --label "sysbox-test.owner=${SBT_OWNER_PID:-}"
+    if [ "${SBT_OCI_MODE:-0}" = 1 ]; then printf '%s\n' -e SYSBOX_SYSCONT_MODE=FALSE; fi
 }
 
 # dk_run [docker run options] IMAGE [CMD...]: docker run with the runtime under test, the

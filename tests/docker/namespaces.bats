@@ -5,6 +5,10 @@
 
 load helpers
 
+# OCI semantics (the host's user and cgroup namespaces and --pid/--uts/--ipc host, as runc): sysbox-runc's ordinary-container mode. The system-container
+# equivalents are in syscont.bats.
+SBT_OCI_MODE=1
+
 setup_file() { sbt_setup_file busybox; }
 teardown_file() { sbt_teardown_file; }
 setup() { sbt_setup; }

@@ -11,6 +11,10 @@
 
 load helpers
 
+# OCI semantics (Docker's capability sets, its seccomp profile and read-only /sys as runc applies them): sysbox-runc's ordinary-container mode. The system-container
+# equivalents are in syscont.bats.
+SBT_OCI_MODE=1
+
 setup_file() { sbt_setup_file busybox; }
 teardown_file() { sbt_teardown_file; }
 setup() { sbt_setup; }

@@ -48,6 +48,7 @@ Inputs inputs() {
     in.host.kernel_release = "6.18.0";
     in.host.has_fuse = true;
     in.host.has_kernel_modules = true;
+    in.host.has_timens = true;
     return in;
 }
 
@@ -57,6 +58,7 @@ TEST(SyscontSpec, AddsUserAndCgroupNamespacesWithTheMgrRange) {
     ASSERT_TRUE(r) << r.error().to_string();
     EXPECT_NE(spec.linux.find_namespace("user"), nullptr);
     EXPECT_NE(spec.linux.find_namespace("cgroup"), nullptr);
+    EXPECT_NE(spec.linux.find_namespace("time"), nullptr);
     ASSERT_EQ(spec.linux.uid_mappings.size(), 1U);
     EXPECT_EQ(spec.linux.uid_mappings[0].container_id, 0U);
     EXPECT_EQ(spec.linux.uid_mappings[0].host_id, 231072U);
@@ -119,8 +121,9 @@ TEST(SyscontSpec, SysAndCgroupWritableAndEngineCgroupSubmountsDropped) {
     ASSERT_TRUE(to_system_container(spec, inputs()));
     for (const auto& m : spec.mounts) {
         EXPECT_NE(m.destination, "/sys/fs/cgroup/memory");
-        if (m.destination == "/sys" || m.destination == "/sys/fs/cgroup")
+        if (m.destination == "/sys" || m.destination == "/sys/fs/cgroup") {
             EXPECT_FALSE(contains(m.options, "ro")) << m.destination;
+        }
     }
 }
 

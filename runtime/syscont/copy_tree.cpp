@@ -1,0 +1,201 @@
+#include "runtime/syscont/copy_tree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/unique_fd.h"
+
+namespace sysbox::runtime::syscont {
+
+namespace {
+
+using Inode = std::pair<dev_t, ino_t>;
+
+struct Copier {
+    IdShift shift;
+    CopyStats stats;
+    int dst_root = -1;
+    // Hard links: the first copy of each multiply-linked inode, as a path below dst_root.
+    std::map<Inode, std::string> links;
+
+    uint32_t map_id(uint32_t id) const {
+        int64_t v = static_cast<int64_t>(id) + shift.offset;
+        int64_t lo = shift.range_start;
+        int64_t hi = lo + shift.range_size;
+        if (v < lo || v >= hi) return static_cast<uint32_t>(lo + 65534);
+        return static_cast<uint32_t>(v);
+    }
+};
+
+Result<std::vector<std::string>> list(int dir) {
+    int dup = ::fcntl(dir, F_DUPFD_CLOEXEC, 3);
+    if (dup < 0) return Error::from_errno("duplicate directory fd");
+    DIR* d = ::fdopendir(dup);
+    if (d == nullptr) {
+        ::close(dup);
+        return Error::from_errno("read directory");
+    }
+    ::rewinddir(d);
+    std::vector<std::string> names;
+    while (auto* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(std::move(n));
+    }
+    ::closedir(d);
+    return names;
+}
+
+void copy_xattrs(int src, int dst) {
+    char names[8192];
+    ssize_t len = ::flistxattr(src, names, sizeof names);
+    for (ssize_t off = 0; len > 0 && off < len;) {
+        const char* name = names + off;
+        off += static_cast<ssize_t>(std::strlen(name)) + 1;
+        char value[4096];
+        ssize_t vlen = ::fgetxattr(src, name, value, sizeof value);
+        if (vlen >= 0) (void)::fsetxattr(dst, name, value, static_cast<size_t>(vlen), 0);
+    }
+}
+
+Result<void> remove_entry(int dir, const std::string& name) {
+    struct stat st {};
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? Result<void>{} : Error::from_errno("stat {}", name);
+    if (S_ISDIR(st.st_mode)) {
+        UniqueFd sub(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!sub) return Error::from_errno("open {}", name);
+        TRY(empty_dir(sub.get()));
+        if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) < 0) return Error::from_errno("rmdir {}", name);
+        return {};
+    }
+    if (::unlinkat(dir, name.c_str(), 0) < 0) return Error::from_errno("unlink {}", name);
+    return {};
+}
+
+Result<void> copy_file(int src_dir, int dst_dir, const std::string& name, const struct stat& st,
+                       Copier& c) {
+    UniqueFd in(::openat(src_dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!in) return Error::from_errno("open {}", name);
+    UniqueFd out(::openat(dst_dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                          0600));
+    if (!out) return Error::from_errno("create {}", name);
+    for (off_t left = st.st_size; left > 0;) {
+        ssize_t n = ::copy_file_range(in.get(), nullptr, out.get(), nullptr,
+                                      static_cast<size_t>(left), 0);
+        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL)) {
+            char buf[65536];
+            n = ::read(in.get(), buf, sizeof buf);
+            if (n > 0 && ::write(out.get(), buf, static_cast<size_t>(n)) != n)
+                return Error::from_errno("write {}", name);
+        }
+        if (n < 0) return Error::from_errno("copy {}", name);
+        if (n == 0) break;
+        left -= n;
+        c.stats.bytes += static_cast<uint64_t>(n);
+    }
+    copy_xattrs(in.get(), out.get());
+    if (::fchown(out.get(), c.map_id(st.st_uid), c.map_id(st.st_gid)) < 0)
+        return Error::from_errno("chown {}", name);
+    if (::fchmod(out.get(), st.st_mode & 07777) < 0) return Error::from_errno("chmod {}", name);
+    const timespec times[2] = {st.st_atim, st.st_mtim};
+    (void)::futimens(out.get(), times);
+    return {};
+}
+
+Result<void> copy_dir(int src, int dst, const std::string& rel, Copier& c);
+
+Result<void> copy_entry(int src, int dst, const std::string& name, const std::string& rel,
+                        Copier& c) {
+    struct stat st {};
+    if (::fstatat(src, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return Error::from_errno("stat {}", rel);
+    struct stat existing {};
+    if (::fstatat(dst, name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
+        !(S_ISDIR(st.st_mode) && S_ISDIR(existing.st_mode)))
+        TRY(remove_entry(dst, name));
+    ++c.stats.files;
+    bool multi = !S_ISDIR(st.st_mode) && st.st_nlink > 1;
+    Inode key{st.st_dev, st.st_ino};
+    if (multi) {
+        if (auto it = c.links.find(key); it != c.links.end()) {
+            if (::linkat(c.dst_root, it->second.c_str(), dst, name.c_str(), 0) < 0)
+                return Error::from_errno("link {} to {}", rel, it->second);
+            return {};
+        }
+        c.links.emplace(key, rel.substr(1));
+    }
+    const timespec times[2] = {st.st_atim, st.st_mtim};
+    uid_t uid = c.map_id(st.st_uid);
+    gid_t gid = c.map_id(st.st_gid);
+    if (S_ISDIR(st.st_mode)) {
+        if (::mkdirat(dst, name.c_str(), 0700) < 0 && errno != EEXIST)
+            return Error::from_errno("mkdir {}", rel);
+        UniqueFd s(::openat(src, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd d(::openat(dst, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!s || !d) return Error::from_errno("open directory {}", rel);
+        TRY(copy_dir(s.get(), d.get(), rel, c));
+        copy_xattrs(s.get(), d.get());
+        if (::fchown(d.get(), uid, gid) < 0) return Error::from_errno("chown {}", rel);
+        if (::fchmod(d.get(), st.st_mode & 07777) < 0) return Error::from_errno("chmod {}", rel);
+        (void)::futimens(d.get(), times);
+        return {};
+    }
+    if (S_ISREG(st.st_mode)) {
+        TRY(copy_file(src, dst, name, st, c).wrap("{}", rel));
+    } else if (S_ISLNK(st.st_mode)) {
+        std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+        ssize_t n = ::readlinkat(src, name.c_str(), target.data(), target.size());
+        if (n < 0) return Error::from_errno("readlink {}", rel);
+        target.resize(static_cast<size_t>(n));
+        if (::symlinkat(target.c_str(), dst, name.c_str()) < 0)
+            return Error::from_errno("symlink {}", rel);
+        if (::fchownat(dst, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+            return Error::from_errno("chown {}", rel);
+    } else {
+        // Device nodes (overlay whiteouts are 0:0 character devices), fifos, sockets.
+        if (::mknodat(dst, name.c_str(), st.st_mode, st.st_rdev) < 0)
+            return Error::from_errno("mknod {}", rel);
+        if (::fchownat(dst, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+            return Error::from_errno("chown {}", rel);
+    }
+    (void)::utimensat(dst, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    return {};
+}
+
+Result<void> copy_dir(int src, int dst, const std::string& rel, Copier& c) {
+    for (const auto& name : TRY(list(src)))
+        TRY(copy_entry(src, dst, name, rel + "/" + name, c));
+    return {};
+}
+
+}  // namespace
+
+Result<CopyStats> copy_tree(int src_dir, int dst_dir, const IdShift& shift) {
+    Copier c;
+    c.shift = shift;
+    c.dst_root = dst_dir;
+    TRY(copy_dir(src_dir, dst_dir, "", c));
+    return c.stats;
+}
+
+Result<void> empty_dir(int dir) {
+    for (const auto& name : TRY(list(dir)))
+        TRY(remove_entry(dir, name));
+    return {};
+}
+
+Result<bool> dir_is_empty(int dir) {
+    return TRY(list(dir)).empty();
+}
+
+}  // namespace sysbox::runtime::syscont

@@ -1,0 +1,255 @@
+#!/usr/bin/env bats
+# System containers: what a user of `docker run --runtime=sysbox-runc` relies on. Each test
+# drives the real dockerd, the real kernel and a private sysbox-mgr (tests/support/test-mgr.sh).
+
+load helpers
+
+SYSCONT="sysbox-test/syscont:bookworm"
+
+setup_file() { sbt_setup_file syscont; }
+teardown_file() { sbt_teardown_file; }
+setup() {
+    sbt_setup
+    [ -n "${SYSBOX_TEST_MGR_SOCKET:-}" ] || skip "system-container mode needs sysbox-mgr (runtime under test is not sysbox-runc)"
+}
+teardown() {
+    sbt_teardown
+    local v
+    for v in $(command docker volume ls -q --filter "label=sysbox-test.tag=${SBT_TAG:-none}"); do
+        command docker volume rm -f "$v" >/dev/null || true
+    done
+}
+
+# dx CONTAINER CMD...: docker exec
+dx() { docker exec "$@"; }
+
+# Inner dockerd started in the background inside CONTAINER; waits until it answers.
+start_inner_dockerd() {
+    dx "$1" sh -c 'dockerd >/var/log/dockerd.log 2>&1 &'
+    wait_for 60 dx "$1" docker info >/dev/null 2>&1 || {
+        dx "$1" tail -n 30 /var/log/dockerd.log >&2
+        return 1
+    }
+}
+
+@test "root inside maps to the exclusive range from sysbox-mgr; two containers do not overlap" {
+    local a b ma mb
+    a="$(dk_sleeper)"
+    b="$(dk_sleeper)"
+    ma="$(dx "$a" cat /proc/self/uid_map)"
+    mb="$(dx "$b" cat /proc/self/uid_map)"
+    read -r c0 h0 n0 <<<"$ma"
+    read -r c1 h1 n1 <<<"$mb"
+    [ "$c0" = 0 ] && [ "$c1" = 0 ]
+    [ "$n0" = 65536 ] && [ "$n1" = 65536 ]
+    [ "$h0" -gt 0 ] && [ "$h1" -gt 0 ]
+    # Disjoint: one range ends before the other starts.
+    [ $((h0 + n0)) -le "$h1" ] || [ $((h1 + n1)) -le "$h0" ]
+    assert_eq "$(dx "$a" cat /proc/self/gid_map | awk '{print $2}')" "$h0"
+    # The init runs as the range's base uid on the host.
+    assert_eq "$(stat -c %u "/proc/$(cpid "$a")")" "$h0"
+}
+
+@test "all eight namespaces differ from the host's" {
+    local c ns
+    c="$(dk_sleeper)"
+    for ns in cgroup ipc mnt net pid time user uts; do
+        [ "$(readlink "/proc/$(cpid "$c")/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ] || {
+            echo "namespace $ns is the host's" >&2
+            return 1
+        }
+    done
+}
+
+@test "root inside has every capability of the host's bounding set, and none on the host" {
+    local c eff bnd
+    c="$(dk_sleeper)"
+    eff="$(dx "$c" grep CapEff /proc/self/status | awk '{print $2}')"
+    bnd="$(grep CapBnd /proc/self/status | awk '{print $2}')"
+    assert_eq "$eff" "$bnd"
+    # Host-global knobs and kernel modules stay out of reach.
+    run dx "$c" sh -c 'echo 1 > /proc/sys/kernel/panic'
+    [ "$status" -ne 0 ]
+    assert_eq "$(cat /proc/sys/kernel/panic)" "$(dx "$c" cat /proc/sys/kernel/panic)"
+    run dx "$c" sh -c 'echo 1 > /proc/sys/vm/drop_caches'
+    [ "$status" -ne 0 ]
+    # init_module from inside: refused (the kernel checks CAP_SYS_MODULE on the host).
+    run dx "$c" insmod /nonexistent.ko
+    [ "$status" -ne 0 ]
+    run dx "$c" mknod /tmp/sda b 8 0
+    [ "$status" -ne 0 ]
+    # Namespaced knobs are the container's own.
+    dx "$c" sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
+    assert_eq "$(dx "$c" cat /proc/sys/net/ipv4/ip_forward)" 1
+}
+
+@test "image files owned by root appear owned by root inside, and new files land as root in the image's upper layer" {
+    local c upper
+    c="$(dk_start "$SYSCONT" sleep 86400)"
+    assert_eq "$(dx "$c" stat -c %u:%g /usr/bin/dockerd /etc/shadow)" "0:0
+0:42"
+    dx "$c" sh -c 'echo x > /root/new-file && chown 1000:1000 /etc/hostname.new 2>/dev/null; touch /home/f && chown 1000:2000 /home/f'
+    upper="$(cfield "$c" '{{.GraphDriver.Data.UpperDir}}')"
+    assert_eq "$(stat -c %u:%g "$upper/root/new-file")" "0:0"
+    assert_eq "$(stat -c %u:%g "$upper/home/f")" "1000:2000"
+}
+
+@test "bind mounts are ID-mapped: host root's files are root's inside, and root's new files are host root's" {
+    local c dir
+    dir="$BATS_TEST_TMPDIR/shared"
+    mkdir -p "$dir"
+    echo host >"$dir/from-host"
+    chown 1000:1000 "$dir/from-host"
+    c="$(dk_sleeper -v "$dir:/shared")"
+    assert_eq "$(dx "$c" stat -c %u:%g /shared /shared/from-host)" "0:0
+1000:1000"
+    dx "$c" sh -c 'echo c > /shared/from-container'
+    assert_eq "$(stat -c %u:%g "$dir/from-container")" "0:0"
+}
+
+@test "two system containers see a shared volume's files as root:root" {
+    local v a b
+    v="$(docker volume create --label "sysbox-test.tag=$SBT_TAG")"
+    a="$(dk_sleeper -v "$v:/data")"
+    b="$(dk_sleeper -v "$v:/data")"
+    dx "$a" sh -c 'echo a > /data/a'
+    assert_eq "$(dx "$b" stat -c %u:%g /data/a)" "0:0"
+    assert_eq "$(dx "$b" cat /data/a)" a
+}
+
+@test "cgroups: the container owns a delegated subtree; its limits stay out of reach" {
+    sbt_require_cgroup_v1
+    local c lim
+    c="$(dk_start --memory 64m "$SYSCONT" sleep 86400)"
+    assert_eq "$(dx "$c" cat /proc/self/cgroup | grep -c ':/$')" "$(dx "$c" cat /proc/self/cgroup | wc -l)"
+    # The limit Docker wrote lives in the parent, which is host root's.
+    lim="$(cg_read memory memory.limit_in_bytes "$c")"
+    assert_eq "$lim" 67108864
+    assert_eq "$(stat -c %u "$(cg_dir memory "$c")/memory.limit_in_bytes")" 0
+    # Inside, root can only change its own child; the host-side limit is untouched.
+    dx "$c" sh -c 'echo 1073741824 > /sys/fs/cgroup/memory/memory.limit_in_bytes' || true
+    assert_eq "$(cg_read memory memory.limit_in_bytes "$c")" 67108864
+    run dx "$c" sh -c 'head -c 100000000 /dev/zero | tail > /dev/null'
+    [ "$status" -ne 0 ]  # OOM-killed at 64m
+    # Sub-cgroups in every hierarchy, as inner runtimes and systemd make them.
+    local h
+    for h in $(dx "$c" ls /sys/fs/cgroup); do
+        dx "$c" mkdir "/sys/fs/cgroup/$h/inner-test"
+        dx "$c" rmdir "/sys/fs/cgroup/$h/inner-test"
+    done
+}
+
+@test "inner Docker: dockerd runs and docker run of a local image prints its output" {
+    local c
+    c="$(dk_start "$SYSCONT" sleep 86400)"
+    start_inner_dockerd "$c"
+    assert_eq "$(dx "$c" docker info -f '{{.Driver}}')" overlay2
+    dx "$c" docker import /opt/images/busybox.tar busybox >/dev/null
+    assert_eq "$(dx "$c" docker run --rm busybox echo hello-from-inner)" hello-from-inner
+    # inner docker build
+    dx "$c" sh -c 'mkdir -p /b && printf "FROM busybox\nRUN echo built > /built\n" > /b/Dockerfile'
+    dx "$c" docker build -q -t inner-built /b >/dev/null
+    assert_eq "$(dx "$c" docker run --rm inner-built cat /built)" built
+}
+
+@test "systemd boots to running and docker stop shuts it down cleanly" {
+    local c state t0
+    c="$(dk_start "$SYSCONT" /sbin/init)"
+    state=""
+    for _ in $(seq 60); do
+        state="$(dx "$c" systemctl is-system-running 2>/dev/null || true)"
+        case "$state" in running | degraded) break ;; esac
+        sleep 0.5
+    done
+    if [ "$state" != running ]; then
+        dx "$c" systemctl --failed --no-legend >&2 || true
+    fi
+    assert_eq "$state" running
+    assert_eq "$(dx "$c" sh -c 'echo $container' || true)" ""
+    assert_eq "$(dx "$c" cat /proc/1/environ | tr '\0' '\n' | grep ^container=)" container=private-users
+    t0=$SECONDS
+    docker stop -t 20 "$c" >/dev/null
+    [ $((SECONDS - t0)) -lt 20 ]
+    assert_eq "$(cfield "$c" '{{.State.ExitCode}}')" 0
+}
+
+@test "systemd, sshd and Docker together: the inner docker.service is active at boot" {
+    local c
+    c="$(dk_start "$SYSCONT" /sbin/init)"
+    wait_for 60 dx "$c" systemctl is-active -q docker.service
+    wait_for 30 dx "$c" systemctl is-active -q ssh.service
+    dx "$c" docker import /opt/images/busybox.tar busybox >/dev/null
+    assert_eq "$(dx "$c" docker run --rm busybox echo under-systemd)" under-systemd
+}
+
+@test "a volume on /var/lib/docker keeps inner images across container removal; a second user is refused" {
+    local v a b out
+    v="$(docker volume create --label "sysbox-test.tag=$SBT_TAG")"
+    a="$(dk_start -v "$v:/var/lib/docker" "$SYSCONT" sleep 86400)"
+    start_inner_dockerd "$a"
+    dx "$a" docker import /opt/images/busybox.tar kept:1 >/dev/null
+    run -1 dk_start -v "$v:/var/lib/docker" "$SYSCONT" sleep 86400
+    assert_match "$output" "already|in use|one container"
+    docker rm -f "$a" >/dev/null
+    b="$(dk_start -v "$v:/var/lib/docker" "$SYSCONT" sleep 86400)"
+    start_inner_dockerd "$b"
+    dx "$b" docker image inspect kept:1 >/dev/null
+}
+
+@test "special dirs: /var/lib/docker is a host directory of the container's own, not overlay" {
+    local c
+    c="$(dk_start "$SYSCONT" sleep 86400)"
+    assert_eq "$(dx "$c" stat -f -c %T /var/lib/docker)" "ext2/ext3"
+    assert_eq "$(dx "$c" stat -c %u:%g /var/lib/docker)" "0:0"
+    [ "$(dx "$c" stat -f -c %T /)" = overlayfs ]
+}
+
+@test "SYSBOX_SYSCONT_MODE=FALSE runs an ordinary container; an unknown SYSBOX_ variable is refused" {
+    local c
+    c="$(dk_sleeper -e SYSBOX_SYSCONT_MODE=FALSE)"
+    assert_eq "$(dx "$c" cat /proc/self/uid_map | awk '{print $1 $2 $3}')" 004294967295
+    run -1 dk_run --rm -e SYSBOX_NO_SUCH=TRUE "$BUSYBOX" true
+    assert_match "$output" "SYSBOX_NO_SUCH"
+}
+
+@test "docker exec: root gets every capability and joins the delegated cgroup" {
+    local c
+    c="$(dk_sleeper)"
+    assert_eq "$(dx "$c" grep CapEff /proc/self/status | awk '{print $2}')" \
+        "$(grep CapBnd /proc/self/status | awk '{print $2}')"
+    assert_eq "$(dx "$c" cat /proc/self/cgroup | grep -vc ':/$')" 0
+    # A non-root exec gets none.
+    assert_eq "$(dx -u 1000 "$c" grep CapEff /proc/self/status | awk '{print $2}')" 0000000000000000
+}
+
+@test "limits: docker stats, docker update and the view inside agree with --memory/--pids-limit" {
+    sbt_require_cgroup_v1
+    local c
+    c="$(dk_sleeper --memory 64m --pids-limit 40)"
+    assert_eq "$(dx "$c" cat /sys/fs/cgroup/memory/memory.limit_in_bytes)" 67108864
+    assert_eq "$(dx "$c" cat /sys/fs/cgroup/pids/pids.max)" 40
+    run docker stats --no-stream --format '{{.MemUsage}}' "$c"
+    assert_match "$output" '/ 64MiB$'
+    docker update --memory 96m --memory-swap 192m --cpuset-cpus 0 --pids-limit 50 "$c" >/dev/null
+    assert_eq "$(cg_read memory memory.limit_in_bytes "$c")" 100663296
+    assert_eq "$(cg_read cpuset cpuset.cpus "$c")" 0
+    assert_eq "$(cg_read pids pids.max "$c")" 50
+    assert_eq "$(dx "$c" cat /sys/fs/cgroup/pids/pids.max)" 50
+}
+
+@test "/dev: the usual nodes plus /dev/fuse and /dev/net/tun when the host has them" {
+    local c
+    c="$(dk_sleeper)"
+    dx "$c" test -c /dev/null
+    if [ -c /dev/fuse ]; then dx "$c" test -c /dev/fuse; fi
+    if [ -c /dev/net/tun ]; then dx "$c" test -c /dev/net/tun; fi
+    run dx "$c" ls /dev/kmsg /dev/mem /dev/sda
+    [ "$status" -ne 0 ]
+}
+
+@test "options that would share the host's namespaces are refused with the reason" {
+    run -125 dk_run --rm --pid host "$BUSYBOX" true
+    assert_match "$output" "own pid namespace"
+    run -125 dk_run --rm --network host "$BUSYBOX" true
+    assert_match "$output" "own network namespace"
+}
