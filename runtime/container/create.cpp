@@ -159,10 +159,12 @@ Result<void> resolve_security(Prepared& p) {
 }
 
 // System-container mode unless --no-sysbox-mgr or SYSBOX_SYSCONT_MODE=FALSE.
+// The SYSBOX_* variables configure the runtime and are taken out of the process's env.
 Result<std::optional<syscont::EnvOptions>> syscont_options(const GlobalOptions& g,
-                                                           const oci::Spec& spec) {
+                                                           oci::Spec& spec) {
     if (g.no_sysbox_mgr) return std::optional<syscont::EnvOptions>{};
     auto env = TRY(syscont::parse_env(spec.process->env).wrap("config.json process.env"));
+    std::erase_if(spec.process->env, [](const std::string& e) { return e.starts_with("SYSBOX_"); });
     if (!env.syscont_mode) {
         spdlog::info("SYSBOX_SYSCONT_MODE=FALSE: running an ordinary OCI container");
         return std::optional<syscont::EnvOptions>{};

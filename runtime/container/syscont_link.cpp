@@ -12,6 +12,7 @@
 #include "runtime/linux/caps.h"
 #include "runtime/linux/mount_options.h"
 #include "runtime/linux/rootfs.h"
+#include "runtime/linux/spawn.h"
 #include "runtime/linux/sync.h"
 #include "runtime/container/state.h"
 #include "runtime/syscont/copy_tree.h"
@@ -158,9 +159,30 @@ void save_special_dirs(const ContainerState& st, std::string_view why) {
     }
 }
 
+// A namespace "joined" by path may be the host's own (docker --network host gives the
+// host's netns path): a system container must not share it.
+Result<void> refuse_host_namespaces(const oci::Spec& spec) {
+    for (const auto& ns : spec.linux.namespaces) {
+        if (ns.path.empty() || ns.type == "user" || ns.type == "cgroup" || ns.type == "time")
+            continue;
+        struct stat theirs {};
+        struct stat ours {};
+        std::string own = std::string("/proc/self/ns/") + namespace_proc_name(ns.type);
+        if (::stat(ns.path.c_str(), &theirs) < 0 || ::stat(own.c_str(), &ours) < 0) continue;
+        if (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev)
+            return Error::with_code(EINVAL,
+                                    "a system container needs its own {} namespace, but the "
+                                    "config joins the host's ({}); remove that option (docker: "
+                                    "--{}=host) or set SYSBOX_SYSCONT_MODE=FALSE",
+                                    ns.type, ns.path, ns.type == "network" ? "network" : ns.type);
+    }
+    return {};
+}
+
 Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs,
                                       const syscont::EnvOptions& env,
                                       const ipc::mgr::RegisterReply& mgr) {
+    TRY(refuse_host_namespaces(spec));
     Syscont sc;
     std::string data_root = inner_docker_data_root(rootfs);
     sc.inputs.host_uid = static_cast<uint32_t>(mgr.ids.start);

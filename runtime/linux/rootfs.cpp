@@ -319,7 +319,11 @@ Result<void> finish_rootfs(const RootfsContext& ctx) {
 }
 
 Result<UniqueFd> bind_tree(const oci::Mount& m, int userns_fd) {
-    return make_tree(m, parse_mount_options(m.options), userns_fd);
+    MountOptions o = parse_mount_options(m.options);
+    // A clone of a shared host mount is its peer: without this, mounts the container makes
+    // below it (Docker's /etc/hosts on a volume at /etc) would appear on the host.
+    if ((o.propagation & ~static_cast<unsigned long>(MS_REC)) == 0) o.propagation = MS_SLAVE | MS_REC;
+    return make_tree(m, o, userns_fd);
 }
 
 Result<void> validate_sysctls(const oci::Spec& spec) {
