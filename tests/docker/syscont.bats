@@ -13,6 +13,7 @@ setup() {
     [ -n "${SYSBOX_TEST_MGR_SOCKET:-}" ] || skip "system-container mode needs sysbox-mgr (runtime under test is not sysbox-runc)"
 }
 teardown() {
+    restore_default_runtime
     sbt_teardown
     local v
     for v in $(command docker volume ls -q --filter "label=sysbox-test.tag=${SBT_TAG:-none}"); do
@@ -20,12 +21,35 @@ teardown() {
     done
 }
 
+# --- Docker's default runtime, for docker build (its RUN steps use the default runtime) ---
+daemon_json() { echo "${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}"; }
+default_runtime() { command docker info -f '{{.DefaultRuntime}}'; }
+default_runtime_is() { [ "$(default_runtime)" = "$1" ]; }
+default_runtime_is_not() { [ "$(default_runtime)" != "$1" ]; }
+set_default_runtime() {
+    local f
+    f="$(daemon_json)"
+    cp -p "$f" "$BATS_TEST_TMPDIR/daemon.json.orig"
+    jq --arg r "$SBT_RUNTIME_NAME" '. + {"default-runtime": $r}' "$f" >"$BATS_TEST_TMPDIR/daemon.json.new"
+    cat "$BATS_TEST_TMPDIR/daemon.json.new" >"$f"
+    kill -HUP "$(cat /var/run/docker.pid)"
+    wait_for 10 default_runtime_is "$SBT_RUNTIME_NAME"
+}
+restore_default_runtime() {
+    [ -f "${BATS_TEST_TMPDIR:-/nonexistent}/daemon.json.orig" ] || return 0
+    cat "$BATS_TEST_TMPDIR/daemon.json.orig" >"$(daemon_json)"
+    rm -f "$BATS_TEST_TMPDIR/daemon.json.orig"
+    kill -HUP "$(cat /var/run/docker.pid)"
+    wait_for 10 default_runtime_is_not "$SBT_RUNTIME_NAME" || true
+}
+
 # dx CONTAINER CMD...: docker exec
 dx() { docker exec "$@"; }
 
 # Inner dockerd started in the background inside CONTAINER; waits until it answers.
 start_inner_dockerd() {
-    dx "$1" sh -c 'dockerd >/var/log/dockerd.log 2>&1 &'
+    # A committed image keeps the run state (pid files) of the dockerd that ran then.
+    dx "$1" sh -c 'rm -rf /var/run/docker.pid /var/run/docker; dockerd >/var/log/dockerd.log 2>&1 &'
     wait_for 60 dx "$1" docker info >/dev/null 2>&1 || {
         dx "$1" tail -n 30 /var/log/dockerd.log >&2
         return 1
@@ -254,4 +278,47 @@ start_inner_dockerd() {
     assert_match "$output" "own pid namespace"
     run -125 dk_run --rm --network host "$BUSYBOX" true
     assert_match "$output" "own network namespace"
+}
+
+@test "docker commit of a running system container captures its inner images" {
+    local c c2 img
+    img="sysbox-test/committed:$SBT_TAG"
+    c="$(dk_start "$SYSCONT" sleep 86400)"
+    start_inner_dockerd "$c"
+    dx "$c" docker import /opt/images/busybox.tar inner/busybox:committed >/dev/null
+    docker commit "$c" "$img" >/dev/null
+    docker rm -f "$c" >/dev/null
+    c2="$(dk_start "$img" sleep 86400)" || { command docker rmi -f "$img" >/dev/null; return 1; }
+    local ok=0
+    if start_inner_dockerd "$c2" &&
+        [ "$(dx "$c2" docker run --rm inner/busybox:committed echo from-commit)" = from-commit ]; then
+        ok=1
+    fi
+    docker rm -f "$c2" >/dev/null
+    command docker rmi -f "$img" >/dev/null
+    [ "$ok" = 1 ]
+}
+
+@test "docker build with sysbox-runc as the default runtime: a RUN step's inner images end up in the image" {
+    local img c ok=0
+    img="sysbox-test/built:$SBT_TAG"
+    mkdir -p "$BATS_TEST_TMPDIR/ctx"
+    cat >"$BATS_TEST_TMPDIR/ctx/Dockerfile" <<EOD
+FROM $SYSCONT
+RUN (dockerd >/var/log/dockerd.log 2>&1 &) && \\
+    for i in \$(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done && \\
+    docker import /opt/images/busybox.tar inner/busybox:built && \\
+    kill \$(cat /var/run/docker.pid) && sleep 2 && rm -f /var/run/docker.pid
+EOD
+    set_default_runtime
+    DOCKER_BUILDKIT=0 docker build -q --label "sysbox-test.tag=$SBT_TAG" -t "$img" "$BATS_TEST_TMPDIR/ctx" >/dev/null
+    restore_default_runtime
+    c="$(dk_start "$img" sleep 86400)" || { command docker rmi -f "$img" >/dev/null; return 1; }
+    if start_inner_dockerd "$c" &&
+        [ "$(dx "$c" docker run --rm inner/busybox:built echo from-build)" = from-build ]; then
+        ok=1
+    fi
+    docker rm -f "$c" >/dev/null
+    command docker rmi -f "$img" >/dev/null
+    [ "$ok" = 1 ]
 }
