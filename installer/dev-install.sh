@@ -9,7 +9,8 @@
 # /etc/subuid and /etc/subgid an id pool (installer/subid.sh), (re)starts sysbox-mgr,
 # registers sysbox-runc in /etc/docker/daemon.json as runtime "sysbox-runc" (atomic write,
 # previous file kept as daemon.json.sysbox-backup), starts dockerd if needed, imports a
-# small local busybox image and runs a container with `docker run --runtime=sysbox-runc`.
+# local Debian image with Docker inside and runs it with `docker run --runtime=sysbox-runc`,
+# starting an inner dockerd and an inner container.
 # Undo: installer/docker-runtime.sh unregister sysbox-runc; kill sysbox-mgr; rm
 # PREFIX/bin/sysbox-{runc,mgr}; restore /etc/sub{u,g}id from their .sysbox-backup
 set -euo pipefail
@@ -48,18 +49,24 @@ step "dockerd"
 sbx_ensure_dockerd
 step "register runtime sysbox-runc with Docker"
 installer/docker-runtime.sh register sysbox-runc "$runtime"
-step "demo image (built locally, no registry needed)"
-tests/support/images.sh ensure busybox
-image="$(tests/support/images.sh ref busybox)"
-step "docker run --runtime=sysbox-runc $image"
-docker run --rm --runtime=sysbox-runc --name sysbox-demo-$$ "$image" sh -c '
-    echo "hello from container $(hostname), running as $(id -un), pid $$";
-    grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status'
+step "demo image: Debian 12 with Docker and systemd (built locally, no registry; ~90 s the first time)"
+tests/support/images.sh ensure syscont
+image="$(tests/support/images.sh ref syscont)"
+step "docker run --runtime=sysbox-runc $image: a system container running Docker inside"
+docker run --rm --runtime=sysbox-runc --name sysbox-demo-$$ --hostname syscont "$image" sh -c '
+    echo "in system container $(hostname): root is host uid $(awk "{print \$2}" /proc/self/uid_map)," \
+        "capabilities $(grep CapEff /proc/self/status | cut -f2), no --privileged"
+    (dockerd >/var/log/dockerd.log 2>&1 &)
+    for i in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    docker import /opt/images/busybox.tar busybox >/dev/null
+    echo "inner docker run:"
+    docker run --rm busybox echo "  hello from a container inside the system container"'
 echo "sysbox-mgr registered it while it ran (log: $SBX_MGR_LOG):"
 grep -E "(un)?registered [0-9a-f]{64}" "$SBX_MGR_LOG" | tail -n 2 || true
 cat <<MSG
 
 sysbox-runc is installed and registered. Try:
-  docker run --rm -it --runtime=sysbox-runc $image
-System containers (Docker and systemd inside) come with the next milestones; see README.md.
+  docker run --rm -it --runtime=sysbox-runc --hostname syscont $image   # then: dockerd &
+  docker run -d --runtime=sysbox-runc --name sc $image /sbin/init       # systemd + docker + sshd
+  docker exec sc systemctl is-system-running
 MSG

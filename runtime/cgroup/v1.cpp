@@ -90,8 +90,12 @@ Result<void> V1Manager::add_process(pid_t pid) {
 // container (and the shim's `docker stats`, which reads the init's cgroup) sees them. The
 // parent's copy is what the kernel enforces; root inside may only change the child's.
 constexpr const char* kMirrored[] = {
-    "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.soft_limit_in_bytes",
-    "pids.max",              "cpu.cfs_period_us",           "cpu.cfs_quota_us",
+    "memory.limit_in_bytes",
+    "memory.memsw.limit_in_bytes",
+    "memory.soft_limit_in_bytes",
+    "pids.max",
+    "cpu.cfs_period_us",
+    "cpu.cfs_quota_us",
     "cpu.shares",
 };
 

@@ -315,7 +315,8 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
         st.upper_dir = sc->upper_dir;
         st.root_uid = sc->rewrite.root_uid;
         st.id_size = sc->inputs.size;
-        for (const auto& m : sc->inputs.special_mounts) st.special_mounts.emplace_back(m.source, m.destination);
+        for (const auto& m : sc->inputs.special_mounts)
+            st.special_mounts.emplace_back(m.source, m.destination);
     }
     std::string state_json = oci_state(st, Status::Creating).dump();
     TRY(send_msg(parent_sync.get(), Msg::Go, state_json));

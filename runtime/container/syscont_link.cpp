@@ -78,9 +78,10 @@ Result<void> send_rootfs(int sync, int userns, const std::string& rootfs, const 
         tree = TRY(syscont::idmapped_overlay(*layers, userns, sc.rewrite.root_uid,
                                              sc.rewrite.root_gid, stage_dir)
                        .wrap("rebuild rootfs {} with ID-mapped layers", rootfs));
-        spdlog::info("container {}: id-shift idmap: rootfs overlay rebuilt over {} ID-mapped "
-                     "lower layers and upper {}",
-                     id, layers->lower.size(), layers->upper);
+        spdlog::info(
+            "container {}: id-shift idmap: rootfs overlay rebuilt over {} ID-mapped "
+            "lower layers and upper {}",
+            id, layers->lower.size(), layers->upper);
     } else {
         auto fd = TRY(sys::open(rootfs, O_PATH | O_DIRECTORY));
         tree = TRY(syscont::idmapped_tree(fd.get(), userns, true, rootfs));
@@ -223,9 +224,10 @@ Result<void> send_idmapped_mounts(int sync, pid_t child, const oci::Spec& spec,
         bool idmap = wants_idmap(m, sc);
         auto tree = bind_tree(m, idmap ? userns.get() : -1);
         if (!tree && idmap && cannot_idmap(tree.error().code())) {
-            spdlog::warn("container {}: {} cannot be ID-mapped ({}); its files show as "
-                         "nobody:nogroup inside",
-                         id, m.source, tree.error().message());
+            spdlog::warn(
+                "container {}: {} cannot be ID-mapped ({}); its files show as "
+                "nobody:nogroup inside",
+                id, m.source, tree.error().message());
             tree = bind_tree(m, -1);
         }
         if (!tree) return std::move(tree).error().wrap("mount {} on {}", m.source, m.destination);

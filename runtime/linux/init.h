@@ -24,8 +24,8 @@ struct InitContext {
     // closed first, or the container would hold the id's lock and keep the sync channel
     // open after the runtime's side should have seen EOF.
     std::vector<int> runtime_fds;
-    bool become_root = false;   // in a new or joined user namespace: setresuid(0) first
-    bool new_cgroupns = false;  // unshare the cgroup namespace once moved into the cgroup
+    bool become_root = false;       // in a new or joined user namespace: setresuid(0) first
+    bool new_cgroupns = false;      // unshare the cgroup namespace once moved into the cgroup
     std::string cgroup_leaf_procs;  // v2 delegation: join this leaf after unsharing
     bool in_userns = false;
     bool no_new_keyring = false;  // create: keep the caller's session keyring

@@ -66,8 +66,8 @@ Result<UniqueFd> make_tree(const oci::Mount& m, const MountOptions& o, int usern
         mount_attr attr{};
         attr.attr_set = MOUNT_ATTR_IDMAP;
         attr.userns_fd = static_cast<__u64>(userns_fd);
-        if (raw::mount_setattr(tree, "", AT_EMPTY_PATH | (o.recursive ? AT_RECURSIVE : 0U),
-                               &attr) < 0)
+        if (raw::mount_setattr(tree, "", AT_EMPTY_PATH | (o.recursive ? AT_RECURSIVE : 0U), &attr) <
+            0)
             return Error::from_errno("ID-map the mount of {}", m.source);
     }
     // "ro" on an rbind covers the top mount only (as with runc); "rro" covers the whole tree.
@@ -322,7 +322,8 @@ Result<UniqueFd> bind_tree(const oci::Mount& m, int userns_fd) {
     MountOptions o = parse_mount_options(m.options);
     // A clone of a shared host mount is its peer: without this, mounts the container makes
     // below it (Docker's /etc/hosts on a volume at /etc) would appear on the host.
-    if ((o.propagation & ~static_cast<unsigned long>(MS_REC)) == 0) o.propagation = MS_SLAVE | MS_REC;
+    if ((o.propagation & ~static_cast<unsigned long>(MS_REC)) == 0)
+        o.propagation = MS_SLAVE | MS_REC;
     return make_tree(m, o, userns_fd);
 }
 

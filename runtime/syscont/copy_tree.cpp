@@ -75,7 +75,8 @@ Result<void> remove_entry(int dir, const std::string& name) {
         UniqueFd sub(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!sub) return Error::from_errno("open {}", name);
         TRY(empty_dir(sub.get()));
-        if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) < 0) return Error::from_errno("rmdir {}", name);
+        if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) < 0)
+            return Error::from_errno("rmdir {}", name);
         return {};
     }
     if (::unlinkat(dir, name.c_str(), 0) < 0) return Error::from_errno("unlink {}", name);
@@ -86,12 +87,12 @@ Result<void> copy_file(int src_dir, int dst_dir, const std::string& name, const 
                        Copier& c) {
     UniqueFd in(::openat(src_dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!in) return Error::from_errno("open {}", name);
-    UniqueFd out(::openat(dst_dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                          0600));
+    UniqueFd out(::openat(dst_dir, name.c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!out) return Error::from_errno("create {}", name);
     for (off_t left = st.st_size; left > 0;) {
-        ssize_t n = ::copy_file_range(in.get(), nullptr, out.get(), nullptr,
-                                      static_cast<size_t>(left), 0);
+        ssize_t n =
+            ::copy_file_range(in.get(), nullptr, out.get(), nullptr, static_cast<size_t>(left), 0);
         if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL)) {
             char buf[65536];
             n = ::read(in.get(), buf, sizeof buf);

@@ -11,8 +11,8 @@
 namespace sysbox::runtime::syscont {
 
 struct IdShift {
-    int64_t offset = 0;      // added to every uid and gid (negative: back to 0-based)
-    uint32_t range_start = 0;  // ids that land outside [range_start, range_start+size)
+    int64_t offset = 0;           // added to every uid and gid (negative: back to 0-based)
+    uint32_t range_start = 0;     // ids that land outside [range_start, range_start+size)
     uint32_t range_size = 65536;  // become range_start + 65534 (nobody)
 };
 

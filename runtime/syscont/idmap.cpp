@@ -99,7 +99,8 @@ Result<OverlayLayers> parse_overlay_options(std::string_view options, const std:
         if (key == "lowerdir") {
             // "::" separates data-only layers (no whiteouts apply): not used by Docker.
             if (value.find("::") != std::string::npos)
-                return Error::with_code(ENOTSUP, "overlay data-only lower layers are not supported");
+                return Error::with_code(ENOTSUP,
+                                        "overlay data-only lower layers are not supported");
             for (const auto& p : str::split(value, ':', true))
                 l.lower.push_back(resolve(p, base));
         } else if (key == "lowerdir+") {
@@ -146,14 +147,14 @@ Result<UniqueFd> idmapped_tree(int path_fd, int userns_fd, bool recursive, std::
     mount_attr attr{};
     attr.attr_set = MOUNT_ATTR_IDMAP;
     attr.userns_fd = static_cast<__u64>(userns_fd);
-    if (raw::mount_setattr(tree.get(), "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0U),
-                           &attr) < 0)
+    if (raw::mount_setattr(tree.get(), "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0U), &attr) <
+        0)
         return Error::from_errno("ID-map the mount of {}", what);
     return tree;
 }
 
-Result<UniqueFd> idmapped_overlay(const OverlayLayers& layers, int userns_fd, uid_t uid,
-                                  gid_t gid, const std::string& staging_dir) {
+Result<UniqueFd> idmapped_overlay(const OverlayLayers& layers, int userns_fd, uid_t uid, gid_t gid,
+                                  const std::string& staging_dir) {
     auto [ours, theirs] = TRY(sock::socketpair_seqpacket());
     pid_t pid = ::fork();
     if (pid < 0) return Error::from_errno("fork the rootfs helper");

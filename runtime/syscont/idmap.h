@@ -38,7 +38,7 @@ Result<UniqueFd> idmapped_tree(int path_fd, int userns_fd, bool recursive, std::
 // The rootfs overlay rebuilt over ID-mapped layers, as a detached mount. Runs in a child
 // process with a private mount namespace, so nothing it stages is ever visible on the host.
 // `uid`/`gid`: host ids of the container's root; the overlay's copy-ups run as them.
-Result<UniqueFd> idmapped_overlay(const OverlayLayers& layers, int userns_fd, uid_t uid,
-                                  gid_t gid, const std::string& staging_dir);
+Result<UniqueFd> idmapped_overlay(const OverlayLayers& layers, int userns_fd, uid_t uid, gid_t gid,
+                                  const std::string& staging_dir);
 
 }  // namespace sysbox::runtime::syscont

@@ -26,11 +26,11 @@ bool is_allow(const std::string& action) {
 const std::vector<std::string>& allowed_syscalls() {
     static const std::vector<std::string> kNames = [] {
         std::vector<std::string> v = {
-            "add_key",      "chroot",     "clone",         "clone3",      "close_range",
-            "faccessat2",   "fsconfig",   "fsmount",       "fsopen",      "fspick",
-            "gethostname",  "keyctl",     "mount",         "mount_setattr", "move_mount",
-            "open_tree",    "pivot_root", "request_key",   "setdomainname", "sethostname",
-            "setns",        "umount",     "umount2",       "unshare",     "vhangup",
+            "add_key",     "chroot",     "clone",       "clone3",        "close_range",
+            "faccessat2",  "fsconfig",   "fsmount",     "fsopen",        "fspick",
+            "gethostname", "keyctl",     "mount",       "mount_setattr", "move_mount",
+            "open_tree",   "pivot_root", "request_key", "setdomainname", "sethostname",
+            "setns",       "umount",     "umount2",     "unshare",       "vhangup",
         };
         std::sort(v.begin(), v.end());
         return v;

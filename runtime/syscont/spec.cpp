@@ -27,9 +27,8 @@ Result<bool> parse_bool(const std::string& name, const std::string& value) {
 }
 
 bool has_mount_at(const oci::Spec& spec, const std::string& dest) {
-    return std::any_of(spec.mounts.begin(), spec.mounts.end(), [&](const oci::Mount& m) {
-        return fs::clean_path(m.destination) == dest;
-    });
+    return std::any_of(spec.mounts.begin(), spec.mounts.end(),
+                       [&](const oci::Mount& m) { return fs::clean_path(m.destination) == dest; });
 }
 
 void erase_path(std::vector<std::string>& paths, std::string_view p) {
@@ -153,9 +152,12 @@ void mounts(oci::Spec& spec, const Inputs& in, bool systemd) {
     // sees them mounted instead of failing to mount them from a user namespace.
     for (const auto& dir : in.host.sys_kernel_dirs)
         if (!has_mount_at(spec, dir))
-            spec.mounts.push_back(
-                {dir, "tmpfs", "tmpfs", {"ro", "nosuid", "nodev", "noexec", "size=4k", "mode=755"},
-                 {}, {}});
+            spec.mounts.push_back({dir,
+                                   "tmpfs",
+                                   "tmpfs",
+                                   {"ro", "nosuid", "nodev", "noexec", "size=4k", "mode=755"},
+                                   {},
+                                   {}});
     if (!systemd) return;
     auto tmpfs_at = [&](const std::string& dest) {
         return std::any_of(spec.mounts.begin(), spec.mounts.end(), [&](const oci::Mount& m) {

@@ -17,22 +17,22 @@ namespace sysbox::runtime::syscont {
 
 // SYSBOX_* variables in process.env (values TRUE/FALSE, case-insensitive, or 1/0).
 struct EnvOptions {
-    bool syscont_mode = true;       // SYSBOX_SYSCONT_MODE
-    bool honor_caps = false;        // SYSBOX_HONOR_CAPS
-    bool shared_ids = false;        // SYSBOX_SHARED_IDS (sysbox-mgr)
-    bool keep_special_dirs = false; // SYSBOX_KEEP_SPECIAL_DIRS (sysbox-mgr)
+    bool syscont_mode = true;                 // SYSBOX_SYSCONT_MODE
+    bool honor_caps = false;                  // SYSBOX_HONOR_CAPS
+    bool shared_ids = false;                  // SYSBOX_SHARED_IDS (sysbox-mgr)
+    bool keep_special_dirs = false;           // SYSBOX_KEEP_SPECIAL_DIRS (sysbox-mgr)
     std::vector<std::string> skip_uid_shift;  // SYSBOX_SKIP_UID_SHIFT=/a,/b (mount targets)
 };
 // Unknown SYSBOX_* names and bad values are errors naming the variable.
 Result<EnvOptions> parse_env(const std::vector<std::string>& env);
 
 struct HostFacts {
-    std::string kernel_release;  // uname -r
-    bool has_fuse = false;       // /dev/fuse
-    bool has_timens = false;     // time namespaces (Linux 5.6)
-    bool has_tun = false;        // /dev/net/tun
-    bool has_kernel_headers = false;  // /usr/src/linux-headers-<release>
-    bool has_kernel_modules = false;  // /lib/modules/<release>
+    std::string kernel_release;                // uname -r
+    bool has_fuse = false;                     // /dev/fuse
+    bool has_timens = false;                   // time namespaces (Linux 5.6)
+    bool has_tun = false;                      // /dev/net/tun
+    bool has_kernel_headers = false;           // /usr/src/linux-headers-<release>
+    bool has_kernel_modules = false;           // /lib/modules/<release>
     std::vector<std::string> sys_kernel_dirs;  // of /sys/kernel/{debug,tracing,config}
 };
 HostFacts probe_host();
@@ -57,7 +57,7 @@ struct Rewrite {
     bool docker_userns = false;  // the spec brought its own mappings (userns-remap): kept
     uint32_t root_uid = 0;       // host uid/gid of the container's root
     uint32_t root_gid = 0;
-    bool systemd = false;        // process.args[0] is systemd
+    bool systemd = false;  // process.args[0] is systemd
 };
 
 // Rewrite `spec` for system-container mode. Refuses specs that share a namespace with the

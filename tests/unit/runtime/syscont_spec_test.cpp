@@ -17,7 +17,8 @@ oci::Spec docker_like() {
     oci::Spec s;
     s.process = oci::Process{};
     s.process->args = {"/bin/sh"};
-    s.process->capabilities = oci::Capabilities{{"CAP_CHOWN"}, {"CAP_CHOWN"}, {}, {"CAP_CHOWN"}, {}};
+    s.process->capabilities =
+        oci::Capabilities{{"CAP_CHOWN"}, {"CAP_CHOWN"}, {}, {"CAP_CHOWN"}, {}};
     s.process->apparmor_profile = "docker-default";
     for (const char* ns : {"pid", "network", "ipc", "uts", "mount"})
         s.linux.namespaces.push_back({ns, ""});
@@ -31,7 +32,8 @@ oci::Spec docker_like() {
     oci::Seccomp sc;
     sc.default_action = "SCMP_ACT_ERRNO";
     sc.syscalls.push_back({{"read", "write", "mount"}, "SCMP_ACT_ALLOW", {}, {}});
-    sc.syscalls.push_back({{"clone"}, "SCMP_ACT_ALLOW", {}, {{0, 2114060288, 0, "SCMP_CMP_MASKED_EQ"}}});
+    sc.syscalls.push_back(
+        {{"clone"}, "SCMP_ACT_ALLOW", {}, {{0, 2114060288, 0, "SCMP_CMP_MASKED_EQ"}}});
     sc.syscalls.push_back({{"personality"}, "SCMP_ACT_ALLOW", {}, {{0, 8, 0, "SCMP_CMP_EQ"}}});
     sc.syscalls.push_back({{"clone3"}, "SCMP_ACT_ERRNO", 38, {}});
     s.linux.seccomp = sc;
