@@ -2,6 +2,7 @@
 # One-command benchmark: sysbox-runc vs runc vs crun (see bench/README.md).
 #   bench/run.sh [--runtimes sysbox-runc,runc,crun] [--json FILE] [-n N] ...
 #   bench/run.sh docker [--docker-runtime NAME] [--image IMAGE] [--json FILE] ...
+#   bench/run.sh syscont [N]   system containers via dockerd (own sysbox-mgr + registration)
 # Env: BENCH_ITER (50), BENCH_WARMUP (5), SYSBOX_RUNC (binary path),
 #      SYSBOX_RUNC_FLAGS (extra global flags for sysbox-runc), BENCH_CGROUPS,
 #      SYSBOX_DOCKER_RUNTIME (sysbox-runc-test), BENCH_DOCKER_IMAGE.
@@ -22,6 +23,9 @@ if [[ "${1:-}" == "docker" ]]; then
 fi
 if [[ "${1:-}" == "mgr" ]]; then
     exec "$here/mgr_bench.sh" "${@:2}"
+fi
+if [[ "${1:-}" == "syscont" ]]; then
+    exec "$here/syscont_bench.sh" "${@:2}"
 fi
 # The runtime comparison measures the runtimes alone: sysbox-runc without sysbox-mgr
 # (`bench/run.sh mgr` measures the registration round trip it adds).

@@ -162,8 +162,13 @@ Result<void> copy_entry(int src, int dst, const std::string& name, const std::st
             return Error::from_errno("symlink {}", rel);
         if (::fchownat(dst, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
             return Error::from_errno("chown {}", rel);
+    } else if ((S_ISCHR(st.st_mode) && st.st_rdev != 0) || S_ISBLK(st.st_mode)) {
+        // Only overlay whiteouts (0:0 character devices) are copied: a real device node
+        // from container-controlled content has no business in the host's directories.
+        ++c.stats.skipped;
+        return {};
     } else {
-        // Device nodes (overlay whiteouts are 0:0 character devices), fifos, sockets.
+        // Overlay whiteouts, fifos, sockets.
         if (::mknodat(dst, name.c_str(), st.st_mode, st.st_rdev) < 0)
             return Error::from_errno("mknod {}", rel);
         if (::fchownat(dst, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0)

@@ -19,12 +19,13 @@ struct IdShift {
 struct CopyStats {
     uint64_t files = 0;
     uint64_t bytes = 0;
+    uint64_t skipped = 0;  // device nodes other than overlay whiteouts
 };
 
 // Copy the contents of `src_dir` into `dst_dir` (which must exist): files, directories,
-// symlinks, device nodes (overlay whiteouts), fifos, hard links, permissions, times and
-// xattrs (user.* and security.*; trusted.* only when readable). Existing entries in dst are
-// replaced.
+// symlinks, overlay whiteouts (0:0 character devices; other device nodes are skipped and
+// counted), fifos, sockets, hard links, permissions, times and xattrs. Existing entries in
+// dst are replaced.
 Result<CopyStats> copy_tree(int src_dir, int dst_dir, const IdShift& shift);
 // Remove everything inside `dir` (not `dir` itself), without following symlinks.
 Result<void> empty_dir(int dir);

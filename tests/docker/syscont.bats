@@ -129,6 +129,14 @@ start_inner_dockerd() {
 1000:1000"
     dx "$c" sh -c 'echo c > /shared/from-container'
     assert_eq "$(stat -c %u:%g "$dir/from-container")" "0:0"
+    # Not ID-mapped (SYSBOX_SKIP_UID_SHIFT): root's files land as the range's base uid.
+    local c2 base
+    chmod 1777 "$dir"  # host root's directory is nobody's inside: let it write there
+    c2="$(dk_sleeper -e SYSBOX_SKIP_UID_SHIFT=/shared -v "$dir:/shared")"
+    base="$(dx "$c2" cat /proc/self/uid_map | awk '{print $2}')"
+    dx "$c2" sh -c 'echo c > /shared/unshifted'
+    assert_eq "$(stat -c %u:%g "$dir/unshifted")" "$base:$base"
+    assert_eq "$(dx "$c2" stat -c %u /shared/from-host)" 65534
 }
 
 @test "two system containers see a shared volume's files as root:root" {

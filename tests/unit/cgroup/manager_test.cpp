@@ -3,7 +3,11 @@
 // tests/integration/cgroup.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 
 #include "runtime/cgroup/cgfs.h"
 #include "runtime/cgroup/factory.h"
@@ -292,6 +296,76 @@ TEST(PidsRecursive, CollectsPidsFromSubCgroups) {
     std::sort(p->begin(), p->end());
     EXPECT_EQ(*p, (std::vector<pid_t>{10, 11, 12}));
     EXPECT_TRUE(pids_recursive(t.path("gone"))->empty());
+}
+
+}  // namespace
+}  // namespace sysbox::runtime::cgroups
+
+namespace sysbox::runtime::cgroups {
+namespace {
+
+struct stat stat_of(const std::string& p) {
+    struct stat st {};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+    return st;
+}
+
+TEST_F(V2Tree, DelegationChownsTheDelegationFilesAndMakesAnInitLeaf) {
+    if (::geteuid() != 0) GTEST_SKIP() << "chown needs root";
+    for (const char* f : {"cgroup.procs", "cgroup.subtree_control", "cgroup.threads", "memory.max"})
+        t.file("docker/abc/" + std::string(f), "");
+    V2Manager m(t.root(), t.path("docker/abc"));
+    auto r = m.delegate(231072, 231073);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(stat_of(t.path("docker/abc")).st_uid, 231072U);
+    EXPECT_EQ(stat_of(t.path("docker/abc/cgroup.procs")).st_gid, 231073U);
+    EXPECT_EQ(stat_of(t.path("docker/abc/cgroup.subtree_control")).st_uid, 231072U);
+    EXPECT_EQ(stat_of(t.path("docker/abc/memory.max")).st_uid, 0U);  // limits stay root's
+    EXPECT_TRUE(t.exists("docker/abc/init.scope"));
+    EXPECT_EQ(stat_of(t.path("docker/abc/init.scope")).st_uid, 231072U);
+    EXPECT_EQ(m.init_leaf_procs(), t.path("docker/abc/init.scope/cgroup.procs"));
+    // The init is placed in the container's directory (it unshares there), exec'd
+    // processes in the leaf; a reloaded manager knows it is delegated.
+    ASSERT_TRUE(m.add_init(42));
+    EXPECT_EQ(t.read("docker/abc/cgroup.procs"), "42");
+    auto again = load_manager(m.to_json());
+    ASSERT_TRUE(again);
+    t.file("docker/abc/init.scope/cgroup.procs");
+    ASSERT_TRUE((*again)->add_process(43));
+    EXPECT_EQ(t.read("docker/abc/init.scope/cgroup.procs"), "43");
+}
+
+TEST_F(HybridTree, DelegationMakesAChildInEveryHierarchyWithTheLimitsMirrored) {
+    if (::geteuid() != 0) GTEST_SKIP() << "chown needs root";
+    auto m = make("/docker/abc");
+    t.file("sys/fs/cgroup/cpuset/docker/abc/cpuset.cpus", "0-1");
+    t.file("sys/fs/cgroup/cpuset/docker/abc/cpuset.mems", "0");
+    t.file("sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes", "67108864");
+    t.file("sys/fs/cgroup/pids/docker/abc/pids.max", "40");
+    for (const char* f : {"cpuset/docker/abc/syscont-cgroup-root/cpuset.cpus",
+                          "cpuset/docker/abc/syscont-cgroup-root/cpuset.mems",
+                          "memory/docker/abc/syscont-cgroup-root/memory.limit_in_bytes",
+                          "pids/docker/abc/syscont-cgroup-root/pids.max"})
+        t.file("sys/fs/cgroup/" + std::string(f), "");
+    for (const char* h :
+         {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "pids", "systemd", "unified"})
+        t.file("sys/fs/cgroup/" + std::string(h) + "/docker/abc/syscont-cgroup-root/cgroup.procs");
+    auto r = m->delegate(231072, 231072);
+    ASSERT_TRUE(r) << r.error().to_string();
+    for (const auto& [name, dir] : m->mount_sources()) {
+        EXPECT_EQ(std::filesystem::path(dir).filename(), "syscont-cgroup-root") << name;
+        EXPECT_EQ(stat_of(dir).st_uid, 231072U) << dir;
+    }
+    EXPECT_EQ(t.read("sys/fs/cgroup/memory/docker/abc/syscont-cgroup-root/memory.limit_in_bytes"),
+              "67108864");
+    EXPECT_EQ(t.read("sys/fs/cgroup/pids/docker/abc/syscont-cgroup-root/pids.max"), "40");
+    EXPECT_EQ(t.read("sys/fs/cgroup/cpuset/docker/abc/syscont-cgroup-root/cpuset.cpus"), "0-1");
+    EXPECT_EQ(stat_of(cg("memory/docker/abc")).st_uid, 0U);  // the limits' directory stays root's
+    ASSERT_TRUE(m->add_process(7));
+    EXPECT_EQ(t.read("sys/fs/cgroup/memory/docker/abc/syscont-cgroup-root/cgroup.procs"), "7");
+    auto again = load_manager(m->to_json());
+    ASSERT_TRUE(again);
+    EXPECT_EQ((*again)->to_json(), m->to_json());
 }
 
 }  // namespace
