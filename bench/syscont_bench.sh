@@ -36,7 +36,7 @@ busybox="$("$repo/tests/support/images.sh" ref busybox)"
 syscont="$("$repo/tests/support/images.sh" ref syscont)"
 
 now() { date +%s.%N; }
-ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f\n", (b - a) * 1000 }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 run_true() { docker run --rm --label sysbox-bench=$$ --runtime="$1" "$busybox" true; }
 
