@@ -93,23 +93,23 @@ Result<void> send_rootfs(int sync, int userns, const std::string& rootfs, const 
 // data-root from the image's /etc/docker/daemon.json, resolved inside the rootfs (the image
 // is untrusted: symlinks cannot lead out of it); /var/lib/docker when unset or unreadable.
 std::string inner_docker_data_root(const std::string& rootfs) {
-    const std::string def = "/var/lib/docker";
+    static constexpr const char* kDefault = "/var/lib/docker";
     auto root = sys::open(rootfs, O_PATH | O_DIRECTORY);
-    if (!root) return def;
+    if (!root) return kDefault;
     auto fd = fs::open_in_root(root->get(), "/etc/docker/daemon.json", O_RDONLY);
-    if (!fd) return def;
-    std::string text(64 * 1024, '\0');
+    if (!fd) return kDefault;
+    std::string text(size_t{64} * 1024, '\0');
     ssize_t n = ::read(fd->get(), text.data(), text.size());
-    if (n <= 0) return def;
+    if (n <= 0) return kDefault;
     text.resize(static_cast<size_t>(n));
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("data-root") ||
         !j["data-root"].is_string())
-        return def;
+        return kDefault;
     std::string dr = fs::clean_path(j["data-root"].get<std::string>());
     if (dr.empty() || dr.front() != '/' || dr == "/") {
         spdlog::warn("ignoring data-root \"{}\" in the image's /etc/docker/daemon.json", dr);
-        return def;
+        return kDefault;
     }
     return dr;
 }
@@ -140,7 +140,9 @@ void save_special_dirs(const ContainerState& st, std::string_view why) {
     if (!st.syscont || st.upper_dir.empty() || st.special_mounts.empty()) return;
     auto upper = sys::open(st.upper_dir, O_PATH | O_DIRECTORY);
     if (!upper) return;  // Docker already removed the container's layer
-    for (const auto& [source, dest] : st.special_mounts) {
+    for (const auto& mount : st.special_mounts) {
+        const std::string& source = mount.first;
+        const std::string& dest = mount.second;
         auto r = [&]() -> Result<void> {
             auto src = sys::open(source, O_RDONLY | O_DIRECTORY);
             if (!src) return {};

@@ -179,8 +179,12 @@ Result<void> copy_entry(int src, int dst, const std::string& name, const std::st
 }
 
 Result<void> copy_dir(int src, int dst, const std::string& rel, Copier& c) {
-    for (const auto& name : TRY(list(src)))
-        TRY(copy_entry(src, dst, name, rel + "/" + name, c));
+    for (const auto& name : TRY(list(src))) {
+        std::string sub = rel;
+        sub += '/';
+        sub += name;
+        TRY(copy_entry(src, dst, name, sub, c));
+    }
     return {};
 }
 

@@ -165,14 +165,17 @@ void mounts(oci::Spec& spec, const Inputs& in, bool systemd) {
         });
     };
     // systemd wants /run and /run/lock on tmpfs; a non-tmpfs mount there is replaced.
-    for (const auto& [dest, opts] :
-         {std::pair<std::string, std::vector<std::string>>{
-              "/run", {"rw", "nosuid", "nodev", "mode=755", "size=64m"}},
-          {"/run/lock", {"rw", "nosuid", "nodev", "noexec", "size=4m"}}}) {
-        if (tmpfs_at(dest)) continue;
+    struct Tmpfs {
+        std::string dest;
+        std::vector<std::string> opts;
+    };
+    const Tmpfs kRunMounts[] = {{"/run", {"rw", "nosuid", "nodev", "mode=755", "size=64m"}},
+                                {"/run/lock", {"rw", "nosuid", "nodev", "noexec", "size=4m"}}};
+    for (const auto& t : kRunMounts) {
+        if (tmpfs_at(t.dest)) continue;
         std::erase_if(spec.mounts,
-                      [&](const oci::Mount& m) { return fs::clean_path(m.destination) == dest; });
-        spec.mounts.push_back({dest, "tmpfs", "tmpfs", opts, {}, {}});
+                      [&](const oci::Mount& m) { return fs::clean_path(m.destination) == t.dest; });
+        spec.mounts.push_back({t.dest, "tmpfs", "tmpfs", t.opts, {}, {}});
     }
 }
 
