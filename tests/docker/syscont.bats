@@ -35,12 +35,22 @@ set_default_runtime() {
     kill -HUP "$(cat /var/run/docker.pid)"
     wait_for 10 default_runtime_is "$SBT_RUNTIME_NAME"
 }
+# dockerd's reload only changes default-runtime when daemon.json sets it: restoring a file
+# without the key would leave it pointing at our runtime, and once that is unregistered
+# dockerd 20.10 crashes on the next reload or `docker info`. So the original default is set
+# explicitly first, then the original bytes come back.
 restore_default_runtime() {
-    [ -f "${BATS_TEST_TMPDIR:-/nonexistent}/daemon.json.orig" ] || return 0
-    cat "$BATS_TEST_TMPDIR/daemon.json.orig" >"$(daemon_json)"
-    rm -f "$BATS_TEST_TMPDIR/daemon.json.orig"
+    local orig="${BATS_TEST_TMPDIR:-/nonexistent}/daemon.json.orig" def
+    [ -f "$orig" ] || return 0
+    def="$(jq -r '."default-runtime" // "runc"' "$orig")"
+    jq --arg r "$def" '. + {"default-runtime": $r}' "$orig" >"$BATS_TEST_TMPDIR/daemon.json.new"
+    cat "$BATS_TEST_TMPDIR/daemon.json.new" >"$(daemon_json)"
     kill -HUP "$(cat /var/run/docker.pid)"
-    wait_for 10 default_runtime_is_not "$SBT_RUNTIME_NAME" || true
+    wait_for 10 default_runtime_is "$def" || echo "dockerd did not switch back to $def" >&2
+    cat "$orig" >"$(daemon_json)"
+    rm -f "$orig"
+    kill -HUP "$(cat /var/run/docker.pid)"
+    sleep 0.5
 }
 
 # dx CONTAINER CMD...: docker exec
@@ -329,4 +339,23 @@ EOD
     docker rm -f "$c" >/dev/null
     command docker rmi -f "$img" >/dev/null
     [ "$ok" = 1 ]
+}
+
+@test "a system container whose create fails leaves no registration, cgroup or mount behind" {
+    local name id
+    name="$SBT_TAG-fail"
+    run dk_run --name "$name" -w /etc/passwd "$SYSCONT" true
+    [ "$status" -ne 0 ]
+    id="$(cfield "$name" '{{.Id}}')"
+    # sysbox-mgr: not registered
+    local reg
+    reg="$(printf '{"method":"io.sysbox.mgr.v1.Status","parameters":{}}\0' |
+        socat -t 5 - "UNIX-CONNECT:$SYSBOX_TEST_MGR_SOCKET" | tr -d '\0' |
+        jq -r --arg id "$id" '.parameters.containers[] | select(.id == $id) | .id')"
+    assert_eq "$reg" ""
+    # no cgroup directory in any hierarchy, no mount naming the container on the host
+    run sh -c "find /sys/fs/cgroup -maxdepth 3 -name '$id' 2>/dev/null"
+    assert_eq "$output" ""
+    run grep -c "$id" /proc/self/mountinfo
+    assert_eq "$output" 0
 }
