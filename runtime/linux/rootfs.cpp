@@ -89,7 +89,7 @@ Result<void> bind_mount(int rootfd, const oci::Mount& m, const MountOptions& o, 
     if (::fstat(dest.get(), &dst) < 0)
         return Error::from_errno("stat mount point {}", m.destination);
     if (S_ISDIR(st.st_mode) != S_ISDIR(dst.st_mode))
-        return Error::with_code(ENOTDIR, "mount {} on {} (a {} onto a {})", m.source, m.destination,
+        return Error::with_code(ENOTDIR, "a {} onto a {}",
                                 S_ISDIR(st.st_mode) ? "directory" : "file",
                                 S_ISDIR(dst.st_mode) ? "directory" : "file");
     if (ready >= 0) return attach(ready, dest.get(), m.destination);
