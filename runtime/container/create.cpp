@@ -311,7 +311,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     st.syscont = sc.has_value();
     st.systemd = sc && sc->rewrite.systemd;
     st.honor_caps = sc && sc->inputs.env.honor_caps;
-    if (sc) {
+    if (sc && sc->inputs.env.inner_image_preload) {
         st.upper_dir = sc->upper_dir;
         st.root_uid = sc->rewrite.root_uid;
         st.id_size = sc->inputs.size;

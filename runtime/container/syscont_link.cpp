@@ -118,7 +118,7 @@ std::string inner_docker_data_root(const std::string& rootfs) {
 
 Result<void> preload_special_dirs(const std::string& rootfs, const Syscont& sc,
                                   const std::string& id) {
-    if (sc.rewrite.docker_userns) return {};
+    if (sc.rewrite.docker_userns || !sc.inputs.env.inner_image_preload) return {};
     auto root = TRY(sys::open(rootfs, O_PATH | O_DIRECTORY));
     for (const auto& m : sc.inputs.special_mounts) {
         auto src = fs::open_in_root(root.get(), m.destination, O_RDONLY | O_DIRECTORY);

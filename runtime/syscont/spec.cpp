@@ -229,6 +229,8 @@ Result<EnvOptions> parse_env(const std::vector<std::string>& env) {
             o.shared_ids = TRY(parse_bool(name, value));
         else if (name == "SYSBOX_KEEP_SPECIAL_DIRS")
             o.keep_special_dirs = TRY(parse_bool(name, value));
+        else if (name == "SYSBOX_INNER_IMAGE_PRELOAD")
+            o.inner_image_preload = TRY(parse_bool(name, value));
         else if (name == "SYSBOX_SKIP_UID_SHIFT") {
             for (const auto& p : str::split(value, ',', true)) {
                 if (p.empty() || p.front() != '/' || p.find_first_of(" \t") != std::string::npos)
@@ -240,7 +242,8 @@ Result<EnvOptions> parse_env(const std::vector<std::string>& env) {
             return Error::with_code(EINVAL,
                                     "unknown variable {} in process.env: sysbox-runc knows "
                                     "SYSBOX_SYSCONT_MODE, SYSBOX_HONOR_CAPS, SYSBOX_SHARED_IDS, "
-                                    "SYSBOX_KEEP_SPECIAL_DIRS and SYSBOX_SKIP_UID_SHIFT",
+                                    "SYSBOX_KEEP_SPECIAL_DIRS, SYSBOX_INNER_IMAGE_PRELOAD and "
+                                    "SYSBOX_SKIP_UID_SHIFT",
                                     name);
     }
     return o;

@@ -21,6 +21,7 @@ struct EnvOptions {
     bool honor_caps = false;                  // SYSBOX_HONOR_CAPS
     bool shared_ids = false;                  // SYSBOX_SHARED_IDS (sysbox-mgr)
     bool keep_special_dirs = false;           // SYSBOX_KEEP_SPECIAL_DIRS (sysbox-mgr)
+    bool inner_image_preload = true;          // SYSBOX_INNER_IMAGE_PRELOAD
     std::vector<std::string> skip_uid_shift;  // SYSBOX_SKIP_UID_SHIFT=/a,/b (mount targets)
 };
 // Unknown SYSBOX_* names and bad values are errors naming the variable.

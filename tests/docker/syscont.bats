@@ -361,3 +361,15 @@ EOD
     run grep -c "$id" /proc/self/mountinfo
     assert_eq "$output" 0
 }
+
+@test "docker stop saves the inner data-root into the container's layer, unless SYSBOX_INNER_IMAGE_PRELOAD=FALSE" {
+    local on off
+    on="$(dk_start "$SYSCONT" sleep 86400)"
+    off="$(dk_start -e SYSBOX_INNER_IMAGE_PRELOAD=FALSE "$SYSCONT" sleep 86400)"
+    dx "$on" mkdir -p /var/lib/docker/marker-dir
+    dx "$off" mkdir -p /var/lib/docker/marker-dir
+    docker stop -t 1 "$on" "$off" >/dev/null
+    [ -d "$(cfield "$on" '{{.GraphDriver.Data.UpperDir}}')/var/lib/docker/marker-dir" ]
+    [ "$(stat -c %u "$(cfield "$on" '{{.GraphDriver.Data.UpperDir}}')/var/lib/docker/marker-dir")" = 0 ]
+    [ ! -e "$(cfield "$off" '{{.GraphDriver.Data.UpperDir}}')/var/lib/docker/marker-dir" ]
+}

@@ -227,10 +227,11 @@ TEST(SyscontSeccomp, AllowByDefaultProfileOnlyLosesDenials) {
 
 TEST(SyscontEnv, ParsesKnownAndRefusesUnknown) {
     auto o = parse_env({"PATH=/bin", "SYSBOX_HONOR_CAPS=TRUE", "SYSBOX_SYSCONT_MODE=false",
-                        "SYSBOX_SKIP_UID_SHIFT=/a,/b/"});
+                        "SYSBOX_SKIP_UID_SHIFT=/a,/b/", "SYSBOX_INNER_IMAGE_PRELOAD=0"});
     ASSERT_TRUE(o) << o.error().to_string();
     EXPECT_TRUE(o->honor_caps);
     EXPECT_FALSE(o->syscont_mode);
+    EXPECT_FALSE(o->inner_image_preload);
     EXPECT_EQ(o->skip_uid_shift, (std::vector<std::string>{"/a", "/b"}));
     auto bad = parse_env({"SYSBOX_HONOUR_CAPS=TRUE"});
     ASSERT_FALSE(bad);
