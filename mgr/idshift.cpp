@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "core/fs.h"
+#include "core/sys.h"
 #include "core/strings.h"
 #include "core/syscalls.h"
 #include "core/unique_fd.h"
@@ -21,13 +22,6 @@
 namespace sysbox::mgr {
 
 namespace {
-
-Result<std::string> read_link(const std::string& path) {
-    char buf[256];
-    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-    if (n < 0) return Error::from_errno("readlink {}", path);
-    return std::string(buf, static_cast<size_t>(n));
-}
 
 // A child parked in a new user namespace (uid 0 -> 65534) until the returned guard dies.
 struct UsernsChild {
@@ -59,10 +53,10 @@ Result<UniqueFd> throwaway_userns(UsernsChild& child) {
     child.pid = pid;
     rd.reset();
     // Wait until the child is in its own user namespace, then map one id.
-    std::string self_ns = TRY(read_link("/proc/self/ns/user"));
+    std::string self_ns = TRY(sys::readlink("/proc/self/ns/user"));
     std::string ns_path = "/proc/" + std::to_string(pid) + "/ns/user";
     for (int i = 0; i < 1000; ++i) {
-        auto link = read_link(ns_path);
+        auto link = sys::readlink(ns_path);
         if (link && *link != self_ns) break;
         ::usleep(100);
     }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 
 #include "core/syscalls.h"
 
@@ -158,6 +159,14 @@ int exit_code_from_status(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return 255;
+}
+
+Result<std::string> readlink(const std::string& path) {
+    std::string buf(PATH_MAX, '\0');
+    ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+    if (n < 0) return Error::from_errno("readlink {}", path);
+    buf.resize(static_cast<size_t>(n));
+    return buf;
 }
 
 }  // namespace sysbox::sys

@@ -39,6 +39,9 @@ Result<void> rmdir(const std::string& path);
 Result<void> rename(const std::string& from, const std::string& to);
 Result<void> fsync(int fd, std::string_view what);
 
+// The target of a symlink (a namespace file "user:[4026531837]", ...), up to PATH_MAX.
+Result<std::string> readlink(const std::string& path);
+
 // Wait for a child; returns the raw wait status, or -1 when WNOHANG found it still running.
 Result<int> waitpid(pid_t pid, int flags = 0);
 // Exit code as a shell reports it: exit status, or 128 + signal number.

@@ -1,6 +1,7 @@
 #include "runtime/container/syscont_link.h"
 
 #include <fcntl.h>
+#include <cstdio>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,11 +183,52 @@ Result<void> refuse_host_namespaces(const oci::Spec& spec) {
     return {};
 }
 
+// "0 231072 65536" -> {231072, 65536}; the first line must map id 0.
+std::optional<std::pair<uint32_t, uint32_t>> root_mapping(const std::string& map_file) {
+    auto text = fs::read_file(map_file);
+    if (!text) return std::nullopt;
+    unsigned long inside = 1, host = 0, size = 0;
+    if (std::sscanf(text->c_str(), "%lu %lu %lu", &inside, &host, &size) != 3 || inside != 0)
+        return std::nullopt;
+    return std::pair<uint32_t, uint32_t>(static_cast<uint32_t>(host), static_cast<uint32_t>(size));
+}
+
+// docker --network/--ipc/--pid container:X gives /proc/<pid of X>/ns/<type>. When X has a
+// user namespace of its own (a system container), this container joins it too: a network
+// namespace is only configurable by root of the user namespace that owns it.
+Result<std::optional<syscont::JoinedUserns>> joined_userns(const oci::Spec& spec) {
+    std::string own = TRY(sys::readlink("/proc/self/ns/user"));
+    for (const auto& ns : spec.linux.namespaces) {
+        if (ns.path.empty() || ns.type == "user") continue;
+        std::string pid;
+        if (!ns.path.starts_with("/proc/")) continue;
+        auto rest = ns.path.substr(6);
+        pid = rest.substr(0, rest.find('/'));
+        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::string user = "/proc/" + pid + "/ns/user";
+        auto theirs = sys::readlink(user);
+        if (!theirs || *theirs == own) continue;
+        auto u = root_mapping("/proc/" + pid + "/uid_map");
+        auto g = root_mapping("/proc/" + pid + "/gid_map");
+        if (!u || !g || u->first == 0)
+            return Error::with_code(EINVAL,
+                                    "config joins the {} namespace of process {}, whose user "
+                                    "namespace does not map root to an unprivileged host id",
+                                    ns.type, pid);
+        spdlog::info("joining the user namespace of process {} with its {} namespace", pid,
+                     ns.type);
+        return std::optional<syscont::JoinedUserns>(
+            syscont::JoinedUserns{user, u->first, g->first, u->second});
+    }
+    return std::optional<syscont::JoinedUserns>{};
+}
+
 Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs,
                                       const syscont::EnvOptions& env,
                                       const ipc::mgr::RegisterReply& mgr) {
     TRY(refuse_host_namespaces(spec));
     Syscont sc;
+    sc.inputs.joined_userns = TRY(joined_userns(spec));
     std::string data_root = inner_docker_data_root(rootfs);
     sc.inputs.host_uid = static_cast<uint32_t>(mgr.ids.start);
     sc.inputs.host_gid = static_cast<uint32_t>(mgr.ids.start);
@@ -206,6 +248,7 @@ Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs
     sc.id_shift = mgr.id_shift.method;
     sc.rewrite = TRY(syscont::to_system_container(spec, sc.inputs));
     if (sc.rewrite.docker_userns) sc.inputs.size = 65536;
+    if (sc.rewrite.joined_userns) sc.inputs.size = sc.inputs.joined_userns->size;
     return sc;
 }
 

@@ -76,6 +76,16 @@ Result<void> namespaces(oci::Spec& spec, const HostFacts& host) {
 
 // Keep a mapping the engine chose (Docker userns-remap) if it maps root to a non-root id.
 Result<bool> id_mappings(oci::Spec& spec, const Inputs& in, Rewrite& out) {
+    if (in.joined_userns) {
+        for (auto& ns : spec.linux.namespaces)
+            if (ns.type == "user") ns.path = in.joined_userns->path;
+        spec.linux.uid_mappings.clear();
+        spec.linux.gid_mappings.clear();
+        out.root_uid = in.joined_userns->uid;
+        out.root_gid = in.joined_userns->gid;
+        out.joined_userns = true;
+        return false;
+    }
     const auto* user = spec.linux.find_namespace("user");
     bool has_maps = !spec.linux.uid_mappings.empty() || !spec.linux.gid_mappings.empty();
     if (has_maps || (user != nullptr && !user->path.empty())) {
@@ -158,13 +168,30 @@ void mounts(oci::Spec& spec, const Inputs& in, bool systemd) {
                                    {"ro", "nosuid", "nodev", "noexec", "size=4k", "mode=755"},
                                    {},
                                    {}});
-    if (!systemd) return;
     auto tmpfs_at = [&](const std::string& dest) {
         return std::any_of(spec.mounts.begin(), spec.mounts.end(), [&](const oci::Mount& m) {
             return fs::clean_path(m.destination) == dest && m.type == "tmpfs";
         });
     };
     // systemd wants /run and /run/lock on tmpfs; a non-tmpfs mount there is replaced.
+    // A read-only rootfs still needs a writable /run and /tmp (Sysbox does the same).
+    if (spec.root.readonly) {
+        if (!has_mount_at(spec, "/tmp"))
+            spec.mounts.push_back({"/tmp",
+                                   "tmpfs",
+                                   "tmpfs",
+                                   {"rw", "nosuid", "nodev", "mode=1777", "size=64m"},
+                                   {},
+                                   {}});
+        if (!systemd && !has_mount_at(spec, "/run"))
+            spec.mounts.push_back({"/run",
+                                   "tmpfs",
+                                   "tmpfs",
+                                   {"rw", "nosuid", "nodev", "mode=755", "size=64m"},
+                                   {},
+                                   {}});
+    }
+    if (!systemd) return;
     struct Tmpfs {
         std::string dest;
         std::vector<std::string> opts;

@@ -43,6 +43,15 @@ struct SpecialMount {
     std::string destination;
 };
 
+// The user namespace of another container whose network/ipc/pid namespace this one joins
+// (docker --network container:X): joined too, so the namespaces stay usable by root.
+struct JoinedUserns {
+    std::string path;  // /proc/<pid>/ns/user
+    uint32_t uid = 0;  // host ids of its root
+    uint32_t gid = 0;
+    uint32_t size = 0;
+};
+
 struct Inputs {
     uint32_t host_uid = 0;  // first host id of the container's range
     uint32_t host_gid = 0;
@@ -51,11 +60,13 @@ struct Inputs {
     HostFacts host;
     EnvOptions env;
     uint32_t last_cap = 40;  // /proc/sys/kernel/cap_last_cap
+    std::optional<JoinedUserns> joined_userns;
 };
 
 // What the rest of create needs to know about the rewrite.
 struct Rewrite {
     bool docker_userns = false;  // the spec brought its own mappings (userns-remap): kept
+    bool joined_userns = false;  // shares another container's user namespace
     uint32_t root_uid = 0;       // host uid/gid of the container's root
     uint32_t root_gid = 0;
     bool systemd = false;  // process.args[0] is systemd

@@ -373,3 +373,17 @@ EOD
     [ "$(stat -c %u "$(cfield "$on" '{{.GraphDriver.Data.UpperDir}}')/var/lib/docker/marker-dir")" = 0 ]
     [ ! -e "$(cfield "$off" '{{.GraphDriver.Data.UpperDir}}')/var/lib/docker/marker-dir" ]
 }
+
+@test "--read-only: the rootfs is read-only, /tmp and /run are writable tmpfs" {
+    run dk_run --rm --read-only "$BUSYBOX" sh -c 'touch /x; echo rc=$?; touch /tmp/y /run/z && echo writable'
+    assert_match "$output" "Read-only file system"
+    assert_match "$output" "writable"
+}
+
+@test "--network container:X joins X's user namespace too, so its root can configure the network" {
+    local a out
+    a="$(dk_sleeper)"
+    out="$(dk_run --rm --network "container:$a" "$BUSYBOX" sh -c 'cat /proc/self/uid_map; ip link set lo mtu 1500 && echo netadmin-ok')"
+    assert_eq "$(echo "$out" | head -n 1 | awk '{print $2}')" "$(dx "$a" cat /proc/self/uid_map | awk '{print $2}')"
+    assert_match "$out" netadmin-ok
+}

@@ -259,3 +259,34 @@ TEST(SyscontOverlay, RefusesReadOnlyAndDataOnlyLayers) {
 
 }  // namespace
 }  // namespace sysbox::runtime::syscont
+
+namespace sysbox::runtime::syscont {
+namespace {
+
+TEST(SyscontSpec, JoinsTheUserNamespaceOfAContainerWhoseNetworkItShares) {
+    auto spec = docker_like();
+    for (auto& ns : spec.linux.namespaces)
+        if (ns.type == "network") ns.path = "/proc/42/ns/net";
+    auto in = inputs();
+    in.joined_userns = JoinedUserns{"/proc/42/ns/user", 3000000000U, 3000000000U, 65536};
+    auto r = to_system_container(spec, in);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_TRUE(r->joined_userns);
+    EXPECT_EQ(r->root_uid, 3000000000U);
+    ASSERT_NE(spec.linux.find_namespace("user"), nullptr);
+    EXPECT_EQ(spec.linux.find_namespace("user")->path, "/proc/42/ns/user");
+    EXPECT_TRUE(spec.linux.uid_mappings.empty());  // a joined namespace's maps are not written
+}
+
+TEST(SyscontSpec, ReadOnlyRootfsGetsTmpfsTmpAndRun) {
+    auto spec = docker_like();
+    spec.root.readonly = true;
+    ASSERT_TRUE(to_system_container(spec, inputs()));
+    int tmpfs = 0;
+    for (const auto& m : spec.mounts)
+        if ((m.destination == "/tmp" || m.destination == "/run") && m.type == "tmpfs") ++tmpfs;
+    EXPECT_EQ(tmpfs, 2);
+}
+
+}  // namespace
+}  // namespace sysbox::runtime::syscont
