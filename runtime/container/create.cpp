@@ -164,7 +164,7 @@ Result<std::optional<syscont::EnvOptions>> syscont_options(const GlobalOptions& 
                                                            oci::Spec& spec) {
     if (g.no_sysbox_mgr) return std::optional<syscont::EnvOptions>{};
     auto env = TRY(syscont::parse_env(spec.process->env).wrap("config.json process.env"));
-    std::erase_if(spec.process->env, [](const std::string& e) { return e.starts_with("SYSBOX_"); });
+    syscont::strip_env(spec.process->env);
     if (!env.syscont_mode) {
         spdlog::info("SYSBOX_SYSCONT_MODE=FALSE: running an ordinary OCI container");
         return std::optional<syscont::EnvOptions>{};
@@ -223,7 +223,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     auto env = TRY(syscont_options(g, p.spec));
     std::optional<ipc::mgr::RegisterReply> mgr;
     if (env) {
-        mgr = TRY(mgr_register(g, o.id, p.spec, p.rootfs));
+        mgr = TRY(mgr_register(g, o.id, p.spec, p.rootfs, *env));
         if (mgr) tx.set_registered();
     }
     std::optional<Syscont> sc;

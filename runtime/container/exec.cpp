@@ -83,8 +83,7 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     auto t = TRY(open_target(g, o.id));
     oci::Process proc = o.process;
     // Docker copies the container's env into every exec: the runtime's SYSBOX_* stay out.
-    if (!g.no_sysbox_mgr)
-        std::erase_if(proc.env, [](const std::string& e) { return e.starts_with("SYSBOX_"); });
+    if (!g.no_sysbox_mgr) syscont::strip_env(proc.env);
     if (t.state.syscont) {
         // The same rules as the init: all capabilities for root, the relaxed profile.
         syscont::exec_process(proc, static_cast<uint32_t>(last_cap()), t.state.honor_caps);

@@ -12,20 +12,6 @@ namespace {
 
 constexpr int kTimeoutMs = 10000;
 
-// "SYSBOX_SHARED_IDS=true" in the process env; absent means false.
-Result<bool> env_flag(const oci::Spec& spec, std::string_view name) {
-    if (!spec.process) return false;
-    std::string prefix = std::string(name) + "=";
-    for (const auto& e : spec.process->env) {
-        if (!e.starts_with(prefix)) continue;
-        std::string v = e.substr(prefix.size());
-        if (v == "true" || v == "1" || v == "TRUE") return true;
-        if (v == "false" || v == "0" || v == "FALSE" || v.empty()) return false;
-        return Error::with_code(EINVAL, "{}={}: use true or false", name, v);
-    }
-    return false;
-}
-
 Result<ipc::Client> connect(const GlobalOptions& g) {
     auto c = ipc::Client::connect(g.mgr_socket, kTimeoutMs);
     if (c) return c;
@@ -44,7 +30,8 @@ Result<ipc::Client> connect(const GlobalOptions& g) {
 Result<std::optional<ipc::mgr::RegisterReply>> mgr_register(const GlobalOptions& g,
                                                             const std::string& id,
                                                             const oci::Spec& spec,
-                                                            const std::string& rootfs) {
+                                                            const std::string& rootfs,
+                                                            const syscont::EnvOptions& env) {
     if (g.no_sysbox_mgr) return std::optional<ipc::mgr::RegisterReply>{};
     ipc::mgr::RegisterRequest req;
     req.id = id;
@@ -52,8 +39,8 @@ Result<std::optional<ipc::mgr::RegisterReply>> mgr_register(const GlobalOptions&
     req.runtime_root = fs::resolve_host_path(g.root);
     for (const auto& m : spec.mounts)
         req.mounts.push_back({m.destination, m.source, m.type});
-    req.shared_ids = TRY(env_flag(spec, "SYSBOX_SHARED_IDS"));
-    req.keep_special_dirs = TRY(env_flag(spec, "SYSBOX_KEEP_SPECIAL_DIRS"));
+    req.shared_ids = env.shared_ids;
+    req.keep_special_dirs = env.keep_special_dirs;
     auto client = TRY(connect(g));
     auto reply = TRY(client.call(ipc::mgr::kRegister, ipc::mgr::to_json(req), kTimeoutMs)
                          .wrap("register container {} with sysbox-mgr", id));

@@ -8,15 +8,18 @@
 #include "ipc/mgr_api.h"
 #include "oci/spec.h"
 #include "runtime/container/container.h"
+#include "runtime/syscont/spec.h"
 
 namespace sysbox::runtime {
 
 // Register `id` with sysbox-mgr (unless --no-sysbox-mgr). A missing mgr is an error that
-// says how to start it. Returns nullopt when mgr is disabled.
+// says how to start it. Returns nullopt when mgr is disabled. `env`: the container's
+// SYSBOX_* settings (shared ids, keep special dirs), parsed before they left its env.
 Result<std::optional<ipc::mgr::RegisterReply>> mgr_register(const GlobalOptions& g,
                                                             const std::string& id,
                                                             const oci::Spec& spec,
-                                                            const std::string& rootfs);
+                                                            const std::string& rootfs,
+                                                            const syscont::EnvOptions& env);
 // Best effort: a failure is logged (mgr reclaims the container itself once its state dir
 // is gone), never returned, so `delete` always completes.
 void mgr_unregister(const GlobalOptions& g, const std::string& id);

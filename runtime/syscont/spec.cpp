@@ -276,6 +276,10 @@ Result<EnvOptions> parse_env(const std::vector<std::string>& env) {
     return o;
 }
 
+void strip_env(std::vector<std::string>& env) {
+    std::erase_if(env, [](const std::string& e) { return e.starts_with("SYSBOX_"); });
+}
+
 HostFacts probe_host() {
     HostFacts h;
     struct utsname u {};

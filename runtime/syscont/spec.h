@@ -26,6 +26,8 @@ struct EnvOptions {
 };
 // Unknown SYSBOX_* names and bad values are errors naming the variable.
 Result<EnvOptions> parse_env(const std::vector<std::string>& env);
+// Take the SYSBOX_* variables out: they configure the runtime, not the container's programs.
+void strip_env(std::vector<std::string>& env);
 
 struct HostFacts {
     std::string kernel_release;                // uname -r

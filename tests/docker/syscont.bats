@@ -84,6 +84,18 @@ start_inner_dockerd() {
     assert_eq "$(stat -c %u "/proc/$(cpid "$a")")" "$h0"
 }
 
+@test "SYSBOX_SHARED_IDS=TRUE: containers that ask share one range; others keep their own" {
+    local a b c ha hb hc
+    a="$(dk_sleeper -e SYSBOX_SHARED_IDS=TRUE)"
+    b="$(dk_sleeper -e SYSBOX_SHARED_IDS=TRUE)"
+    c="$(dk_sleeper)"
+    ha="$(dx "$a" cat /proc/self/uid_map | awk '{print $2}')"
+    hb="$(dx "$b" cat /proc/self/uid_map | awk '{print $2}')"
+    hc="$(dx "$c" cat /proc/self/uid_map | awk '{print $2}')"
+    assert_eq "$hb" "$ha"
+    [ "$hc" != "$ha" ]
+}
+
 @test "all eight namespaces differ from the host's" {
     local c ns
     c="$(dk_sleeper)"
