@@ -15,20 +15,14 @@
 
 namespace sysbox::runtime {
 
+oci::Device char_device(std::string path, int64_t major, int64_t minor) {
+    return oci::Device{"c", std::move(path), major, minor, 0666, 0, 0};
+}
+
 std::vector<oci::Device> default_devices() {
-    auto dev = [](const char* path, int64_t major, int64_t minor) {
-        oci::Device d;
-        d.type = "c";
-        d.path = path;
-        d.major = major;
-        d.minor = minor;
-        d.file_mode = 0666;
-        d.uid = 0;
-        d.gid = 0;
-        return d;
-    };
-    return {dev("/dev/null", 1, 3),   dev("/dev/zero", 1, 5),    dev("/dev/full", 1, 7),
-            dev("/dev/random", 1, 8), dev("/dev/urandom", 1, 9), dev("/dev/tty", 5, 0)};
+    return {char_device("/dev/null", 1, 3),    char_device("/dev/zero", 1, 5),
+            char_device("/dev/full", 1, 7),    char_device("/dev/random", 1, 8),
+            char_device("/dev/urandom", 1, 9), char_device("/dev/tty", 5, 0)};
 }
 
 namespace {

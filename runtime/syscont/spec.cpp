@@ -11,6 +11,7 @@
 #include "core/fs.h"
 #include "core/strings.h"
 #include "runtime/linux/caps.h"
+#include "runtime/linux/devices.h"
 #include "runtime/linux/mount_options.h"
 #include "runtime/linux/userns.h"
 
@@ -209,15 +210,7 @@ void mounts(oci::Spec& spec, const Inputs& in, bool systemd) {
 void add_device(oci::Spec& spec, const std::string& path, int64_t major, int64_t minor) {
     for (const auto& d : spec.linux.devices)
         if (fs::clean_path(d.path) == path) return;
-    oci::Device d;
-    d.type = "c";
-    d.path = path;
-    d.major = major;
-    d.minor = minor;
-    d.file_mode = 0666;
-    d.uid = 0;
-    d.gid = 0;
-    spec.linux.devices.push_back(d);
+    spec.linux.devices.push_back(char_device(path, major, minor));
 }
 
 // Docker asks for "0 2147483647"; in a user namespace only mapped gids are accepted.
