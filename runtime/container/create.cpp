@@ -312,7 +312,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     st.systemd = sc && sc->rewrite.systemd;
     st.honor_caps = sc && sc->inputs.env.honor_caps;
     if (sc && sc->inputs.env.inner_image_preload) {
-        st.upper_dir = sc->upper_dir;
+        st.upper_dir = sc->upper_dir();
         st.root_uid = sc->rewrite.root_uid;
         st.id_size = sc->inputs.size;
         for (const auto& m : sc->inputs.special_mounts)

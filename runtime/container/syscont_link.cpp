@@ -42,7 +42,7 @@ bool wants_idmap(const oci::Mount& m, const Syscont& sc) {
     for (const auto& skip : sc.inputs.env.skip_uid_shift)
         if (fs::clean_path(m.destination) == skip) return false;
     struct stat st {};
-    if (::stat(src.c_str(), &st) < 0) return false;  // the container process reports it
+    if (::stat(src.c_str(), &st) < 0) return false;  // bind_tree() reports it
     return !in_range(st.st_uid, sc.rewrite.root_uid, sc.inputs.size);
 }
 
@@ -65,7 +65,8 @@ Result<void> send_rootfs(int sync, int userns, const std::string& rootfs, const 
             "implement yet; use a file system that supports ID-mapped mounts (ext4, xfs, btrfs) "
             "for Docker's data-root, or set mgr.id-shift to auto",
             rootfs);
-    auto layers = TRY(syscont::overlay_at(rootfs));
+    if (!sc.overlay) return sc.overlay.error();
+    std::optional<syscont::OverlayLayers> layers = *sc.overlay;  // a copy: the workdir is ours
     UniqueFd tree;
     if (layers) {
         // Our own workdir next to Docker's: mounting an overlay cleans its workdir, which
@@ -99,11 +100,13 @@ std::string inner_docker_data_root(const std::string& rootfs) {
     if (!root) return kDefault;
     auto fd = fs::open_in_root(root->get(), "/etc/docker/daemon.json", O_RDONLY);
     if (!fd) return kDefault;
-    std::string text(size_t{64} * 1024, '\0');
-    ssize_t n = ::read(fd->get(), text.data(), text.size());
-    if (n <= 0) return kDefault;
-    text.resize(static_cast<size_t>(n));
-    auto j = nlohmann::json::parse(text, nullptr, false);
+    // The image is untrusted: a daemon.json above 64 KiB is not read.
+    struct stat st {};
+    if (::fstat(fd->get(), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > off_t{64} * 1024)
+        return kDefault;
+    auto text = sys::read_all(fd->get());
+    if (!text) return kDefault;
+    auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("data-root") ||
         !j["data-root"].is_string())
         return kDefault;
@@ -240,8 +243,7 @@ Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs
                          dest);
         sc.inputs.special_mounts.push_back({s.source, dest});
     }
-    if (auto layers = syscont::overlay_at(rootfs); layers && *layers)
-        sc.upper_dir = (*layers)->upper;
+    sc.overlay = syscont::overlay_at(rootfs);
     sc.inputs.host = syscont::probe_host();
     sc.inputs.env = env;
     sc.inputs.last_cap = static_cast<uint32_t>(last_cap());

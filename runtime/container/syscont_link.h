@@ -10,6 +10,7 @@
 #include "core/result.h"
 #include "ipc/mgr_api.h"
 #include "oci/spec.h"
+#include "runtime/syscont/idmap.h"
 #include "runtime/syscont/spec.h"
 
 namespace sysbox::runtime {
@@ -17,8 +18,13 @@ namespace sysbox::runtime {
 struct Syscont {
     syscont::Inputs inputs;
     syscont::Rewrite rewrite;
-    std::string id_shift;   // sysbox-mgr's method: "idmap" or "chown"
-    std::string upper_dir;  // the rootfs overlay's upper layer, when it is an overlay
+    std::string id_shift;  // sysbox-mgr's method: "idmap" or "chown"
+    // The overlay mounted at the rootfs (read once from mountinfo); nullopt if it is not
+    // one. An error matters only if the rootfs has to be ID-mapped.
+    Result<std::optional<syscont::OverlayLayers>> overlay = std::optional<syscont::OverlayLayers>{};
+
+    // The rootfs overlay's upper layer, "" when there is none.
+    std::string upper_dir() const { return overlay && *overlay ? (*overlay)->upper : ""; }
 };
 
 // Apply system-container mode to `spec` with sysbox-mgr's allocation. `rootfs` is read for
