@@ -88,9 +88,9 @@ bool is_dir(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-Result<std::vector<std::string>> list_dir(const std::string& path) {
-    DIR* dir = ::opendir(path.c_str());
-    if (dir == nullptr) return Error::from_errno("list directory {}", path);
+namespace {
+
+Result<std::vector<std::string>> read_names(DIR* dir) {
     std::vector<std::string> names;
     while (dirent* ent = ::readdir(dir)) {
         std::string_view name = ent->d_name;
@@ -98,6 +98,26 @@ Result<std::vector<std::string>> list_dir(const std::string& path) {
     }
     ::closedir(dir);
     return names;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> list_dir(const std::string& path) {
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) return Error::from_errno("list directory {}", path);
+    return read_names(dir);
+}
+
+Result<std::vector<std::string>> list_dir_at(int dirfd) {
+    int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+    if (dup < 0) return Error::from_errno("duplicate a directory fd");
+    DIR* dir = ::fdopendir(dup);
+    if (dir == nullptr) {
+        ::close(dup);
+        return Error::from_errno("list a directory");
+    }
+    ::rewinddir(dir);  // the duplicate shares the offset of an fd read before
+    return read_names(dir);
 }
 
 Result<void> remove_tree(const std::string& path) {

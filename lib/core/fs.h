@@ -29,6 +29,8 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
 bool exists(const std::string& path);
 bool is_dir(const std::string& path);
 Result<std::vector<std::string>> list_dir(const std::string& path);
+// The same for an open directory (read through a duplicate, from the start; `dirfd` stays).
+Result<std::vector<std::string>> list_dir_at(int dirfd);
 // Remove a directory tree without following symlinks (used on runtime-owned state only).
 Result<void> remove_tree(const std::string& path);
 

@@ -54,16 +54,13 @@ Result<void> chown_cgroup(const std::string& dir, uid_t uid, gid_t gid,
     if (::fchown(fd.get(), uid, gid) < 0) return Error::from_errno("chown cgroup {}", dir);
     std::vector<std::string> files = only;
     if (files.empty()) {
-        int dup = ::dup(fd.get());
-        if (dup < 0) return Error::from_errno("list cgroup {}", dir);
-        DIR* d = ::fdopendir(dup);
-        if (d == nullptr) {
-            ::close(dup);
-            return Error::from_errno("list cgroup {}", dir);
+        // Every file, not the sub-cgroups (an idempotent re-delegation must not touch them).
+        for (auto& name : TRY(fs::list_dir_at(fd.get()).wrap("list cgroup {}", dir))) {
+            struct stat st {};
+            if (::fstatat(fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISREG(st.st_mode))
+                files.push_back(std::move(name));
         }
-        while (auto* e = ::readdir(d))
-            if (e->d_type == DT_REG) files.emplace_back(e->d_name);
-        ::closedir(d);
     }
     for (const auto& f : files)
         if (::fchownat(fd.get(), f.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)

@@ -1,6 +1,5 @@
 #include "runtime/syscont/copy_tree.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -13,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/fs.h"
 #include "core/unique_fd.h"
 
 namespace sysbox::runtime::syscont {
@@ -36,24 +36,6 @@ struct Copier {
         return static_cast<uint32_t>(v);
     }
 };
-
-Result<std::vector<std::string>> list(int dir) {
-    int dup = ::fcntl(dir, F_DUPFD_CLOEXEC, 3);
-    if (dup < 0) return Error::from_errno("duplicate directory fd");
-    DIR* d = ::fdopendir(dup);
-    if (d == nullptr) {
-        ::close(dup);
-        return Error::from_errno("read directory");
-    }
-    ::rewinddir(d);
-    std::vector<std::string> names;
-    while (auto* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(std::move(n));
-    }
-    ::closedir(d);
-    return names;
-}
 
 void copy_xattrs(int src, int dst) {
     char names[8192];
@@ -179,7 +161,7 @@ Result<void> copy_entry(int src, int dst, const std::string& name, const std::st
 }
 
 Result<void> copy_dir(int src, int dst, const std::string& rel, Copier& c) {
-    for (const auto& name : TRY(list(src))) {
+    for (const auto& name : TRY(fs::list_dir_at(src))) {
         std::string sub = rel;
         sub += '/';
         sub += name;
@@ -199,13 +181,13 @@ Result<CopyStats> copy_tree(int src_dir, int dst_dir, const IdShift& shift) {
 }
 
 Result<void> empty_dir(int dir) {
-    for (const auto& name : TRY(list(dir)))
+    for (const auto& name : TRY(fs::list_dir_at(dir)))
         TRY(remove_entry(dir, name));
     return {};
 }
 
 Result<bool> dir_is_empty(int dir) {
-    return TRY(list(dir)).empty();
+    return TRY(fs::list_dir_at(dir)).empty();
 }
 
 }  // namespace sysbox::runtime::syscont

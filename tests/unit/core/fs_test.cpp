@@ -40,6 +40,21 @@ TEST(Fs, DirnameBasenameJoin) {
     EXPECT_EQ(fs::join("/a/", "/b"), "/a/b");
 }
 
+TEST(Fs, ListDirAtReadsFromTheStartAndLeavesTheFdOpen) {
+    TempDir d;
+    ASSERT_TRUE(fs::write_file_atomic(d.path() + "/a", "x", 0600));
+    ASSERT_TRUE(fs::write_file_atomic(d.path() + "/b", "y", 0600));
+    int fd = ::open(d.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    for (int round = 0; round < 2; ++round) {  // the second read starts over
+        auto names = fs::list_dir_at(fd);
+        ASSERT_TRUE(names) << names.error().to_string();
+        EXPECT_EQ(names->size(), 2u);
+    }
+    EXPECT_EQ(::fcntl(fd, F_GETFD), FD_CLOEXEC);
+    ::close(fd);
+}
+
 TEST(Fs, AtomicWriteReplacesContentAndLeavesNoTempFile) {
     TempDir d;
     std::string f = d.path() + "/state.json";
