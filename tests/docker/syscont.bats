@@ -21,6 +21,20 @@ teardown() {
     done
 }
 
+# image_has_inner_image IMAGE INNER: a system container of IMAGE (which the test made and
+# this removes) runs INNER with its inner dockerd.
+image_has_inner_image() {
+    local c ok=0
+    c="$(dk_start "$1" sleep 86400)" || { command docker rmi -f "$1" >/dev/null; return 1; }
+    if start_inner_dockerd "$c" &&
+        [ "$(dx "$c" docker run --rm "$2" echo inner-ok)" = inner-ok ]; then
+        ok=1
+    fi
+    docker rm -f "$c" >/dev/null
+    command docker rmi -f "$1" >/dev/null
+    [ "$ok" = 1 ]
+}
+
 # --- Docker's default runtime, for docker build (its RUN steps use the default runtime) ---
 daemon_json() { echo "${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}"; }
 default_runtime() { command docker info -f '{{.DefaultRuntime}}'; }
@@ -311,26 +325,18 @@ start_inner_dockerd() {
 }
 
 @test "docker commit of a running system container captures its inner images" {
-    local c c2 img
+    local c img
     img="sysbox-test/committed:$SBT_TAG"
     c="$(dk_start "$SYSCONT" sleep 86400)"
     start_inner_dockerd "$c"
     dx "$c" docker import /opt/images/busybox.tar inner/busybox:committed >/dev/null
     docker commit "$c" "$img" >/dev/null
     docker rm -f "$c" >/dev/null
-    c2="$(dk_start "$img" sleep 86400)" || { command docker rmi -f "$img" >/dev/null; return 1; }
-    local ok=0
-    if start_inner_dockerd "$c2" &&
-        [ "$(dx "$c2" docker run --rm inner/busybox:committed echo from-commit)" = from-commit ]; then
-        ok=1
-    fi
-    docker rm -f "$c2" >/dev/null
-    command docker rmi -f "$img" >/dev/null
-    [ "$ok" = 1 ]
+    image_has_inner_image "$img" inner/busybox:committed
 }
 
 @test "docker build with sysbox-runc as the default runtime: a RUN step's inner images end up in the image" {
-    local img c ok=0
+    local img
     img="sysbox-test/built:$SBT_TAG"
     mkdir -p "$BATS_TEST_TMPDIR/ctx"
     cat >"$BATS_TEST_TMPDIR/ctx/Dockerfile" <<EOD
@@ -343,14 +349,7 @@ EOD
     set_default_runtime
     DOCKER_BUILDKIT=0 docker build -q --label "sysbox-test.tag=$SBT_TAG" -t "$img" "$BATS_TEST_TMPDIR/ctx" >/dev/null
     restore_default_runtime
-    c="$(dk_start "$img" sleep 86400)" || { command docker rmi -f "$img" >/dev/null; return 1; }
-    if start_inner_dockerd "$c" &&
-        [ "$(dx "$c" docker run --rm inner/busybox:built echo from-build)" = from-build ]; then
-        ok=1
-    fi
-    docker rm -f "$c" >/dev/null
-    command docker rmi -f "$img" >/dev/null
-    [ "$ok" = 1 ]
+    image_has_inner_image "$img" inner/busybox:built
 }
 
 @test "a system container whose create fails leaves no registration, cgroup or mount behind" {
