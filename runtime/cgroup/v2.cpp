@@ -63,7 +63,7 @@ Result<void> V2Manager::create() {
 }
 
 Result<void> V2Manager::add_process(pid_t pid) {
-    std::string dir = m_delegated ? m_dir + "/" + kLeaf : m_dir;
+    std::string dir = m_delegated ? leaf_dir() : m_dir;
     return write_value(dir, "cgroup.procs", std::to_string(pid)).wrap("join cgroup");
 }
 
@@ -72,7 +72,7 @@ Result<void> V2Manager::add_init(pid_t pid) {
 }
 
 std::string V2Manager::init_leaf_procs() const {
-    return m_delegated ? m_dir + "/" + kLeaf + "/cgroup.procs" : std::string();
+    return m_delegated ? leaf_dir() + "/cgroup.procs" : std::string();
 }
 
 // cgroups(7) "Cgroup delegation": the directory and its cgroup.procs, cgroup.subtree_control
@@ -82,9 +82,8 @@ Result<void> V2Manager::delegate(uid_t uid, gid_t gid) {
     static const std::vector<std::string> kFiles = {"cgroup.procs", "cgroup.subtree_control",
                                                     "cgroup.threads"};
     TRY(chown_cgroup(m_dir, uid, gid, kFiles));
-    std::string leaf = m_dir + "/" + kLeaf;
-    TRY(make_cgroup(leaf));
-    return chown_cgroup(leaf, uid, gid, kFiles);
+    TRY(make_cgroup(leaf_dir()));
+    return chown_cgroup(leaf_dir(), uid, gid, kFiles);
 }
 
 Result<void> V2Manager::apply_devices(const std::vector<oci::DeviceRule>& rules) const {

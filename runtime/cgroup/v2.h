@@ -40,6 +40,7 @@ class V2Manager final : public Manager {
 
   private:
     Result<void> apply_devices(const std::vector<oci::DeviceRule>& rules) const;
+    std::string leaf_dir() const { return m_dir + "/" + kLeaf; }
     std::string m_mountpoint;
     std::string m_dir;
     bool m_delegated = false;
