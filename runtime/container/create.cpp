@@ -47,12 +47,17 @@ class CreateTransaction {
             if (auto r = m_cgroup->destroy(); !r)
                 spdlog::warn("cleanup after failed create: {}", r.error().to_string());
         }
+        if (m_clone && *m_clone) {
+            if (auto r = syscont::remove_chown_clone(**m_clone); !r)
+                spdlog::warn("cleanup after failed create: {}", r.error().to_string());
+        }
         (void)m_dir.remove();
         if (m_registered) mgr_unregister(m_global, m_dir.id());
     }
     void set_cgroup(cgroups::Manager* cg) { m_cgroup = cg; }
     void set_pid(pid_t pid) { m_pid = pid; }
     void set_registered() { m_registered = true; }
+    void set_clone(const std::optional<syscont::ChownClone>* clone) { m_clone = clone; }
     void commit() { m_committed = true; }
 
   private:
@@ -62,6 +67,7 @@ class CreateTransaction {
     pid_t m_pid = -1;
     bool m_committed = false;
     bool m_registered = false;
+    const std::optional<syscont::ChownClone>* m_clone = nullptr;
 };
 
 std::string absolute(const std::string& path) {
@@ -214,8 +220,11 @@ Result<void> drive_setup(int sync, const Prepared& p, const std::string& state_j
 Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     auto p = TRY(prepare(g, o));
     auto dir = TRY(StateDir::create(g.root, o.id));
-    std::unique_ptr<cgroups::Manager> cg;  // declared before tx: it must outlive the rollback
+    // Declared before tx: they must outlive the rollback.
+    std::unique_ptr<cgroups::Manager> cg;
+    std::optional<syscont::ChownClone> clone;
     CreateTransaction tx(g, dir);
+    tx.set_clone(&clone);
     const oci::Process& proc = *p.spec.process;
 
     // After the state dir exists: sysbox-mgr treats a registration whose state dir is
@@ -290,7 +299,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
         TRY(write_id_maps(child.pid, p.spec.linux.uid_mappings, p.spec.linux.gid_mappings));
     if (sc)
         TRY(send_idmapped_mounts(parent_sync.get(), child.pid, p.spec, p.rootfs, *sc,
-                                 fs::join(dir.path(), "rootfs-stage"), o.id));
+                                 fs::join(dir.path(), "rootfs-stage"), o.id, clone));
     TRY(cg->add_init(child.pid));
     if (proc.oom_score_adj)
         TRY(fs::write_file("/proc/" + std::to_string(child.pid) + "/oom_score_adj",
@@ -311,12 +320,17 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     st.syscont = sc.has_value();
     st.systemd = sc && sc->rewrite.systemd;
     st.honor_caps = sc && sc->inputs.env.honor_caps;
-    if (sc && sc->inputs.env.inner_image_preload) {
+    if (sc) {
         st.upper_dir = sc->upper_dir();
         st.root_uid = sc->rewrite.root_uid;
         st.id_size = sc->inputs.size;
-        for (const auto& m : sc->inputs.special_mounts)
-            st.special_mounts.emplace_back(m.source, m.destination);
+        if (sc->inputs.env.inner_image_preload)
+            for (const auto& m : sc->inputs.special_mounts)
+                st.special_mounts.emplace_back(m.source, m.destination);
+    }
+    if (clone) {
+        st.clone_dir = clone->dir;
+        st.lower_dirs = clone->docker.lower;
     }
     std::string state_json = oci_state(st, Status::Creating).dump();
     TRY(send_msg(parent_sync.get(), Msg::Go, state_json));

@@ -118,7 +118,10 @@ Result<void> pause_container(const GlobalOptions& g, const std::string& id, bool
         return Error::msg("cannot resume container {}: it is not paused", id);
     TRY(c.cgroup->freeze(pause).wrap("{} container {}", pause ? "pause" : "resume", id));
     // `docker commit` pauses the container: give it the inner images to capture.
-    if (pause) save_special_dirs(c.state, "pause");
+    if (pause) {
+        save_rootfs_clone(c.state, fs::join(c.dir.path(), "rootfs-stage"), false, "pause");
+        save_special_dirs(c.state, "pause");
+    }
     return {};
 }
 

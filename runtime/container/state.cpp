@@ -107,7 +107,9 @@ Result<void> StateDir::save(const ContainerState& s) const {
               {"upper_dir", s.upper_dir},
               {"root_uid", s.root_uid},
               {"id_size", s.id_size},
-              {"special_mounts", s.special_mounts}};
+              {"special_mounts", s.special_mounts},
+              {"clone_dir", s.clone_dir},
+              {"lower_dirs", s.lower_dirs}};
     return fs::write_file_atomic(fs::join(m_path, kStateFile), j.dump(), 0600);
 }
 
@@ -140,6 +142,10 @@ Result<ContainerState> StateDir::load() const {
                 s.special_mounts.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
     s.systemd = j.value("systemd", false);
     s.honor_caps = j.value("honor_caps", false);
+    s.clone_dir = j.value("clone_dir", "");
+    if (auto it = j.find("lower_dirs"); it != j.end() && it->is_array())
+        for (const auto& l : *it)
+            if (l.is_string()) s.lower_dirs.push_back(l.get<std::string>());
     return s;
 }
 

@@ -33,12 +33,15 @@ struct ContainerState {
     bool syscont = false;
     bool systemd = false;     // init is systemd: `kill` turns SIGTERM into SIGRTMIN+3
     bool honor_caps = false;  // SYSBOX_HONOR_CAPS
-    // Inner-image preload: the special mounts' host dirs are copied into the rootfs's upper
-    // layer at pause and delete, so `docker commit`/`docker build` capture them.
+    // The rootfs overlay's upper layer. Inner-image preload: the special mounts' host dirs
+    // are copied into it at pause and delete, so `docker commit`/`docker build` capture them.
     std::string upper_dir;
     uint32_t root_uid = 0;  // host id of the container's root (uid and gid offsets)
     uint32_t id_size = 0;
     std::vector<std::pair<std::string, std::string>> special_mounts;  // {host dir, destination}
+    // chown ID-shifting: the rootfs clone, synced into upper_dir at pause and delete.
+    std::string clone_dir;
+    std::vector<std::string> lower_dirs;  // Docker's lower layers, top first
 };
 
 // A locked container directory. The lock (flock) is held for the object's lifetime, so

@@ -1,9 +1,11 @@
 #include "runtime/container/syscont_link.h"
 
 #include <fcntl.h>
-#include <cstdio>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
@@ -50,21 +52,59 @@ bool cannot_idmap(int code) {
     return code == EINVAL || code == ENOTSUP || code == EOPNOTSUPP || code == EPERM;
 }
 
+Result<UniqueFd> chown_rootfs(const std::string& rootfs, const Syscont& sc,
+                              const std::string& stage_dir, const std::string& id,
+                              std::optional<syscont::ChownClone>& clone) {
+    if (!sc.overlay) return sc.overlay.error();
+    if (!*sc.overlay)
+        return Error::with_code(
+            ENOTSUP,
+            "chown ID-shifting needs an overlay rootfs (Docker's overlay2), but {} is a plain "
+            "directory: chown it to the container's ids ({}) yourself, or keep it on a file "
+            "system with ID-mapped mounts",
+            rootfs, sc.rewrite.root_uid);
+    auto c = syscont::chown_clone_of(**sc.overlay);
+    uint32_t base = sc.rewrite.root_uid;
+    if (syscont::chown_clone_exists(c)) {
+        // Left by a crash before delete: what the container changed then is only there.
+        // The container's range may differ now, so shift back with the ids on disk.
+        struct stat st {};
+        if (::stat(c.upper().c_str(), &st) == 0 && st.st_uid != 0) {
+            auto r = syscont::sync_chown_clone(c, st.st_uid, sc.inputs.size, stage_dir);
+            if (!r)
+                return std::move(r).error().wrap(
+                    "save the changes left in {} by an earlier run (remove that directory to "
+                    "drop them)",
+                    c.dir);
+            spdlog::warn("container {}: saved the changes an earlier run left in {}: {}", id,
+                         c.dir, *r);
+        }
+        TRY(syscont::remove_chown_clone(c));
+    }
+    clone = c;
+    std::string summary;
+    auto tree = TRY(syscont::mount_chown_clone(c, base, sc.inputs.size, stage_dir, summary)
+                        .wrap("clone rootfs {} with chowned ids", rootfs));
+    spdlog::info("container {}: id-shift chown ({}): rootfs cloned in {} with {} shifted to {}",
+                 id, sc.id_shift_reason, c.dir, summary, base);
+    return tree;
+}
+
 Result<void> send_rootfs(int sync, int userns, const std::string& rootfs, const Syscont& sc,
-                         const std::string& stage_dir, const std::string& id) {
+                         const std::string& stage_dir, const std::string& id,
+                         std::optional<syscont::ChownClone>& clone) {
     struct stat st {};
     if (::stat(rootfs.c_str(), &st) < 0) return Error::from_errno("stat rootfs {}", rootfs);
     if (in_range(st.st_uid, sc.rewrite.root_uid, sc.inputs.size)) {
         spdlog::info("container {}: rootfs {} is already owned by the container's ids", id, rootfs);
         return {};
     }
-    if (sc.id_shift == "chown")
-        return Error::with_code(
-            ENOTSUP,
-            "sysbox-mgr chose chown ID-shifting for rootfs {}, which sysbox-runc does not "
-            "implement yet; use a file system that supports ID-mapped mounts (ext4, xfs, btrfs) "
-            "for Docker's data-root, or set mgr.id-shift to auto",
-            rootfs);
+    if (::mkdir(stage_dir.c_str(), 0700) < 0 && errno != EEXIST)
+        return Error::from_errno("create {}", stage_dir);
+    if (sc.id_shift == "chown") {
+        auto tree = TRY(chown_rootfs(rootfs, sc, stage_dir, id, clone));
+        return send_msg(sync, Msg::Mount, "rootfs", tree.get());
+    }
     if (!sc.overlay) return sc.overlay.error();
     std::optional<syscont::OverlayLayers> layers = *sc.overlay;  // a copy: the workdir is ours
     UniqueFd tree;
@@ -75,19 +115,18 @@ Result<void> send_rootfs(int sync, int userns, const std::string& rootfs, const 
         layers->work = parent + "/sysbox-work";
         if (::mkdir(layers->work.c_str(), 0700) < 0 && errno != EEXIST)
             return Error::from_errno("create overlay workdir {}", layers->work);
-        if (::mkdir(stage_dir.c_str(), 0700) < 0 && errno != EEXIST)
-            return Error::from_errno("create {}", stage_dir);
         tree = TRY(syscont::idmapped_overlay(*layers, userns, sc.rewrite.root_uid,
                                              sc.rewrite.root_gid, stage_dir)
                        .wrap("rebuild rootfs {} with ID-mapped layers", rootfs));
         spdlog::info(
-            "container {}: id-shift idmap: rootfs overlay rebuilt over {} ID-mapped "
+            "container {}: id-shift idmap ({}): rootfs overlay rebuilt over {} ID-mapped "
             "lower layers and upper {}",
-            id, layers->lower.size(), layers->upper);
+            id, sc.id_shift_reason, layers->lower.size(), layers->upper);
     } else {
         auto fd = TRY(sys::open(rootfs, O_PATH | O_DIRECTORY));
         tree = TRY(syscont::idmapped_tree(fd.get(), userns, true, rootfs));
-        spdlog::info("container {}: id-shift idmap: rootfs {} ID-mapped", id, rootfs);
+        spdlog::info("container {}: id-shift idmap ({}): rootfs {} ID-mapped", id,
+                     sc.id_shift_reason, rootfs);
     }
     return send_msg(sync, Msg::Mount, "rootfs", tree.get());
 }
@@ -164,6 +203,30 @@ void save_special_dirs(const ContainerState& st, std::string_view why) {
             spdlog::warn("container {}: {}: could not save {} into the rootfs: {}", st.id, why,
                          dest, r.error().to_string());
     }
+}
+
+void save_rootfs_clone(const ContainerState& st, const std::string& stage_dir, bool remove,
+                       std::string_view why) {
+    if (st.clone_dir.empty()) return;
+    syscont::ChownClone c{{st.lower_dirs, st.upper_dir, {}}, st.clone_dir};
+    if (!syscont::chown_clone_exists(c) || !fs::is_dir(st.upper_dir)) return;  // Docker removed it
+    if (::mkdir(stage_dir.c_str(), 0700) < 0 && errno != EEXIST) {
+        spdlog::error("container {}: {}: create {}: {}", st.id, why, stage_dir, strerror(errno));
+        return;
+    }
+    auto r = syscont::sync_chown_clone(c, st.root_uid, st.id_size, stage_dir);
+    if (!r) {
+        spdlog::error(
+            "container {}: {}: could not save the container's changes from {} into Docker's "
+            "layer {}: {}; they stay in {} and are saved when the container starts again",
+            st.id, why, c.upper(), st.upper_dir, r.error().to_string(), c.dir);
+        return;
+    }
+    spdlog::info("container {}: {}: rootfs clone saved into {}: {}", st.id, why, st.upper_dir,
+                 *r);
+    if (!remove) return;
+    if (auto rm = syscont::remove_chown_clone(c); !rm)
+        spdlog::warn("container {}: {}: {}", st.id, why, rm.error().to_string());
 }
 
 // A namespace "joined" by path may be the host's own (docker --network host gives the
@@ -248,6 +311,16 @@ Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs
     sc.inputs.env = env;
     sc.inputs.last_cap = static_cast<uint32_t>(last_cap());
     sc.id_shift = mgr.id_shift.method;
+    sc.id_shift_reason = mgr.id_shift.reason;
+    if (env.id_shift == syscont::IdShiftChoice::Chown) {
+        sc.id_shift = "chown";
+        sc.id_shift_reason = "SYSBOX_ID_SHIFT=chown";
+    } else if (env.id_shift == syscont::IdShiftChoice::IdMap && sc.id_shift != "idmap") {
+        return Error::with_code(ENOTSUP,
+                                "SYSBOX_ID_SHIFT=idmap, but rootfs {} cannot use ID-mapped "
+                                "mounts: {}; use SYSBOX_ID_SHIFT=auto to allow chown",
+                                rootfs, mgr.id_shift.reason);
+    }
     sc.rewrite = TRY(syscont::to_system_container(spec, sc.inputs));
     if (sc.rewrite.docker_userns) sc.inputs.size = 65536;
     if (sc.rewrite.joined_userns) sc.inputs.size = sc.inputs.joined_userns->size;
@@ -256,12 +329,13 @@ Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs
 
 Result<void> send_idmapped_mounts(int sync, pid_t child, const oci::Spec& spec,
                                   const std::string& rootfs, const Syscont& sc,
-                                  const std::string& stage_dir, const std::string& id) {
+                                  const std::string& stage_dir, const std::string& id,
+                                  std::optional<syscont::ChownClone>& clone) {
     // Docker with userns-remap already gives the container files its ids.
     if (sc.rewrite.docker_userns) return {};
     auto userns = TRY(sys::open("/proc/" + std::to_string(child) + "/ns/user", O_RDONLY)
                           .wrap("container {} user namespace", id));
-    TRY(send_rootfs(sync, userns.get(), rootfs, sc, stage_dir, id));
+    TRY(send_rootfs(sync, userns.get(), rootfs, sc, stage_dir, id, clone));
     // Every bind mount is cloned here: the container's root may not be able to reach its
     // source (Docker's /var/lib/docker is 0710 root).
     for (size_t i = 0; i < spec.mounts.size(); ++i) {

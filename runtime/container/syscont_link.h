@@ -10,6 +10,7 @@
 #include "core/result.h"
 #include "ipc/mgr_api.h"
 #include "oci/spec.h"
+#include "runtime/syscont/chown_clone.h"
 #include "runtime/syscont/idmap.h"
 #include "runtime/syscont/spec.h"
 
@@ -18,7 +19,8 @@ namespace sysbox::runtime {
 struct Syscont {
     syscont::Inputs inputs;
     syscont::Rewrite rewrite;
-    std::string id_shift;  // sysbox-mgr's method: "idmap" or "chown"
+    std::string id_shift;  // "idmap" or "chown": sysbox-mgr's choice unless SYSBOX_ID_SHIFT
+    std::string id_shift_reason;
     // The overlay mounted at the rootfs (read once from mountinfo); nullopt if it is not
     // one. An error matters only if the rootfs has to be ID-mapped.
     Result<std::optional<syscont::OverlayLayers>> overlay = std::optional<syscont::OverlayLayers>{};
@@ -42,11 +44,21 @@ Result<void> preload_special_dirs(const std::string& rootfs, const Syscont& sc,
 struct ContainerState;
 void save_special_dirs(const ContainerState& st, std::string_view why);
 
+// chown ID-shifting: bring Docker's upper layer up to date with the container's clone of
+// the rootfs (at pause, so `docker commit` sees the changes) and, at delete, remove the
+// clone. Best effort: failures are logged, and a clone that could not be synced is kept
+// (the next create of the container syncs it first).
+void save_rootfs_clone(const ContainerState& st, const std::string& stage_dir, bool remove,
+                       std::string_view why);
+
 // After the uid/gid maps are written: send the container process (over `sync`) the rootfs
-// rebuilt with ID-mapped layers and ID-mapped trees for bind mounts owned outside its range.
-// `stage_dir`: an empty directory the rootfs helper may mount over in its own namespace.
+// with its ids shifted (rebuilt with ID-mapped layers, or a chowned clone) and ID-mapped
+// trees for bind mounts owned outside its range. `stage_dir`: an empty directory the rootfs
+// helper may mount over in its own namespace. `clone` is set as soon as a chown clone
+// exists on disk, so a failed create can remove it.
 Result<void> send_idmapped_mounts(int sync, pid_t child, const oci::Spec& spec,
                                   const std::string& rootfs, const Syscont& sc,
-                                  const std::string& stage_dir, const std::string& id);
+                                  const std::string& stage_dir, const std::string& id,
+                                  std::optional<syscont::ChownClone>& clone);
 
 }  // namespace sysbox::runtime

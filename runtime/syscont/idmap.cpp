@@ -3,10 +3,8 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/mount.h>
-#include <sched.h>
 #include <sys/fsuid.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,11 +13,10 @@
 
 #include "core/fs.h"
 #include "core/mountinfo.h"
-#include "core/socket.h"
 #include "core/strings.h"
 #include "core/sys.h"
 #include "core/syscalls.h"
-#include "runtime/linux/sync.h"
+#include "runtime/syscont/mount_helper.h"
 
 namespace sysbox::runtime::syscont {
 
@@ -48,19 +45,13 @@ Result<void> attach_at(int tree, const std::string& dir, std::string_view what) 
     return {};
 }
 
-// The helper process's work: stage the ID-mapped layers, mount the overlay, clone it.
-Result<UniqueFd> build_overlay(const OverlayLayers& l, int userns_fd, uid_t uid, gid_t gid,
-                               const std::string& stage) {
-    if (::unshare(CLONE_NEWNS) < 0) return Error::from_errno("create a private mount namespace");
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
-        return Error::from_errno("make the helper's mounts private");
-    if (::mount("tmpfs", stage.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
-        return Error::from_errno("mount a staging tmpfs on {}", stage);
+// The helper's work (in the stage): the ID-mapped layers, the overlay, a clone of it.
+Result<HelperReply> build_overlay(const OverlayLayers& l, int userns_fd, uid_t uid, gid_t gid) {
     std::string lowerdir;
     for (size_t i = 0; i < l.lower.size(); ++i) {
         auto src = TRY(sys::open(l.lower[i], O_PATH | O_DIRECTORY));
         auto tree = TRY(idmapped_tree(src.get(), userns_fd, false, l.lower[i]));
-        std::string dir = stage + "/" + std::to_string(i);
+        std::string dir = std::to_string(i);
         if (::mkdir(dir.c_str(), 0755) < 0) return Error::from_errno("mkdir {}", dir);
         TRY(attach_at(tree.get(), dir, l.lower[i]));
         lowerdir += (i == 0 ? "" : ":") + dir;
@@ -68,23 +59,21 @@ Result<UniqueFd> build_overlay(const OverlayLayers& l, int userns_fd, uid_t uid,
     std::string parent = fs::dirname(l.upper);
     auto src = TRY(sys::open(parent, O_PATH | O_DIRECTORY));
     auto tree = TRY(idmapped_tree(src.get(), userns_fd, false, parent));
-    std::string u = stage + "/u";
-    std::string merged = stage + "/m";
-    if (::mkdir(u.c_str(), 0755) < 0 || ::mkdir(merged.c_str(), 0755) < 0)
-        return Error::from_errno("mkdir in {}", stage);
-    TRY(attach_at(tree.get(), u, parent));
+    if (::mkdir("u", 0755) < 0 || ::mkdir("m", 0755) < 0)
+        return Error::from_errno("mkdir in the stage");
+    TRY(attach_at(tree.get(), "u", parent));
     // Copy-ups and new files are made with the overlay mounter's fsuid: container root's
     // host id, which the ID-mapped upper layer writes to disk as 0.
     ::setfsgid(gid);
     ::setfsuid(uid);
     TRY(restore_effective_caps());
-    std::string opts = "lowerdir=" + lowerdir + ",upperdir=" + u + "/" + fs::basename(l.upper) +
-                       ",workdir=" + u + "/" + fs::basename(l.work) + ",index=off";
-    if (::mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) < 0)
+    std::string opts = "lowerdir=" + lowerdir + ",upperdir=u/" + fs::basename(l.upper) +
+                       ",workdir=u/" + fs::basename(l.work) + ",index=off";
+    if (::mount("overlay", "m", "overlay", 0, opts.c_str()) < 0)
         return Error::from_errno("mount the overlay with ID-mapped layers ({})", opts);
-    int fd = raw::open_tree(AT_FDCWD, merged.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    int fd = raw::open_tree(AT_FDCWD, "m", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (fd < 0) return Error::from_errno("clone the ID-mapped overlay");
-    return UniqueFd(fd);
+    return HelperReply{UniqueFd(fd), {}};
 }
 
 }  // namespace
@@ -155,26 +144,11 @@ Result<UniqueFd> idmapped_tree(int path_fd, int userns_fd, bool recursive, std::
 
 Result<UniqueFd> idmapped_overlay(const OverlayLayers& layers, int userns_fd, uid_t uid, gid_t gid,
                                   const std::string& staging_dir) {
-    auto [ours, theirs] = TRY(sock::socketpair_seqpacket());
-    pid_t pid = ::fork();
-    if (pid < 0) return Error::from_errno("fork the rootfs helper");
-    if (pid == 0) {
-        ours.reset();
-        auto fd = build_overlay(layers, userns_fd, uid, gid, staging_dir);
-        if (fd)
-            (void)send_msg(theirs.get(), Msg::Ready, {}, fd->get());
-        else
-            (void)send_msg(theirs.get(), Msg::Error, fd.error().to_string());
-        ::_exit(fd ? 0 : 1);
-    }
-    theirs.reset();
-    auto msg = recv_msg(ours.get());
-    (void)sys::waitpid(pid);
-    if (!msg) return std::move(msg).error().wrap("rootfs helper");
-    if (msg->type == Msg::Error) return Error::with_code(EIO, "{}", msg->payload);
-    if (msg->type != Msg::Ready || !msg->fd.valid())
-        return Error::with_code(EIO, "the rootfs helper exited without a mount");
-    return std::move(msg->fd);
+    auto reply = TRY(run_mount_helper(staging_dir, "rootfs", [&] {
+        return build_overlay(layers, userns_fd, uid, gid);
+    }));
+    if (!reply.fd.valid()) return Error::with_code(EIO, "the rootfs helper sent no mount");
+    return std::move(reply.fd);
 }
 
 }  // namespace sysbox::runtime::syscont

@@ -19,9 +19,13 @@ namespace sysbox::runtime::syscont {
 
 namespace {
 
-Result<bool> parse_bool(const std::string& name, const std::string& value) {
-    std::string v = value;
+std::string lowercase(std::string v) {
     std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+    return v;
+}
+
+Result<bool> parse_bool(const std::string& name, const std::string& value) {
+    std::string v = lowercase(value);
     if (v == "true" || v == "1") return true;
     if (v == "false" || v == "0") return false;
     return Error::with_code(EINVAL, "{}={}: use TRUE or FALSE", name, value);
@@ -251,7 +255,18 @@ Result<EnvOptions> parse_env(const std::vector<std::string>& env) {
             o.keep_special_dirs = TRY(parse_bool(name, value));
         else if (name == "SYSBOX_INNER_IMAGE_PRELOAD")
             o.inner_image_preload = TRY(parse_bool(name, value));
-        else if (name == "SYSBOX_SKIP_UID_SHIFT") {
+        else if (name == "SYSBOX_ID_SHIFT") {
+            std::string v = lowercase(value);
+            if (v == "auto")
+                o.id_shift = IdShiftChoice::Auto;
+            else if (v == "idmap")
+                o.id_shift = IdShiftChoice::IdMap;
+            else if (v == "chown")
+                o.id_shift = IdShiftChoice::Chown;
+            else
+                return Error::with_code(EINVAL,
+                                        "SYSBOX_ID_SHIFT=\"{}\": use auto, idmap or chown", value);
+        } else if (name == "SYSBOX_SKIP_UID_SHIFT") {
             for (const auto& p : str::split(value, ',', true)) {
                 if (p.empty() || p.front() != '/' || p.find_first_of(" \t") != std::string::npos)
                     return Error::with_code(
@@ -262,8 +277,8 @@ Result<EnvOptions> parse_env(const std::vector<std::string>& env) {
             return Error::with_code(EINVAL,
                                     "unknown variable {} in process.env: sysbox-runc knows "
                                     "SYSBOX_SYSCONT_MODE, SYSBOX_HONOR_CAPS, SYSBOX_SHARED_IDS, "
-                                    "SYSBOX_KEEP_SPECIAL_DIRS, SYSBOX_INNER_IMAGE_PRELOAD and "
-                                    "SYSBOX_SKIP_UID_SHIFT",
+                                    "SYSBOX_KEEP_SPECIAL_DIRS, SYSBOX_INNER_IMAGE_PRELOAD, "
+                                    "SYSBOX_ID_SHIFT and SYSBOX_SKIP_UID_SHIFT",
                                     name);
     }
     return o;

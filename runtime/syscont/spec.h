@@ -15,6 +15,11 @@
 
 namespace sysbox::runtime::syscont {
 
+// SYSBOX_ID_SHIFT: how the rootfs gets the container's ids. auto: sysbox-mgr's choice
+// (ID-mapped mounts where the file system supports them, else chown); idmap: ID-mapped
+// mounts or an error; chown: a chowned metacopy clone of the rootfs.
+enum class IdShiftChoice { Auto, IdMap, Chown };
+
 // SYSBOX_* variables in process.env (values TRUE/FALSE, case-insensitive, or 1/0).
 struct EnvOptions {
     bool syscont_mode = true;                 // SYSBOX_SYSCONT_MODE
@@ -23,6 +28,7 @@ struct EnvOptions {
     bool keep_special_dirs = false;           // SYSBOX_KEEP_SPECIAL_DIRS (sysbox-mgr)
     bool inner_image_preload = true;          // SYSBOX_INNER_IMAGE_PRELOAD
     std::vector<std::string> skip_uid_shift;  // SYSBOX_SKIP_UID_SHIFT=/a,/b (mount targets)
+    IdShiftChoice id_shift = IdShiftChoice::Auto;  // SYSBOX_ID_SHIFT=auto|idmap|chown
 };
 // Unknown SYSBOX_* names and bad values are errors naming the variable.
 Result<EnvOptions> parse_env(const std::vector<std::string>& env);
