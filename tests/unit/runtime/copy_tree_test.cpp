@@ -1,12 +1,15 @@
 // The id-shifting copier behind inner-image preload, on the real file system. Ownership
 // changes need root: those tests skip with a reason otherwise.
+#include <endian.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 
 #include "core/unique_fd.h"
@@ -24,6 +27,43 @@ struct stat lstat_of(const std::string& p) {
     struct stat st {};
     EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
     return st;
+}
+
+// v2: magic, then permitted/inheritable for caps 0-31 and 32-63; v3 adds the root id.
+std::string caps_v2(uint32_t permitted) {
+    std::string v(XATTR_CAPS_SZ_2, '\0');
+    uint32_t magic = htole32(VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE);
+    uint32_t p = htole32(permitted);
+    std::memcpy(v.data(), &magic, 4);
+    std::memcpy(v.data() + 4, &p, 4);
+    return v;
+}
+
+uint32_t le32(const std::string& v, size_t off) {
+    uint32_t x = 0;
+    std::memcpy(&x, v.data() + off, 4);
+    return le32toh(x);
+}
+
+TEST(FileCaps, V2BecomesV3WithTheContainersRootAndBack) {
+    IdShift in{231072, 231072, 65536};
+    auto v3 = shift_capability_xattr(caps_v2(1U << 13), in);
+    ASSERT_TRUE(v3);
+    ASSERT_EQ(v3->size(), static_cast<size_t>(XATTR_CAPS_SZ_3));
+    EXPECT_EQ(le32(*v3, 0), VFS_CAP_REVISION_3 | VFS_CAP_FLAGS_EFFECTIVE);
+    EXPECT_EQ(le32(*v3, 4), 1U << 13);
+    EXPECT_EQ(le32(*v3, XATTR_CAPS_SZ_2), 231072U);
+    auto back = shift_capability_xattr(*v3, IdShift{-231072, 0, 65536});
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, caps_v2(1U << 13));
+}
+
+TEST(FileCaps, DroppedWhenMalformedOrOutsideTheRange) {
+    EXPECT_FALSE(shift_capability_xattr("short", IdShift{231072, 231072, 65536}));
+    auto v3 = shift_capability_xattr(caps_v2(1), IdShift{231072, 231072, 65536});
+    ASSERT_TRUE(v3);
+    // Another container's root id does not map back into this range.
+    EXPECT_FALSE(shift_capability_xattr(*v3, IdShift{-300000, 0, 65536}));
 }
 
 class CopyTree : public ::testing::Test {

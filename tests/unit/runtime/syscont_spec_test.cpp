@@ -240,6 +240,16 @@ TEST(SyscontEnv, ParsesKnownAndRefusesUnknown) {
     EXPECT_FALSE(parse_env({"SYSBOX_SKIP_UID_SHIFT=relative"}));
 }
 
+TEST(SyscontEnv, IdShiftChoice) {
+    EXPECT_EQ(parse_env({})->id_shift, IdShiftChoice::Auto);
+    EXPECT_EQ(parse_env({"SYSBOX_ID_SHIFT=chown"})->id_shift, IdShiftChoice::Chown);
+    EXPECT_EQ(parse_env({"SYSBOX_ID_SHIFT=IDMAP"})->id_shift, IdShiftChoice::IdMap);
+    EXPECT_EQ(parse_env({"SYSBOX_ID_SHIFT=auto"})->id_shift, IdShiftChoice::Auto);
+    auto bad = parse_env({"SYSBOX_ID_SHIFT=shiftfs"});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message().find("auto, idmap or chown"), std::string::npos);
+}
+
 TEST(SyscontOverlay, ParsesDockerOverlay2Options) {
     auto l = parse_overlay_options(
         "rw,lowerdir=l/AAA:l/BBB,upperdir=abc/diff,workdir=abc/work,index=off",
