@@ -76,8 +76,8 @@ Result<UniqueFd> chown_rootfs(const std::string& rootfs, const Syscont& sc,
                     "save the changes left in {} by an earlier run (remove that directory to "
                     "drop them)",
                     c.dir);
-            spdlog::warn("container {}: saved the changes an earlier run left in {}: {}", id,
-                         c.dir, *r);
+            spdlog::warn("container {}: saved the changes an earlier run left in {}: {}", id, c.dir,
+                         *r);
         }
         TRY(syscont::remove_chown_clone(c));
     }
@@ -85,8 +85,8 @@ Result<UniqueFd> chown_rootfs(const std::string& rootfs, const Syscont& sc,
     std::string summary;
     auto tree = TRY(syscont::mount_chown_clone(c, base, sc.inputs.size, stage_dir, summary)
                         .wrap("clone rootfs {} with chowned ids", rootfs));
-    spdlog::info("container {}: id-shift chown ({}): rootfs cloned in {} with {} shifted to {}",
-                 id, sc.id_shift_reason, c.dir, summary, base);
+    spdlog::info("container {}: id-shift chown ({}): rootfs cloned in {} with {} shifted to {}", id,
+                 sc.id_shift_reason, c.dir, summary, base);
     return tree;
 }
 
@@ -222,8 +222,7 @@ void save_rootfs_clone(const ContainerState& st, const std::string& stage_dir, b
             st.id, why, c.upper(), st.upper_dir, r.error().to_string(), c.dir);
         return;
     }
-    spdlog::info("container {}: {}: rootfs clone saved into {}: {}", st.id, why, st.upper_dir,
-                 *r);
+    spdlog::info("container {}: {}: rootfs clone saved into {}: {}", st.id, why, st.upper_dir, *r);
     if (!remove) return;
     if (auto rm = syscont::remove_chown_clone(c); !rm)
         spdlog::warn("container {}: {}: {}", st.id, why, rm.error().to_string());

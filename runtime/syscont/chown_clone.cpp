@@ -47,8 +47,10 @@ Result<void> shift_file(int dir, const std::string& name, const struct stat& st,
     if ((st.st_mode & 06000) != 0 && ::fchmod(fd.get(), st.st_mode & 07777) < 0)
         return Error::from_errno("chmod {}", name);
     if (n > 0) {
-        auto moved = shift_capability_xattr(std::string_view(caps, static_cast<size_t>(n)), shift);
-        if (moved && ::fsetxattr(fd.get(), kCapXattr, moved->data(), moved->size(), 0) < 0)
+        std::string moved =
+            shift_capability_xattr(std::string_view(caps, static_cast<size_t>(n)), shift)
+                .value_or(std::string());
+        if (!moved.empty() && ::fsetxattr(fd.get(), kCapXattr, moved.data(), moved.size(), 0) < 0)
             return Error::from_errno("set the file capabilities of {}", name);
     }
     return {};
@@ -56,7 +58,9 @@ Result<void> shift_file(int dir, const std::string& name, const struct stat& st,
 
 Result<void> shift_tree(int dir, const std::string& rel, Shifter& s) {
     for (const auto& name : TRY(fs::list_dir_at(dir))) {
-        std::string sub = rel + "/" + name;
+        std::string sub = rel;
+        sub += '/';
+        sub += name;
         struct stat st {};
         if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
             return Error::from_errno("stat {}", sub);
@@ -147,7 +151,9 @@ struct Syncer {
     // `docker`: Docker's layers mounted read-write (writes land in its upper dir).
     Result<void> dir(int upper, int view, int docker, const std::string& rel) {
         for (const auto& name : TRY(fs::list_dir_at(upper))) {
-            std::string sub = rel + "/" + name;
+            std::string sub = rel;
+            sub += '/';
+            sub += name;
             struct stat ust {};
             if (::fstatat(upper, name.c_str(), &ust, AT_SYMLINK_NOFOLLOW) < 0)
                 return Error::from_errno("stat {} in the clone", sub);
@@ -187,10 +193,10 @@ struct Syncer {
             bool unchanged = same;
             if (unchanged && S_ISREG(vst.st_mode))
                 // Metadata-only copy-up (the shift at create): the data is Docker's own.
-                unchanged = has_xattr(upper, name, "trusted.overlay.metacopy") ||
-                            (dst.st_size == vst.st_size &&
-                             dst.st_mtim.tv_sec == vst.st_mtim.tv_sec &&
-                             dst.st_mtim.tv_nsec == vst.st_mtim.tv_nsec);
+                unchanged =
+                    has_xattr(upper, name, "trusted.overlay.metacopy") ||
+                    (dst.st_size == vst.st_size && dst.st_mtim.tv_sec == vst.st_mtim.tv_sec &&
+                     dst.st_mtim.tv_nsec == vst.st_mtim.tv_nsec);
             else if (unchanged && S_ISLNK(vst.st_mode))
                 unchanged = link_target(docker, name) == link_target(view, name);
             else if (unchanged)
@@ -283,8 +289,9 @@ Result<std::string> sync_chown_clone(const ChownClone& clone, uint32_t base, uin
                  {}};
         TRY(s.dir(upper.get(), view.get(), docker.get(), ""));
         TRY(s.apply(docker.get()));
-        return HelperReply{{}, fmt::format("{} entries checked, {} copied, {} removed",
-                                           s.checked, s.copied, s.removed)};
+        return HelperReply{{},
+                           fmt::format("{} entries checked, {} copied, {} removed", s.checked,
+                                       s.copied, s.removed)};
     }));
     return std::move(reply.text);
 }

@@ -159,7 +159,8 @@ Result<void> TreeCopier::copy_entry(int src, const std::string& name, int dst,
         if (::mkdirat(dst, dst_name.c_str(), 0700) < 0 && errno != EEXIST)
             return Error::from_errno("mkdir {}", rel);
         UniqueFd s(::openat(src, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        UniqueFd d(::openat(dst, dst_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd d(
+            ::openat(dst, dst_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!s || !d) return Error::from_errno("open directory {}", rel);
         TRY(copy_dir(s.get(), d.get(), rel));
         if (::fchown(d.get(), uid, gid) < 0) return Error::from_errno("chown {}", rel);

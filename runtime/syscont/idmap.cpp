@@ -144,9 +144,8 @@ Result<UniqueFd> idmapped_tree(int path_fd, int userns_fd, bool recursive, std::
 
 Result<UniqueFd> idmapped_overlay(const OverlayLayers& layers, int userns_fd, uid_t uid, gid_t gid,
                                   const std::string& staging_dir) {
-    auto reply = TRY(run_mount_helper(staging_dir, "rootfs", [&] {
-        return build_overlay(layers, userns_fd, uid, gid);
-    }));
+    auto reply = TRY(run_mount_helper(staging_dir, "rootfs",
+                                      [&] { return build_overlay(layers, userns_fd, uid, gid); }));
     if (!reply.fd.valid()) return Error::with_code(EIO, "the rootfs helper sent no mount");
     return std::move(reply.fd);
 }

@@ -264,8 +264,8 @@ Result<EnvOptions> parse_env(const std::vector<std::string>& env) {
             else if (v == "chown")
                 o.id_shift = IdShiftChoice::Chown;
             else
-                return Error::with_code(EINVAL,
-                                        "SYSBOX_ID_SHIFT=\"{}\": use auto, idmap or chown", value);
+                return Error::with_code(EINVAL, "SYSBOX_ID_SHIFT=\"{}\": use auto, idmap or chown",
+                                        value);
         } else if (name == "SYSBOX_SKIP_UID_SHIFT") {
             for (const auto& p : str::split(value, ',', true)) {
                 if (p.empty() || p.front() != '/' || p.find_first_of(" \t") != std::string::npos)

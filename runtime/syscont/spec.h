@@ -22,12 +22,12 @@ enum class IdShiftChoice { Auto, IdMap, Chown };
 
 // SYSBOX_* variables in process.env (values TRUE/FALSE, case-insensitive, or 1/0).
 struct EnvOptions {
-    bool syscont_mode = true;                 // SYSBOX_SYSCONT_MODE
-    bool honor_caps = false;                  // SYSBOX_HONOR_CAPS
-    bool shared_ids = false;                  // SYSBOX_SHARED_IDS (sysbox-mgr)
-    bool keep_special_dirs = false;           // SYSBOX_KEEP_SPECIAL_DIRS (sysbox-mgr)
-    bool inner_image_preload = true;          // SYSBOX_INNER_IMAGE_PRELOAD
-    std::vector<std::string> skip_uid_shift;  // SYSBOX_SKIP_UID_SHIFT=/a,/b (mount targets)
+    bool syscont_mode = true;                      // SYSBOX_SYSCONT_MODE
+    bool honor_caps = false;                       // SYSBOX_HONOR_CAPS
+    bool shared_ids = false;                       // SYSBOX_SHARED_IDS (sysbox-mgr)
+    bool keep_special_dirs = false;                // SYSBOX_KEEP_SPECIAL_DIRS (sysbox-mgr)
+    bool inner_image_preload = true;               // SYSBOX_INNER_IMAGE_PRELOAD
+    std::vector<std::string> skip_uid_shift;       // SYSBOX_SKIP_UID_SHIFT=/a,/b (mount targets)
     IdShiftChoice id_shift = IdShiftChoice::Auto;  // SYSBOX_ID_SHIFT=auto|idmap|chown
 };
 // Unknown SYSBOX_* names and bad values are errors naming the variable.
