@@ -321,7 +321,17 @@ Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs
                                 rootfs, mgr.id_shift.reason);
     }
     sc.rewrite = TRY(syscont::to_system_container(spec, sc.inputs));
-    if (sc.rewrite.docker_userns) sc.inputs.size = 65536;
+    if (sc.rewrite.docker_userns) {
+        sc.inputs.size = 65536;
+        // sysbox-mgr made the special dirs for its own range; this container's root is the
+        // one Docker's userns-remap mapping gives.
+        for (const auto& m : sc.inputs.special_mounts) {
+            auto dir = TRY(sys::open(m.source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+            if (::fchown(dir.get(), sc.rewrite.root_uid, sc.rewrite.root_gid) < 0)
+                return Error::from_errno("give {} to the container's root (uid {})", m.source,
+                                         sc.rewrite.root_uid);
+        }
+    }
     if (sc.rewrite.joined_userns) sc.inputs.size = sc.inputs.joined_userns->size;
     return sc;
 }
@@ -330,18 +340,19 @@ Result<void> send_idmapped_mounts(int sync, pid_t child, const oci::Spec& spec,
                                   const std::string& rootfs, const Syscont& sc,
                                   const std::string& stage_dir, const std::string& id,
                                   std::optional<syscont::ChownClone>& clone) {
-    // Docker with userns-remap already gives the container files its ids.
-    if (sc.rewrite.docker_userns) return {};
     auto userns = TRY(sys::open("/proc/" + std::to_string(child) + "/ns/user", O_RDONLY)
                           .wrap("container {} user namespace", id));
-    TRY(send_rootfs(sync, userns.get(), rootfs, sc, stage_dir, id, clone));
+    // Docker with userns-remap already gives the rootfs the container's ids, and its
+    // volumes keep Docker's semantics (host root's files are nobody's): nothing is ID-mapped.
+    if (!sc.rewrite.docker_userns)
+        TRY(send_rootfs(sync, userns.get(), rootfs, sc, stage_dir, id, clone));
     // Every bind mount is cloned here: the container's root may not be able to reach its
     // source (Docker's /var/lib/docker is 0710 root).
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const auto& m = spec.mounts[i];
         MountOptions o = parse_mount_options(m.options);
         if (m.type != "bind" && !o.bind) continue;
-        bool idmap = wants_idmap(m, sc);
+        bool idmap = !sc.rewrite.docker_userns && wants_idmap(m, sc);
         auto tree = bind_tree(m, idmap ? userns.get() : -1);
         if (!tree && idmap && cannot_idmap(tree.error().code())) {
             spdlog::warn(
