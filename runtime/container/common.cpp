@@ -59,7 +59,7 @@ Result<void> destroy_container(const GlobalOptions& g, Loaded& c) {
                 spdlog::warn("container {}: {}", c.state.id, r.error().to_string());
         }
     }
-    save_rootfs_clone(c.state, fs::join(c.dir.path(), "rootfs-stage"), true, "delete");
+    save_rootfs_clone(c.state, fs::join(c.dir.path(), StateDir::kRootfsStage), true, "delete");
     save_special_dirs(c.state, "delete");
     TRY(c.dir.remove().wrap("remove state of container {}", c.state.id));
     if (c.state.mgr_registered) mgr_unregister(g, c.state.id);

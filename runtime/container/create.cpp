@@ -299,7 +299,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
         TRY(write_id_maps(child.pid, p.spec.linux.uid_mappings, p.spec.linux.gid_mappings));
     if (sc)
         TRY(send_idmapped_mounts(parent_sync.get(), child.pid, p.spec, p.rootfs, *sc,
-                                 fs::join(dir.path(), "rootfs-stage"), o.id, clone));
+                                 fs::join(dir.path(), StateDir::kRootfsStage), o.id, clone));
     TRY(cg->add_init(child.pid));
     if (proc.oom_score_adj)
         TRY(fs::write_file("/proc/" + std::to_string(child.pid) + "/oom_score_adj",

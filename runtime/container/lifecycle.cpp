@@ -119,7 +119,7 @@ Result<void> pause_container(const GlobalOptions& g, const std::string& id, bool
     TRY(c.cgroup->freeze(pause).wrap("{} container {}", pause ? "pause" : "resume", id));
     // `docker commit` pauses the container: give it the inner images to capture.
     if (pause) {
-        save_rootfs_clone(c.state, fs::join(c.dir.path(), "rootfs-stage"), false, "pause");
+        save_rootfs_clone(c.state, fs::join(c.dir.path(), StateDir::kRootfsStage), false, "pause");
         save_special_dirs(c.state, "pause");
     }
     return {};

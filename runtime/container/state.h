@@ -51,6 +51,8 @@ class StateDir {
     static constexpr const char* kStateFile = "state.json";
     static constexpr const char* kConfigFile = "config.json";
     static constexpr const char* kExecSocket = "exec.sock";
+    // Where the rootfs helpers mount, in their own mount namespaces (syscont/mount_helper.h).
+    static constexpr const char* kRootfsStage = "rootfs-stage";
 
     // Create the directory for a new id; fails clearly if the id exists.
     static Result<StateDir> create(const std::string& root, const std::string& id);

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
 
 #include <spdlog/spdlog.h>
 
@@ -99,8 +98,6 @@ Result<void> send_rootfs(int sync, int userns, const std::string& rootfs, const 
         spdlog::info("container {}: rootfs {} is already owned by the container's ids", id, rootfs);
         return {};
     }
-    if (::mkdir(stage_dir.c_str(), 0700) < 0 && errno != EEXIST)
-        return Error::from_errno("create {}", stage_dir);
     if (sc.id_shift == "chown") {
         auto tree = TRY(chown_rootfs(rootfs, sc, stage_dir, id, clone));
         return send_msg(sync, Msg::Mount, "rootfs", tree.get());
@@ -109,12 +106,7 @@ Result<void> send_rootfs(int sync, int userns, const std::string& rootfs, const 
     std::optional<syscont::OverlayLayers> layers = *sc.overlay;  // a copy: the workdir is ours
     UniqueFd tree;
     if (layers) {
-        // Our own workdir next to Docker's: mounting an overlay cleans its workdir, which
-        // Docker's overlay on the same upper layer still uses.
-        std::string parent = fs::dirname(layers->upper);
-        layers->work = parent + "/sysbox-work";
-        if (::mkdir(layers->work.c_str(), 0700) < 0 && errno != EEXIST)
-            return Error::from_errno("create overlay workdir {}", layers->work);
+        layers->work = TRY(syscont::own_workdir(*layers));
         tree = TRY(syscont::idmapped_overlay(*layers, userns, sc.rewrite.root_uid,
                                              sc.rewrite.root_gid, stage_dir)
                        .wrap("rebuild rootfs {} with ID-mapped layers", rootfs));
@@ -210,10 +202,6 @@ void save_rootfs_clone(const ContainerState& st, const std::string& stage_dir, b
     if (st.clone_dir.empty()) return;
     syscont::ChownClone c{{st.lower_dirs, st.upper_dir, {}}, st.clone_dir};
     if (!syscont::chown_clone_exists(c) || !fs::is_dir(st.upper_dir)) return;  // Docker removed it
-    if (::mkdir(stage_dir.c_str(), 0700) < 0 && errno != EEXIST) {
-        spdlog::error("container {}: {}: create {}: {}", st.id, why, stage_dir, strerror(errno));
-        return;
-    }
     auto r = syscont::sync_chown_clone(c, st.root_uid, st.id_size, stage_dir);
     if (!r) {
         spdlog::error(

@@ -267,9 +267,7 @@ Result<UniqueFd> mount_chown_clone(const ChownClone& clone, uint32_t base, uint3
 
 Result<std::string> sync_chown_clone(const ChownClone& clone, uint32_t base, uint32_t size,
                                      const std::string& stage) {
-    std::string work = fs::dirname(clone.docker.upper) + "/sysbox-work";
-    if (::mkdir(work.c_str(), 0700) < 0 && errno != EEXIST)
-        return Error::from_errno("create overlay workdir {}", work);
+    std::string work = TRY(own_workdir(clone.docker));
     auto reply = TRY(run_mount_helper(stage, "rootfs sync", [&]() -> Result<HelperReply> {
         // "0": Docker's upper; "1".."n": its lower layers; "c": the clone's dir; "d": the
         // layer dir holding Docker's upper and our workdir.
@@ -279,8 +277,8 @@ Result<std::string> sync_chown_clone(const ChownClone& clone, uint32_t base, uin
         TRY(stage_bind(fs::dirname(clone.docker.upper), "d"));
         TRY(mount_overlay("v", "lowerdir=c/upper:" + view_lowers + ",metacopy=on"));
         TRY(mount_overlay("w", "lowerdir=" + docker_lowers + ",upperdir=d/" +
-                                   fs::basename(clone.docker.upper) +
-                                   ",workdir=d/sysbox-work,index=off"));
+                                   fs::basename(clone.docker.upper) + ",workdir=d/" +
+                                   fs::basename(work) + ",index=off"));
         auto upper = TRY(sys::open("c/upper", O_RDONLY | O_DIRECTORY));
         auto view = TRY(sys::open("v", O_RDONLY | O_DIRECTORY));
         auto docker = TRY(sys::open("w", O_RDONLY | O_DIRECTORY));

@@ -78,6 +78,13 @@ Result<HelperReply> build_overlay(const OverlayLayers& l, int userns_fd, uid_t u
 
 }  // namespace
 
+Result<std::string> own_workdir(const OverlayLayers& docker) {
+    std::string work = fs::dirname(docker.upper) + "/sysbox-work";
+    if (::mkdir(work.c_str(), 0700) < 0 && errno != EEXIST)
+        return Error::from_errno("create overlay workdir {}", work);
+    return work;
+}
+
 Result<OverlayLayers> parse_overlay_options(std::string_view options, const std::string& base) {
     OverlayLayers l;
     for (const auto& opt : str::split(options, ',', true)) {

@@ -25,6 +25,11 @@ struct OverlayLayers {
     std::string work;
 };
 
+// Our own overlay workdir next to Docker's upper dir (<layer>/sysbox-work), created if
+// missing: mounting an overlay cleans its workdir, which Docker's overlay on the same upper
+// layer still uses.
+Result<std::string> own_workdir(const OverlayLayers& docker);
+
 // Parse an overlay's super options ("rw,lowerdir=a:b,upperdir=c,workdir=d,..."), resolving
 // relative paths (Docker uses them when the absolute list is too long) against `base`.
 Result<OverlayLayers> parse_overlay_options(std::string_view options, const std::string& base);

@@ -35,6 +35,8 @@ Result<void> stage_bind(const std::string& path, const std::string& name) {
 
 Result<HelperReply> run_mount_helper(const std::string& stage, std::string_view what,
                                      const std::function<Result<HelperReply>()>& work) {
+    if (::mkdir(stage.c_str(), 0700) < 0 && errno != EEXIST)
+        return Error::from_errno("create the {} helper's stage {}", what, stage);
     auto [ours, theirs] = TRY(sock::socketpair_seqpacket());
     pid_t pid = ::fork();
     if (pid < 0) return Error::from_errno("fork the {} helper", what);

@@ -20,7 +20,8 @@ struct HelperReply {
     std::string text;  // for the log
 };
 
-// `stage` must be an existing, empty directory. `what` names the work in errors.
+// `stage`: a directory (created if missing) that nothing else uses. `what` names the work
+// in errors.
 Result<HelperReply> run_mount_helper(const std::string& stage, std::string_view what,
                                      const std::function<Result<HelperReply>()>& work);
 
