@@ -13,7 +13,7 @@ setup_file() { sbt_setup_file syscont; }
 teardown_file() { sbt_teardown_file; }
 setup() {
     sbt_setup
-    [ -n "${SYSBOX_TEST_MGR_SOCKET:-}" ] || skip "system-container mode needs sysbox-mgr (runtime under test is not sysbox-runc)"
+    sbt_require_mgr
 }
 teardown() {
     sbt_teardown

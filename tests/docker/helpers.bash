@@ -129,6 +129,11 @@ sbt_setup() {
     export SBT_TAG
 }
 
+# System-container tests need sysbox-mgr: skip them, saying why, under another runtime.
+sbt_require_mgr() {
+    [ -n "${SYSBOX_TEST_MGR_SOCKET:-}" ] || skip "system-container mode needs sysbox-mgr (runtime under test is not sysbox-runc)"
+}
+
 sbt_teardown() {
     if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -n "${SBT_TAG:-}" ]; then
         # Failed: show what the containers were doing.
