@@ -3,6 +3,7 @@
 #   bench/run.sh [--runtimes sysbox-runc,runc,crun] [--json FILE] [-n N] ...
 #   bench/run.sh docker [--docker-runtime NAME] [--image IMAGE] [--json FILE] ...
 #   bench/run.sh syscont [N]   system containers via dockerd (own sysbox-mgr + registration)
+#   bench/run.sh fs [-n N] [--json FILE]   /proc reads: kernel vs lxcfs vs sysbox-fs
 # Env: BENCH_ITER (50), BENCH_WARMUP (5), SYSBOX_RUNC (binary path),
 #      SYSBOX_RUNC_FLAGS (extra global flags for sysbox-runc), BENCH_CGROUPS,
 #      SYSBOX_DOCKER_RUNTIME (sysbox-runc-test), BENCH_DOCKER_IMAGE.
@@ -26,6 +27,9 @@ if [[ "${1:-}" == "mgr" ]]; then
 fi
 if [[ "${1:-}" == "syscont" ]]; then
     exec "$here/syscont_bench.sh" "${@:2}"
+fi
+if [[ "${1:-}" == "fs" ]]; then
+    exec python3 "$here/fs_bench.py" "${@:2}"
 fi
 # The runtime comparison measures the runtimes alone: sysbox-runc without sysbox-mgr
 # (`bench/run.sh mgr` measures the registration round trip it adds).
