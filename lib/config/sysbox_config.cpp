@@ -26,7 +26,8 @@ constexpr uint64_t kMaxRangeSize = (uint64_t{1} << 32) - kIdBlock;
 // sockaddr_un.sun_path is 108 bytes including the terminating NUL.
 constexpr size_t kMaxSocketPath = 107;
 
-constexpr std::array<std::string_view, 2> kTopKeys = {"log-level", "mgr"};
+constexpr std::array<std::string_view, 3> kTopKeys = {"log-level", "mgr", "fs"};
+constexpr std::array<std::string_view, 3> kFsKeys = {"socket", "mountpoint", "max-containers"};
 constexpr std::array<std::string_view, 6> kMgrKeys = {
     "range-size", "special-dirs", "keep-special-dirs", "id-shift", "data-root", "socket"};
 constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
@@ -99,6 +100,15 @@ Result<uint64_t> range_size(const Where& where, const YAML::Node& node, std::str
                    fmt::format("'{}' is not valid: expected {}; a system container "
                                "needs 65536 ids to run a full distro",
                                text, kAccepted));
+    return *value;
+}
+
+Result<uint64_t> max_containers(const Where& where, const YAML::Node& node, std::string_view key) {
+    constexpr std::string_view kAccepted = "a whole number between 1 and 1048576";
+    std::string text = TRY(scalar(where, node, key, kAccepted));
+    auto value = str::to_uint(text);
+    if (!value || *value < 1 || *value > 1048576)
+        return bad(where, key, fmt::format("'{}' is not valid: expected {}", text, kAccepted));
     return *value;
 }
 
@@ -223,6 +233,27 @@ Result<MgrConfig> parse_mgr(const Where& where, const YAML::Node& node) {
     return mgr;
 }
 
+Result<FsConfig> parse_fs(const Where& where, const YAML::Node& node) {
+    FsConfig fs;
+    TRY(expect_map(where, node, "fs"));
+    if (node.IsNull()) return fs;
+    std::map<std::string, int> seen;
+    for (const auto& kv : node) {
+        std::string key = TRY(map_key(where, kv.first, "fs", kFsKeys, seen));
+        Where at = where.at_value(kv.first, kv.second);
+        std::string path = "fs." + key;
+        const YAML::Node& value = kv.second;
+        if (key == "socket") {
+            fs.socket = TRY(socket_path(at, value, path));
+        } else if (key == "mountpoint") {
+            fs.mountpoint = TRY(clean_abs_path(at, value, path));
+        } else {
+            fs.max_containers = TRY(max_containers(at, value, path));
+        }
+    }
+    return fs;
+}
+
 Result<Config> parse_root(const Where& where, const YAML::Node& root) {
     Config config;
     if (root.IsNull()) return config;  // empty file, or only comments
@@ -235,8 +266,10 @@ Result<Config> parse_root(const Where& where, const YAML::Node& root) {
         Where at = where.at_value(kv.first, kv.second);
         if (key == "log-level") {
             config.log_level = TRY(choice(at, kv.second, key, kLogLevels));
-        } else {
+        } else if (key == "mgr") {
             config.mgr = TRY(parse_mgr(at, kv.second));
+        } else {
+            config.fs = TRY(parse_fs(at, kv.second));
         }
     }
     return config;

@@ -32,9 +32,17 @@ struct MgrConfig {
     std::string socket = "/run/sysbox/mgr.sock";
 };
 
+// The `fs:` section: sysbox-fs's socket and FUSE mount.
+struct FsConfig {
+    std::string socket = "/run/sysbox/fs.sock";
+    std::string mountpoint = "/var/lib/sysboxfs";  // one FUSE mount, a subtree per container
+    uint64_t max_containers = 4096;                // registrations beyond this are refused
+};
+
 struct Config {
     std::string log_level = "info";  // trace|debug|info|warn|error
     MgrConfig mgr;
+    FsConfig fs;
 };
 
 // Parse a sysbox.yaml text. Every key is optional (empty text = defaults); unknown keys,

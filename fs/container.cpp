@@ -1,0 +1,126 @@
+#include "fs/container.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/layout.h"
+#include "cgroup/proc_cgroup.h"
+#include "core/clock.h"
+#include "core/fs.h"
+#include "core/strings.h"
+#include "fs/emu/tasks.h"
+
+namespace sysbox::fs {
+
+double boottime_now() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_BOOTTIME, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+Container::Container(uint64_t serial, std::string id, uid_t root_uid, gid_t root_gid,
+                     uint64_t id_size, knobs::HostKnobs& host)
+    : m_serial(serial),
+      m_id(std::move(id)),
+      m_root_uid(root_uid),
+      m_root_gid(root_gid),
+      m_id_size(id_size),
+      m_registered(clock::now_rfc3339()),
+      m_registered_boottime(boottime_now()),
+      m_knobs(host, m_id) {}
+
+void Container::set_init(std::shared_ptr<const InitInfo> init) {
+    std::lock_guard lock(m_mu);
+    m_init = std::move(init);
+}
+
+std::shared_ptr<const InitInfo> Container::init() const {
+    std::lock_guard lock(m_mu);
+    return m_init;
+}
+
+double Container::start_boottime() const {
+    auto i = init();
+    return i ? i->start_boottime : m_registered_boottime;
+}
+
+void Container::sample_load(double now_boottime) {
+    auto i = init();
+    if (!i) return;
+    if (i->tasks_dir.empty()) return;
+    auto tasks = emu::count_tasks(i->tasks_dir, !i->dirs.unified.empty());
+    std::lock_guard lock(m_mu);
+    if (!tasks) return;  // the cgroup is going away with the container
+    m_running = tasks->running;
+    m_total = tasks->total;
+    m_load.sample(tasks->running, now_boottime);
+}
+
+std::string Container::render_loadavg() const {
+    std::lock_guard lock(m_mu);
+    return m_load.render(m_running, m_total, m_last_pid);
+}
+
+namespace {
+
+// Field 22 of /proc/<pid>/stat: start time in clock ticks after boot. The command name
+// (field 2) may hold spaces and parentheses, so count from the last ')'.
+Result<double> start_boottime_of(pid_t pid) {
+    auto path = "/proc/" + std::to_string(pid) + "/stat";
+    auto text = TRY(fs::read_file(path));
+    auto close = text.rfind(')');
+    if (close == std::string::npos) return Error::with_code(EINVAL, "{}: no command field", path);
+    auto fields = str::split(std::string_view(text).substr(close + 2), ' ', true);
+    // fields[0] is field 3 (state), so field 22 is fields[19].
+    if (fields.size() < 20) return Error::with_code(EINVAL, "{}: too few fields", path);
+    auto ticks = str::to_uint(fields[19]);
+    if (!ticks) return Error::with_code(EINVAL, "{}: bad start time '{}'", path, fields[19]);
+    return static_cast<double>(*ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The host path of `path` (as /proc/<pid>/cgroup gives it) in hierarchy `h`.
+std::string host_dir(const cgroup::Hierarchy& h, const std::string& path) {
+    std::string rel = path;
+    if (h.root != "/" && str::starts_with(rel, h.root)) rel = rel.substr(h.root.size());
+    return fs::join(h.mountpoint, rel);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const InitInfo>> probe_init(pid_t pid) {
+    auto info = std::make_shared<InitInfo>();
+    info->pid = pid;
+    info->start_boottime = TRY(start_boottime_of(pid));
+    auto layout = TRY(cgroup::host_layout());
+    auto m = TRY(cgroup::read_proc_cgroup(pid));
+    if (layout.mode == cgroup::Mode::V2) {
+        auto p = cgroup::unified_path(m);
+        if (!p) return Error::with_code(ENOENT, "pid {} is in no cgroup2 cgroup", pid);
+        info->dirs.unified = fs::join(layout.unified, *p);
+        info->cgroups.push_back("0::" + *p);
+        info->tasks_dir = info->dirs.unified;
+    } else {
+        auto dir_of = [&](std::string_view controller, std::string& out) {
+            const auto* h = layout.find(controller);
+            if (!h) return;
+            auto p = cgroup::path_in(m, *h);
+            if (!p) return;
+            out = host_dir(*h, *p);
+            info->cgroups.push_back(std::string(controller) + ":" + *p);
+        };
+        dir_of("memory", info->dirs.memory);
+        dir_of("cpu", info->dirs.cpu);
+        dir_of("cpuacct", info->dirs.cpuacct);
+        dir_of("cpuset", info->dirs.cpuset);
+        dir_of("blkio", info->dirs.blkio);
+        std::string pids;
+        dir_of("pids", pids);
+        const std::string& any = !pids.empty() ? pids : info->dirs.memory;
+        info->tasks_dir = any;
+    }
+    auto reader = TRY(emu::CgroupReader::open(info->dirs, ::sysconf(_SC_CLK_TCK)));
+    info->reader = std::make_unique<emu::CgroupReader>(std::move(reader));
+    return std::shared_ptr<const InitInfo>(std::move(info));
+}
+
+}  // namespace sysbox::fs

@@ -1,0 +1,326 @@
+#define FUSE_USE_VERSION 312
+#include "fs/fuse_fs.h"
+
+#include <fuse3/fuse_lowlevel.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "core/fs.h"
+#include "core/mountinfo.h"
+#include "core/strings.h"
+#include "core/sys.h"
+#include "fs/files.h"
+
+namespace sysbox::fs {
+
+namespace {
+
+constexpr fuse_ino_t kRootIno = FUSE_ROOT_ID;
+constexpr unsigned kFileBits = 16;
+constexpr fuse_ino_t kFileMask = (fuse_ino_t{1} << kFileBits) - 1;
+// A container's files never change for its serial; its directory entry under the root can
+// (a re-registered id), so only that one is never cached.
+constexpr double kStableTimeout = 86400.0;
+
+constexpr const char* kFsType = "fuse.sysboxfs";
+
+fuse_ino_t dir_ino(uint64_t serial) { return serial << kFileBits; }
+fuse_ino_t file_ino(uint64_t serial, int index) {
+    return (serial << kFileBits) | static_cast<fuse_ino_t>(index + 1);
+}
+uint64_t serial_of(fuse_ino_t ino) { return ino >> kFileBits; }
+int index_of(fuse_ino_t ino) { return static_cast<int>(ino & kFileMask) - 1; }  // -1: the dir
+
+Registry& reg_of(fuse_req_t req) { return *static_cast<Registry*>(fuse_req_userdata(req)); }
+
+// An open emulated file: the content rendered at open, so a reader going through it in
+// small reads sees one consistent snapshot (as procfs's seq_file gives).
+struct Handle {
+    std::shared_ptr<Container> container;
+    const FileEntry* file = nullptr;
+    std::string data;
+};
+
+struct Node {
+    std::shared_ptr<Container> container;  // null for the root
+    const FileEntry* file = nullptr;       // null for a directory
+};
+
+// nullopt: no such inode (anymore).
+std::optional<Node> resolve(Registry& reg, fuse_ino_t ino) {
+    if (ino == kRootIno) return Node{};
+    auto c = reg.find(serial_of(ino));
+    if (!c) return std::nullopt;
+    int index = index_of(ino);
+    if (index < 0) return Node{std::move(c), nullptr};
+    const auto& table = file_table();
+    if (static_cast<size_t>(index) >= table.size()) return std::nullopt;
+    return Node{std::move(c), &table[static_cast<size_t>(index)]};
+}
+
+struct stat attr_of(fuse_ino_t ino, const Node& n) {
+    struct stat st {};
+    st.st_ino = ino;
+    st.st_blksize = 4096;
+    if (!n.container) {
+        st.st_mode = S_IFDIR | 0755;
+        st.st_nlink = 2;
+        return st;
+    }
+    st.st_uid = n.container->root_uid();
+    st.st_gid = n.container->root_gid();
+    if (!n.file) {
+        st.st_mode = S_IFDIR | 0755;
+        st.st_nlink = 2;
+    } else {
+        st.st_mode = S_IFREG | n.file->mode;
+        st.st_nlink = 1;
+        st.st_size = 0;  // like procfs: the length is known only by reading
+    }
+    return st;
+}
+
+void reply_error(fuse_req_t req, const Error& e, std::string_view what) {
+    int code = e.code() ? e.code() : EIO;
+    if (code == EIO) spdlog::warn("{}: {}", what, e.message());
+    else spdlog::debug("{}: {}", what, e.message());
+    fuse_reply_err(req, code);
+}
+
+void op_init(void* /*userdata*/, fuse_conn_info* conn) {
+    // `echo 5 > knob` opens with O_TRUNC: take it in open, saving a SETATTR round trip.
+    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+    conn->want &= ~static_cast<unsigned>(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
+    conn->max_readahead = 0;
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    auto& reg = reg_of(req);
+    fuse_entry_param e{};
+    if (parent == kRootIno) {
+        auto c = reg.find(std::string(name));
+        if (!c) return (void)fuse_reply_err(req, ENOENT);
+        e.ino = dir_ino(c->serial());
+        e.attr = attr_of(e.ino, Node{std::move(c), nullptr});
+        return (void)fuse_reply_entry(req, &e);  // timeouts 0: the id may be re-registered
+    }
+    auto n = resolve(reg, parent);
+    if (!n || !n->container) return (void)fuse_reply_err(req, ENOENT);
+    if (n->file) return (void)fuse_reply_err(req, ENOTDIR);
+    int index = find_file(name);
+    if (index < 0) return (void)fuse_reply_err(req, ENOENT);
+    e.ino = file_ino(n->container->serial(), index);
+    e.attr = attr_of(e.ino, Node{n->container, &file_table()[static_cast<size_t>(index)]});
+    e.attr_timeout = kStableTimeout;
+    e.entry_timeout = kStableTimeout;
+    fuse_reply_entry(req, &e);
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
+    auto n = resolve(reg_of(req), ino);
+    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    auto st = attr_of(ino, *n);
+    fuse_reply_attr(req, &st, ino == kRootIno || !n->file ? 0.0 : kStableTimeout);
+}
+
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* /*attr*/, int to_set,
+                fuse_file_info* /*fi*/) {
+    auto n = resolve(reg_of(req), ino);
+    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    // Truncation (a write's O_TRUNC without atomic_o_trunc) and times are accepted and
+    // ignored, as procfs does; owners and modes are fixed.
+    constexpr int kIgnored = FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+                             FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW |
+                             FUSE_SET_ATTR_CTIME;
+    if ((to_set & ~kIgnored) != 0 || !n->file) return (void)fuse_reply_err(req, EPERM);
+    auto st = attr_of(ino, *n);
+    fuse_reply_attr(req, &st, kStableTimeout);
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    auto n = resolve(reg_of(req), ino);
+    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    if (!n->file) return (void)fuse_reply_err(req, EISDIR);
+    int acc = fi->flags & O_ACCMODE;
+    if (acc != O_RDONLY && !n->file->knob) return (void)fuse_reply_err(req, EACCES);
+    auto h = std::make_unique<Handle>();
+    h->container = std::move(n->container);
+    h->file = n->file;
+    if (acc != O_WRONLY) {
+        auto r = read_file(*h->file, *h->container, h->data);
+        if (!r) return reply_error(req, r.error(), h->file->dest);
+        h->container->reads.fetch_add(1, std::memory_order_relaxed);
+    }
+    fi->direct_io = 1;  // never the page cache: every open sees fresh values
+    fi->keep_cache = 0;
+    fi->noflush = 1;  // close() needs no round trip
+    fi->nonseekable = 0;
+    fi->fh = reinterpret_cast<uint64_t>(h.get());
+    if (fuse_reply_open(req, fi) == 0) (void)h.release();  // released in op_release
+}
+
+void op_read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_info* fi) {
+    const auto* h = reinterpret_cast<const Handle*>(fi->fh);
+    auto pos = static_cast<size_t>(off);
+    if (off < 0 || pos >= h->data.size()) return (void)fuse_reply_buf(req, nullptr, 0);
+    fuse_reply_buf(req, h->data.data() + pos, std::min(size, h->data.size() - pos));
+}
+
+void op_write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, off_t off,
+              fuse_file_info* fi) {
+    auto* h = reinterpret_cast<Handle*>(fi->fh);
+    // Like sysctl's strict mode: the whole value comes in one write at offset 0; later
+    // writes on the same descriptor are accepted and ignored.
+    if (off > 0) return (void)fuse_reply_write(req, size);
+    auto r = write_file(*h->file, *h->container, std::string_view(buf, size));
+    if (!r) return reply_error(req, r.error(), h->file->dest);
+    h->container->writes.fetch_add(1, std::memory_order_relaxed);
+    h->data.clear();
+    fuse_reply_write(req, *r);
+}
+
+void op_release(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+    delete reinterpret_cast<Handle*>(fi->fh);  // NOLINT(cppcoreguidelines-owning-memory)
+    fuse_reply_err(req, 0);
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* /*fi*/) {
+    auto& reg = reg_of(req);
+    auto n = resolve(reg, ino);
+    if (!n) return (void)fuse_reply_err(req, ENOENT);
+    if (n->file) return (void)fuse_reply_err(req, ENOTDIR);
+    std::vector<std::pair<std::string, struct stat>> entries;
+    struct stat dir {};
+    dir.st_mode = S_IFDIR;
+    entries.emplace_back(".", dir);
+    entries.emplace_back("..", dir);
+    if (!n->container) {
+        for (const auto& c : reg.all()) {
+            struct stat st {};
+            st.st_ino = dir_ino(c->serial());
+            st.st_mode = S_IFDIR;
+            entries.emplace_back(c->id(), st);
+        }
+    } else {
+        const auto& table = file_table();
+        for (size_t i = 0; i < table.size(); ++i) {
+            struct stat st {};
+            st.st_ino = file_ino(n->container->serial(), static_cast<int>(i));
+            st.st_mode = S_IFREG;
+            entries.emplace_back(table[i].name, st);
+        }
+    }
+    std::string buf(size, '\0');
+    size_t used = 0;
+    for (auto i = static_cast<size_t>(off); i < entries.size(); ++i) {
+        size_t need = fuse_add_direntry(req, buf.data() + used, size - used,
+                                        entries[i].first.c_str(), &entries[i].second,
+                                        static_cast<off_t>(i + 1));
+        if (need > size - used) break;
+        used += need;
+    }
+    fuse_reply_buf(req, buf.data(), used);
+}
+
+fuse_lowlevel_ops make_ops() {
+    fuse_lowlevel_ops ops{};
+    ops.init = op_init;
+    ops.lookup = op_lookup;
+    ops.getattr = op_getattr;
+    ops.setattr = op_setattr;
+    ops.open = op_open;
+    ops.read = op_read;
+    ops.write = op_write;
+    ops.release = op_release;
+    ops.readdir = op_readdir;
+    return ops;
+}
+
+const fuse_lowlevel_ops kOps = make_ops();
+
+}  // namespace
+
+Result<int> remove_stale_mounts(const std::string& mountpoint) {
+    int removed = 0;
+    for (int round = 0; round < 64; ++round) {
+        auto text = TRY(fs::read_file("/proc/self/mountinfo"));
+        bool found = false;
+        for (auto line : str::split(text, '\n', true)) {
+            auto e = mountinfo::parse_line(line);
+            if (!e || e->mountpoint != mountpoint || e->fstype != kFsType) continue;
+            found = true;
+            break;
+        }
+        if (!found) return removed;
+        if (::umount2(mountpoint.c_str(), MNT_DETACH) < 0)
+            return Error::from_errno("unmount the stale sysbox-fs mount at {}", mountpoint);
+        ++removed;
+    }
+    return Error::with_code(EBUSY, "{}: more than 64 stacked sysbox-fs mounts", mountpoint);
+}
+
+Result<std::unique_ptr<FuseFs>> FuseFs::mount(const std::string& mountpoint, Registry& reg) {
+    int stale = TRY(remove_stale_mounts(mountpoint));
+    if (stale > 0)
+        spdlog::warn("removed {} stale sysbox-fs mount(s) at {} (a daemon that did not stop "
+                     "cleanly); containers started before it must be restarted",
+                     stale, mountpoint);
+    TRY(sys::mkdir_p(mountpoint, 0755).wrap("create the FUSE mountpoint"));
+    std::unique_ptr<FuseFs> f(new FuseFs(mountpoint, reg));
+    std::vector<std::string> argv_s = {
+        "sysbox-fs", "-o",
+        "allow_other,default_permissions,fsname=sysboxfs,subtype=sysboxfs,noatime"};
+    std::vector<char*> argv;
+    for (auto& a : argv_s)
+        argv.push_back(a.data());
+    fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+    f->m_se = fuse_session_new(&args, &kOps, sizeof(kOps), &reg);
+    if (!f->m_se)
+        return Error::with_code(EINVAL, "create the FUSE session (libfuse3 rejected the options)");
+    if (fuse_session_mount(f->m_se, mountpoint.c_str()) != 0)
+        return Error::with_code(EIO,
+                                "mount the FUSE file system at {}: is /dev/fuse present (modprobe "
+                                "fuse) and are we root? (libfuse's message is above)",
+                                mountpoint);
+    f->m_mounted = true;
+    return f;
+}
+
+void FuseFs::start(unsigned max_threads) {
+    m_loop = std::thread([this, max_threads] {
+        fuse_loop_config* cfg = fuse_loop_cfg_create();
+        fuse_loop_cfg_set_clone_fd(cfg, 1);
+        fuse_loop_cfg_set_max_threads(cfg, max_threads);
+        fuse_loop_cfg_set_idle_threads(cfg, max_threads);  // no thread churn per request
+        int rc = fuse_session_loop_mt(m_se, cfg);
+        fuse_loop_cfg_destroy(cfg);
+        if (rc != 0) spdlog::error("the FUSE loop stopped with error {}", std::strerror(-rc));
+        m_loop_done = true;
+    });
+}
+
+void FuseFs::stop() {
+    if (!m_se) return;
+    fuse_session_exit(m_se);
+    if (m_mounted) {
+        fuse_session_unmount(m_se);
+        m_mounted = false;
+    }
+    // With containers still binding our files the connection outlives the unmount and the
+    // loop's threads stay blocked reading it; they end with the process.
+    if (m_loop.joinable()) m_loop.detach();
+}
+
+FuseFs::~FuseFs() {
+    stop();
+    // Destroying the session while detached loop threads may use it is unsafe; the process is
+    // exiting anyway when this runs.
+}
+
+}  // namespace sysbox::fs

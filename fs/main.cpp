@@ -1,0 +1,43 @@
+// sysbox-fs: per-container /proc and /sys files for system containers, served by FUSE.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "fs/run.h"
+
+#ifndef SYSBOX_VERSION
+#define SYSBOX_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+    sysbox::fs::DaemonOptions o;
+    CLI::App app{"sysbox-fs: per-container /proc and /sys files for system containers (FUSE)",
+                 "sysbox-fs"};
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    app.set_version_flag("-v,--version", std::string("sysbox-fs version ") + SYSBOX_VERSION);
+    app.add_option("--config", o.config_file, "configuration file")->capture_default_str();
+    app.add_option("--socket", o.socket, "IPC socket (default: from the configuration)");
+    app.add_option("--mountpoint", o.mountpoint,
+                   "FUSE mount, a directory per container (default: from the configuration)");
+    app.add_option("--log-level", o.log_level, "trace, debug, info, warn or error");
+    app.add_option("--threads", o.threads,
+                   "FUSE worker threads (default: one per CPU, 2 to 8; more threads add "
+                   "latency: each request then wakes a colder thread)")
+        ->check(CLI::Range(1u, 256u));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        auto r = sysbox::fs::run_daemon(o);
+        if (!r) {
+            (void)std::fprintf(stderr, "sysbox-fs: %s\n", r.error().to_string().c_str());
+            return 1;
+        }
+    } catch (const std::exception& e) {
+        (void)std::fprintf(stderr, "sysbox-fs: internal error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,21 @@
+// sysbox-fs start-up and main loop, behind the command line.
+#pragma once
+
+#include <string>
+
+#include "core/result.h"
+
+namespace sysbox::fs {
+
+struct DaemonOptions {
+    std::string config_file = "/etc/sysbox/sysbox.yaml";
+    std::string socket;      // overrides sysbox.yaml
+    std::string mountpoint;  // overrides sysbox.yaml
+    std::string log_level;   // overrides sysbox.yaml
+    unsigned threads = 0;    // FUSE worker threads; 0: one per CPU, 2 to 8
+};
+
+// Runs until SIGTERM/SIGINT; an Error means it could not start (or its socket broke).
+Result<void> run_daemon(const DaemonOptions& opts);
+
+}  // namespace sysbox::fs

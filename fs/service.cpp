@@ -1,0 +1,164 @@
+// IPC adapters and registration bookkeeping. Runs on the main thread only; the FUSE
+// threads see the registry, never this object.
+#include "fs/service.h"
+
+#include <sys/epoll.h>
+#include <sys/stat.h>
+
+#include <spdlog/spdlog.h>
+
+#include "core/sys.h"
+#include "fs/files.h"
+
+namespace sysbox::fs {
+
+namespace api = ipc::fs;
+
+namespace {
+
+// The files this host has: binding over a path the kernel does not have would fail, so
+// such files are left out of the reply (the runtime also skips what the container lacks).
+std::vector<const FileEntry*> host_files() {
+    std::vector<const FileEntry*> out;
+    for (const auto& f : file_table()) {
+        struct stat st {};
+        if (::stat(f.dest.c_str(), &st) == 0 && S_ISREG(st.st_mode)) out.push_back(&f);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<api::RegisterReply> Service::register_container(const api::RegisterRequest& req) {
+    if (auto old = m_reg.find(req.id)) forget_watch(old->serial());
+    auto c = TRY(m_reg.add(req.id, req.root_uid, req.root_gid, req.id_size));
+    static const std::vector<const FileEntry*> files = host_files();
+    api::RegisterReply reply;
+    reply.mountpoint = m_mountpoint;
+    for (const auto* f : files)
+        reply.mounts.push_back({m_mountpoint + "/" + req.id + "/" + f->name, f->dest});
+    spdlog::info("registered container {} (root uid {}, {} files)", req.id, req.root_uid,
+                 reply.mounts.size());
+    return reply;
+}
+
+Result<void> Service::set_init_pid(const api::SetInitPidRequest& req) {
+    auto c = m_reg.find(req.id);
+    if (!c)
+        return Error::with_code(ENOENT, "container {} is not registered with sysbox-fs", req.id);
+    auto pidfd = TRY(sys::pidfd_open(req.pid).wrap("watch the init (pid {}) of container {}",
+                                                    req.pid, req.id));
+    auto init = TRY(probe_init(req.pid).wrap("container {}", req.id));
+    c->set_init(std::move(init));
+    forget_watch(c->serial());
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = c->serial();
+    if (::epoll_ctl(m_events, EPOLL_CTL_ADD, pidfd.get(), &ev) < 0)
+        return Error::from_errno("watch the init (pid {}) of container {}", req.pid, req.id);
+    m_pidfds[c->serial()] = std::move(pidfd);
+    spdlog::debug("container {}: init pid {}", req.id, req.pid);
+    return {};
+}
+
+void Service::forget_watch(uint64_t serial) {
+    auto it = m_pidfds.find(serial);
+    if (it == m_pidfds.end()) return;
+    (void)::epoll_ctl(m_events, EPOLL_CTL_DEL, it->second.get(), nullptr);
+    m_pidfds.erase(it);
+}
+
+bool Service::unregister(const std::string& id) {
+    auto c = m_reg.find(id);
+    if (!c) return false;
+    forget_watch(c->serial());
+    bool known = m_reg.remove(c->serial());
+    if (known) spdlog::info("unregistered container {}", id);
+    return known;
+}
+
+void Service::init_exited(uint64_t serial) {
+    forget_watch(serial);
+    auto c = m_reg.find(serial);
+    if (c && m_reg.remove(serial))
+        spdlog::info("container {}: its init exited; unregistered", c->id());
+}
+
+void Service::sample_load() {
+    double now = boottime_now();
+    for (const auto& c : m_reg.all())
+        c->sample_load(now);
+}
+
+api::StatusReply Service::status() const {
+    api::StatusReply s;
+    s.mountpoint = m_mountpoint;
+    s.pid = ::getpid();
+    for (const auto& c : m_reg.all()) {
+        api::ContainerInfo info;
+        info.id = c->id();
+        info.root_uid = c->root_uid();
+        info.registered = c->registered();
+        if (auto init = c->init()) {
+            info.init_pid = init->pid;
+            info.cgroups = init->cgroups;
+        }
+        info.reads = c->reads.load(std::memory_order_relaxed);
+        info.writes = c->writes.load(std::memory_order_relaxed);
+        s.containers.push_back(std::move(info));
+    }
+    return s;
+}
+
+namespace {
+
+ipc::Reply failure(const Error& e) {
+    const char* name = api::kErrInvalidContainer;
+    if (e.code() == ENOENT) name = api::kErrNoSuchContainer;
+    if (e.code() == EUSERS) name = api::kErrTooManyContainers;
+    return ipc::Reply::failure(name, e.to_string());
+}
+
+ipc::Reply invalid(const Error& e) {
+    return ipc::Reply::failure(ipc::kErrInvalidParameter, e.to_string());
+}
+
+}  // namespace
+
+void install_methods(ipc::Server& server, Service& service) {
+    server.add_method(api::kRegister, [&service](const ipc::Call& call, const ipc::Peer& peer) {
+        auto req = api::register_request_from(call.parameters);
+        if (!req) return invalid(req.error());
+        spdlog::debug("Register {} from pid {}", req->id, peer.pid);
+        auto reply = service.register_container(*req);
+        if (!reply) {
+            spdlog::warn("register {}: {}", req->id, reply.error().to_string());
+            return failure(reply.error());
+        }
+        return ipc::Reply::success(api::to_json(*reply));
+    });
+    server.add_method(api::kSetInitPid, [&service](const ipc::Call& call, const ipc::Peer&) {
+        auto req = api::set_init_pid_request_from(call.parameters);
+        if (!req) return invalid(req.error());
+        auto r = service.set_init_pid(*req);
+        if (!r) {
+            spdlog::warn("set the init pid of {}: {}", req->id, r.error().to_string());
+            return failure(r.error());
+        }
+        return ipc::Reply::success();
+    });
+    server.add_method(api::kUnregister, [&service](const ipc::Call& call, const ipc::Peer& peer) {
+        auto id = call.parameters.find("id");
+        if (id == call.parameters.end() || !id->is_string())
+            return ipc::Reply::failure(ipc::kErrInvalidParameter,
+                                       "id: a container id is required", {{"parameter", "id"}});
+        spdlog::debug("Unregister {} from pid {}", id->get<std::string>(), peer.pid);
+        bool known = service.unregister(id->get<std::string>());
+        return ipc::Reply::success({{"known", known}});
+    });
+    server.add_method(api::kStatus, [&service](const ipc::Call&, const ipc::Peer&) {
+        return ipc::Reply::success(api::to_json(service.status()));
+    });
+}
+
+}  // namespace sysbox::fs

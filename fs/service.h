@@ -1,0 +1,47 @@
+// sysbox-fs's state behind the IPC methods: the registry, the FUSE mountpoint, and a watch
+// on each container's init (a pidfd in an epoll set) so a container that dies without a
+// `delete` is unregistered and its data freed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+
+#include "core/result.h"
+#include "core/unique_fd.h"
+#include "fs/registry.h"
+#include "ipc/fs_api.h"
+#include "ipc/server.h"
+
+namespace sysbox::fs {
+
+class Service {
+  public:
+    // `events`: an epoll fd the main loop waits on; init pidfds are added to it with the
+    // container's serial as data (serial 0 is reserved for the caller's own fds).
+    Service(Registry& reg, std::string mountpoint, int events)
+        : m_reg(reg), m_mountpoint(std::move(mountpoint)), m_events(events) {}
+
+    Result<ipc::fs::RegisterReply> register_container(const ipc::fs::RegisterRequest& req);
+    Result<void> set_init_pid(const ipc::fs::SetInitPidRequest& req);
+    bool unregister(const std::string& id);
+    ipc::fs::StatusReply status() const;
+
+    // The init of container `serial` exited: unregister it (if still that registration).
+    void init_exited(uint64_t serial);
+    // Sample every container's load average (the main loop calls this every 5 s).
+    void sample_load();
+
+  private:
+    void forget_watch(uint64_t serial);
+
+    Registry& m_reg;
+    std::string m_mountpoint;
+    int m_events;
+    std::map<uint64_t, UniqueFd> m_pidfds;  // only touched by the main (IPC) thread
+};
+
+void install_methods(ipc::Server& server, Service& service);
+
+}  // namespace sysbox::fs
