@@ -426,7 +426,8 @@ class Bench:
         order = [(s, f) for f in FILES for s in SOURCES if f in self.paths[s]]
         argv = [self.exe, "--threads", str(a.threads), "--iterations", str(a.iterations),
                 "--warmup", str(a.warmup), "--duration-ms", str(a.duration_ms),
-                "--rounds", str(a.rounds), "--block", str(a.block)] + [self.paths[s][f] for s, f in order]
+                "--rounds", str(a.rounds), "--block", str(a.block)]
+        argv += [self.paths[s][f] for s, f in order]
         p = subprocess.run(argv, capture_output=True, text=True, preexec_fn=self.cg.enter,
                            timeout=600 + len(order) * (a.duration_ms / 1000.0 + 60))
         if p.returncode != 0:
@@ -466,6 +467,9 @@ class Bench:
             v = stop_daemon(self.sbfs, self.sbfs_mnt, "sysbox-fs")
             self.stop_verdicts.append(v)
             self.sbfs = None
+            lines = tail(os.path.join(self.work, "sysbox-fs.log"), 5)
+            if lines:
+                self.notes.append("sysbox-fs logged (--log-level warn; last lines):\n" + lines)
         if self.lxcfs is not None:
             v = stop_daemon(self.lxcfs, self.lxcfs_mnt, "lxcfs")
             self.stop_verdicts.append(v)
@@ -496,8 +500,9 @@ class Bench:
                 a.duration_ms, a.rounds))
         log("load average: %s at start, %s at end" % (load0, loadavg()))
         log("")
-        hdr = "%-8s %-10s %10s %10s %10s %7s %9s %9s" % (
-            "file", "source", "median us", "p90 us", "p99 us", "bytes", "x kernel", "x lxcfs")
+        hdr = "%-8s %-10s %10s %10s %10s %8s %7s %9s %9s" % (
+            "file", "source", "median us", "p90 us", "p99 us", "open us", "bytes", "x kernel",
+            "x lxcfs")
         log("latency (one thread)")
         log(hdr)
         for f in FILES:
@@ -506,8 +511,9 @@ class Bench:
                 x = r.get((s, f))
                 if not x:
                     continue
-                log("%-8s %-10s %10.1f %10.1f %10.1f %7d %9s %9s" % (
-                    f if first else "", s, x["median_us"], x["p90_us"], x["p99_us"], x["bytes"],
+                log("%-8s %-10s %10.1f %10.1f %10.1f %8.1f %7d %9s %9s" % (
+                    f if first else "", s, x["median_us"], x["p90_us"], x["p99_us"],
+                    x["open_median_us"], x["bytes"],
                     ratio(x, r.get(("kernel", f)), "median_us", s == "kernel"),
                     ratio(x, r.get(("lxcfs", f)), "median_us", s in ("kernel", "lxcfs"))))
                 first = False

@@ -18,7 +18,8 @@
  * --duration-ms 0 skips the throughput part.
  *
  * Output (stdout): one JSON object, {"files": [{"file", "bytes", "n", "median_us", "p90_us",
- * "p99_us", "min_us", "max_us", "mean_us", "threads", "reads", "seconds", "reads_per_s"}]}.
+ * "p99_us", "open_median_us" (the open() call alone), "min_us", "max_us", "mean_us",
+ * "threads", "reads", "seconds", "reads_per_s"}]}.
  * A failed open/read/close prints "fs_read: FILE: open|read|close: strerror" to stderr
  * and exits 2; bad usage exits 1.
  */
@@ -48,10 +49,12 @@ static void die_io(const char* file, const char* op, int err) {
     _exit(2);
 }
 
-/* One open + read to EOF + close; returns the bytes read. Exits 2 on any error. */
-static long read_once(const char* file, char* buf) {
+/* One open + read to EOF + close; returns the bytes read. Exits 2 on any error. If
+ * opened_ns is set, it gets the time open() returned (the open's share of the latency). */
+static long read_once(const char* file, char* buf, int64_t* opened_ns) {
     int fd = open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0) die_io(file, "open", errno);
+    if (opened_ns) *opened_ns = now_ns();
     long total = 0;
     for (;;) {
         ssize_t n = read(fd, buf, g_buf);
@@ -103,7 +106,8 @@ static void* worker_main(void* arg) {
     long reads = 0;
     /* Check the clock every 8 operations: a clock read costs ~20 ns, an operation >= 1 us. */
     do {
-        for (int i = 0; i < 8; i++) read_once(w->file, buf);
+        for (int i = 0; i < 8; i++)
+            read_once(w->file, buf, NULL);
         reads += 8;
     } while (now_ns() < w->deadline);
     w->reads = reads;
@@ -124,7 +128,8 @@ static void throughput_slice(const char* file, int threads, long ms, long* reads
         if (rc) die_io(file, "pthread_create", rc);
     }
     int64_t t0 = now_ns();
-    for (int t = 0; t < threads; t++) ws[t].deadline = t0 + ms * 1000000LL;
+    for (int t = 0; t < threads; t++)
+        ws[t].deadline = t0 + ms * 1000000LL;
     atomic_store(&go, 1);
     for (int t = 0; t < threads; t++) {
         pthread_join(ws[t].tid, NULL);
@@ -139,8 +144,7 @@ static long parse_num(const char* opt, const char* v, long min) {
     errno = 0;
     long x = strtol(v ? v : "", &end, 10);
     if (!v || errno || *end || end == v || x < min) {
-        fprintf(stderr, "fs_read: %s needs an integer >= %ld, got '%s'\n", opt, min,
-                v ? v : "");
+        fprintf(stderr, "fs_read: %s needs an integer >= %ld, got '%s'\n", opt, min, v ? v : "");
         exit(1);
     }
     return x;
@@ -182,8 +186,9 @@ int main(int argc, char** argv) {
         else if (!strcmp(a, "--buf"))
             g_buf = (size_t)parse_num(a, v, 1), i++;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: fs_read [--threads N] [--iterations N] [--warmup N] "
-                   "[--duration-ms N] [--rounds N] [--block N] [--buf BYTES] FILE...\n");
+            printf(
+                "usage: fs_read [--threads N] [--iterations N] [--warmup N] "
+                "[--duration-ms N] [--rounds N] [--block N] [--buf BYTES] FILE...\n");
             return 0;
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "fs_read: unknown option %s\n", a);
@@ -197,19 +202,23 @@ int main(int argc, char** argv) {
     }
     char* buf = malloc(g_buf);
     int64_t* samples = calloc((size_t)nfiles * (size_t)iters, sizeof(int64_t));
+    int64_t* open_samples = calloc((size_t)nfiles * (size_t)iters, sizeof(int64_t));
     long* bytes = calloc((size_t)nfiles, sizeof(long));
     long* reads = calloc((size_t)nfiles, sizeof(long));
     int64_t* tp_ns = calloc((size_t)nfiles, sizeof(int64_t));
-    if (!buf || !samples || !bytes || !reads || !tp_ns) die_io(files[0], "malloc", ENOMEM);
+    if (!buf || !samples || !open_samples || !bytes || !reads || !tp_ns)
+        die_io(files[0], "malloc", ENOMEM);
 
     for (long i = 0; i < warmup; i++)
-        for (int f = 0; f < nfiles; f++) bytes[f] = read_once(files[f], buf);
+        for (int f = 0; f < nfiles; f++)
+            bytes[f] = read_once(files[f], buf, NULL);
     for (long b0 = 0; b0 < iters; b0 += block)
         for (int f = 0; f < nfiles; f++)
             for (long i = b0; i < b0 + block && i < iters; i++) {
-                int64_t t0 = now_ns();
-                bytes[f] = read_once(files[f], buf);
+                int64_t t0 = now_ns(), t1 = 0;
+                bytes[f] = read_once(files[f], buf, &t1);
                 samples[(size_t)f * (size_t)iters + (size_t)i] = now_ns() - t0;
+                open_samples[(size_t)f * (size_t)iters + (size_t)i] = t1 - t0;
             }
     if (dur_ms > 0) {
         long slice = dur_ms / rounds > 0 ? dur_ms / rounds : 1;
@@ -218,23 +227,29 @@ int main(int argc, char** argv) {
                 throughput_slice(files[f], (int)threads, slice, &reads[f], &tp_ns[f]);
     }
 
-    printf("{\"threads\": %ld, \"iterations\": %ld, \"warmup\": %ld, \"duration_ms\": %ld, "
-           "\"block\": %ld, \"buf\": %zu, \"files\": [",
-           threads, iters, warmup, dur_ms, block, g_buf);
+    printf(
+        "{\"threads\": %ld, \"iterations\": %ld, \"warmup\": %ld, \"duration_ms\": %ld, "
+        "\"block\": %ld, \"buf\": %zu, \"files\": [",
+        threads, iters, warmup, dur_ms, block, g_buf);
     for (int f = 0; f < nfiles; f++) {
         int64_t* s = samples + (size_t)f * (size_t)iters;
+        int64_t* o = open_samples + (size_t)f * (size_t)iters;
         qsort(s, (size_t)iters, sizeof *s, cmp_i64);
+        qsort(o, (size_t)iters, sizeof *o, cmp_i64);
         double sum = 0;
-        for (long i = 0; i < iters; i++) sum += (double)s[i];
+        for (long i = 0; i < iters; i++)
+            sum += (double)s[i];
         printf("%s\n  {\"file\": ", f ? "," : "");
         json_str(files[f]);
-        printf(", \"bytes\": %ld, \"n\": %ld, \"median_us\": %.3f, \"p90_us\": %.3f, "
-               "\"p99_us\": %.3f, \"min_us\": %.3f, \"max_us\": %.3f, \"mean_us\": %.3f, "
-               "\"threads\": %ld, \"reads\": %ld, \"seconds\": %.6f, \"reads_per_s\": %.1f}",
-               bytes[f], iters, median_us(s, iters), pct_us(s, iters, 90), pct_us(s, iters, 99),
-               (double)s[0] / 1000.0, (double)s[iters - 1] / 1000.0, sum / (double)iters / 1000.0,
-               threads, reads[f], (double)tp_ns[f] / 1e9,
-               tp_ns[f] > 0 ? (double)reads[f] * 1e9 / (double)tp_ns[f] : 0.0);
+        printf(
+            ", \"bytes\": %ld, \"n\": %ld, \"median_us\": %.3f, \"p90_us\": %.3f, "
+            "\"p99_us\": %.3f, \"open_median_us\": %.3f, \"min_us\": %.3f, "
+            "\"max_us\": %.3f, \"mean_us\": %.3f, "
+            "\"threads\": %ld, \"reads\": %ld, \"seconds\": %.6f, \"reads_per_s\": %.1f}",
+            bytes[f], iters, median_us(s, iters), pct_us(s, iters, 90), pct_us(s, iters, 99),
+            median_us(o, iters), (double)s[0] / 1000.0, (double)s[iters - 1] / 1000.0,
+            sum / (double)iters / 1000.0, threads, reads[f], (double)tp_ns[f] / 1e9,
+            tp_ns[f] > 0 ? (double)reads[f] * 1e9 / (double)tp_ns[f] : 0.0);
     }
     printf("\n]}\n");
     return 0;
