@@ -24,8 +24,9 @@ namespace {
 constexpr fuse_ino_t kRootIno = FUSE_ROOT_ID;
 constexpr unsigned kFileBits = 16;
 constexpr fuse_ino_t kFileMask = (fuse_ino_t{1} << kFileBits) - 1;
-// A container's files never change for its serial; its directory entry under the root can
-// (a re-registered id), so only that one is never cached.
+// A container's files never change for its serial. Its directory entry under the root can
+// (a re-registered id): the kernel may cache it too, because Service invalidates the entry
+// (forget()) before it unregisters or replaces the id.
 constexpr double kStableTimeout = 86400.0;
 
 constexpr const char* kFsType = "fuse.sysboxfs";
@@ -108,7 +109,9 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
         if (!c) return (void)fuse_reply_err(req, ENOENT);
         e.ino = dir_ino(c->serial());
         e.attr = attr_of(e.ino, Node{std::move(c), nullptr});
-        return (void)fuse_reply_entry(req, &e);  // timeouts 0: the id may be re-registered
+        e.attr_timeout = kStableTimeout;
+        e.entry_timeout = kStableTimeout;
+        return (void)fuse_reply_entry(req, &e);
     }
     auto n = resolve(reg, parent);
     if (!n || !n->container) return (void)fuse_reply_err(req, ENOENT);
@@ -126,7 +129,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
     auto n = resolve(reg_of(req), ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
     auto st = attr_of(ino, *n);
-    fuse_reply_attr(req, &st, ino == kRootIno || !n->file ? 0.0 : kStableTimeout);
+    fuse_reply_attr(req, &st, ino == kRootIno ? 0.0 : kStableTimeout);
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* /*attr*/, int to_set,
@@ -303,6 +306,15 @@ void FuseFs::start(unsigned max_threads) {
         if (rc != 0) spdlog::error("the FUSE loop stopped with error {}", std::strerror(-rc));
         m_loop_done = true;
     });
+}
+
+void FuseFs::forget(const std::string& id) {
+    if (!m_se || !m_mounted) return;
+    // ENOENT: the kernel had not cached it. Never called from a FUSE worker thread: the
+    // kernel may wait for the parent directory, whose requests the workers answer.
+    int rc = fuse_lowlevel_notify_inval_entry(m_se, kRootIno, id.c_str(), id.size());
+    if (rc != 0 && rc != -ENOENT)
+        spdlog::warn("invalidate the cached entry of container {}: {}", id, std::strerror(-rc));
 }
 
 void FuseFs::stop() {

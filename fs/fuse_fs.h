@@ -29,6 +29,9 @@ class FuseFs {
 
     // Serve requests on up to `max_threads` threads (started here, stopped by stop()).
     void start(unsigned max_threads);
+    // Drop the kernel's cached directory entry of container `id` (before it is unregistered
+    // or registered again), so a path lookup never reaches its old files.
+    void forget(const std::string& id);
     // Stop serving and unmount. Containers that still bind our files get ENOTCONN.
     void stop();
 

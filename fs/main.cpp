@@ -21,9 +21,10 @@ int main(int argc, char** argv) {
                    "FUSE mount, a directory per container (default: from the configuration)");
     app.add_option("--log-level", o.log_level, "trace, debug, info, warn or error");
     app.add_option("--threads", o.threads,
-                   "FUSE worker threads (default: one per CPU, 2 to 8; more threads add "
-                   "latency: each request then wakes a colder thread)")
-        ->check(CLI::Range(1u, 256u));
+                   "most FUSE worker threads; requests never block on each other, and more "
+                   "threads add latency (each request wakes a colder thread)")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 64u));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -7,9 +7,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <unistd.h>
-
-#include <algorithm>
 #include <chrono>
 
 #include "config/sysbox_config.h"
@@ -86,11 +83,9 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     auto host = TRY(knobs::HostFiles::open("/"));
     Registry registry(host, cfg.fs.max_containers);
     auto fuse = TRY(FuseFs::mount(cfg.fs.mountpoint, registry));
-    unsigned threads = opts.threads;
-    if (threads == 0)
-        threads = std::clamp(static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)), 2u, 8u);
-    fuse->start(threads);
-    Service service(registry, cfg.fs.mountpoint, events.get());
+    fuse->start(opts.threads);
+    Service service(registry, cfg.fs.mountpoint, events.get(),
+                    [&fuse](const std::string& id) { fuse->forget(id); });
     auto server = TRY(ipc::Server::listen(cfg.fs.socket));
     install_methods(server, service);
     std::string status = fmt::format("serving {} on {}", cfg.fs.mountpoint, cfg.fs.socket);

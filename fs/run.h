@@ -12,7 +12,7 @@ struct DaemonOptions {
     std::string socket;      // overrides sysbox.yaml
     std::string mountpoint;  // overrides sysbox.yaml
     std::string log_level;   // overrides sysbox.yaml
-    unsigned threads = 0;    // FUSE worker threads; 0: one per CPU, 2 to 8
+    unsigned threads = 1;    // most FUSE worker threads (see docs/sysbox-fs.md: 1 is fastest)
 };
 
 // Runs until SIGTERM/SIGINT; an Error means it could not start (or its socket broke).

@@ -30,7 +30,10 @@ std::vector<const FileEntry*> host_files() {
 }  // namespace
 
 Result<api::RegisterReply> Service::register_container(const api::RegisterRequest& req) {
-    if (auto old = m_reg.find(req.id)) forget_watch(old->serial());
+    if (auto old = m_reg.find(req.id)) {
+        forget_watch(old->serial());
+        m_forget(req.id);
+    }
     auto c = TRY(m_reg.add(req.id, req.root_uid, req.root_gid, req.id_size));
     static const std::vector<const FileEntry*> files = host_files();
     api::RegisterReply reply;
@@ -72,6 +75,7 @@ bool Service::unregister(const std::string& id) {
     auto c = m_reg.find(id);
     if (!c) return false;
     forget_watch(c->serial());
+    m_forget(id);
     bool known = m_reg.remove(c->serial());
     if (known) spdlog::info("unregistered container {}", id);
     return known;
@@ -80,6 +84,7 @@ bool Service::unregister(const std::string& id) {
 void Service::init_exited(uint64_t serial) {
     forget_watch(serial);
     auto c = m_reg.find(serial);
+    if (c) m_forget(c->id());
     if (c && m_reg.remove(serial))
         spdlog::info("container {}: its init exited; unregistered", c->id());
 }

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -20,8 +21,13 @@ class Service {
   public:
     // `events`: an epoll fd the main loop waits on; init pidfds are added to it with the
     // container's serial as data (serial 0 is reserved for the caller's own fds).
-    Service(Registry& reg, std::string mountpoint, int events)
-        : m_reg(reg), m_mountpoint(std::move(mountpoint)), m_events(events) {}
+    // `forget(id)`: called before `id` is unregistered or replaced (FuseFs::forget).
+    Service(Registry& reg, std::string mountpoint, int events,
+            std::function<void(const std::string&)> forget)
+        : m_reg(reg),
+          m_mountpoint(std::move(mountpoint)),
+          m_events(events),
+          m_forget(std::move(forget)) {}
 
     Result<ipc::fs::RegisterReply> register_container(const ipc::fs::RegisterRequest& req);
     Result<void> set_init_pid(const ipc::fs::SetInitPidRequest& req);
@@ -39,6 +45,7 @@ class Service {
     Registry& m_reg;
     std::string m_mountpoint;
     int m_events;
+    std::function<void(const std::string&)> m_forget;
     std::map<uint64_t, UniqueFd> m_pidfds;  // only touched by the main (IPC) thread
 };
 
