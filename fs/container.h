@@ -23,7 +23,7 @@ namespace sysbox::fs {
 // What SetInitPid learns: the init's cgroups (files kept open) and its start time.
 struct InitInfo {
     pid_t pid = 0;
-    double start_boottime = 0;  // seconds since host boot when the init started
+    double start_boottime = 0;         // seconds since host boot when the init started
     std::vector<std::string> cgroups;  // "memory:/docker/x/syscont-cgroup-root", for status
     emu::CgroupDirs dirs;              // host paths of those cgroups
     std::string tasks_dir;             // the cgroup whose tree loadavg counts (pids or memory)

@@ -25,10 +25,23 @@ namespace sysbox::fs {
 
 namespace {
 
-enum HostFile : unsigned { Meminfo, Swaps, Cpuinfo, Stat, Diskstats, Partitions, Online, kHostFiles };
+enum HostFile : unsigned {
+    Meminfo,
+    Swaps,
+    Cpuinfo,
+    Stat,
+    Diskstats,
+    Partitions,
+    Online,
+    kHostFiles
+};
 constexpr std::array<const char*, kHostFiles> kHostPaths = {
-    "/proc/meminfo",   "/proc/swaps",      "/proc/cpuinfo",
-    "/proc/stat",      "/proc/diskstats",  "/proc/partitions",
+    "/proc/meminfo",
+    "/proc/swaps",
+    "/proc/cpuinfo",
+    "/proc/stat",
+    "/proc/diskstats",
+    "/proc/partitions",
     "/sys/devices/system/cpu/online",
 };
 
@@ -45,8 +58,8 @@ Result<std::string_view> read_host(HostFile f, std::string& buf) {
     size_t used = 0;
     for (;;) {
         if (used == buf.size()) buf.resize(buf.size() * 2);
-        ssize_t n = ::pread(fd.get(), buf.data() + used, buf.size() - used,
-                            static_cast<off_t>(used));
+        ssize_t n =
+            ::pread(fd.get(), buf.data() + used, buf.size() - used, static_cast<off_t>(used));
         if (n < 0) {
             if (errno == EINTR) continue;
             return Error::from_errno("read {}", kHostPaths[f]);
@@ -63,7 +76,9 @@ thread_local emu::Memory t_mem;
 thread_local emu::Cpu t_cpu;
 thread_local emu::Io t_io;
 
-double uptime_of(const Container& c) { return std::max(0.0, boottime_now() - c.start_boottime()); }
+double uptime_of(const Container& c) {
+    return std::max(0.0, boottime_now() - c.start_boottime());
+}
 
 // The container's cpu facts, or nullptr before its init is known (host-wide values).
 Result<const emu::Cpu*> cpu_of(const Container& c) {
@@ -87,8 +102,7 @@ Result<void> render_uptime(Container& c, std::string& out) {
     const auto* cpu = TRY(cpu_of(c));
     auto cpus = TRY(visible_cpus_of(cpu));
     double used = cpu && cpu->has_usage ? static_cast<double>(cpu->usage_us) / 1e6 : 0.0;
-    emu::append_uptime(out, up,
-                       emu::idle_seconds(up, static_cast<unsigned>(cpus.size()), used));
+    emu::append_uptime(out, up, emu::idle_seconds(up, static_cast<unsigned>(cpus.size()), used));
     return {};
 }
 
@@ -209,7 +223,7 @@ int find_file(std::string_view name) {
     return -1;
 }
 
-Result<void> read_file(const FileEntry& f, Container& c, std::string& out) {
+Result<void> read_emulated(const FileEntry& f, Container& c, std::string& out) {
     out.clear();
     if (f.knob) {
         out = TRY(c.knobs().read(*f.knob));
@@ -218,7 +232,7 @@ Result<void> read_file(const FileEntry& f, Container& c, std::string& out) {
     return f.render(c, out);
 }
 
-Result<size_t> write_file(const FileEntry& f, Container& c, std::string_view data) {
+Result<size_t> write_emulated(const FileEntry& f, Container& c, std::string_view data) {
     if (!f.knob) return Error::with_code(EACCES, "{} is read-only", f.dest);
     return c.knobs().write(*f.knob, data);
 }

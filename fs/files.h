@@ -36,8 +36,8 @@ int find_file(std::string_view name);
 std::string file_name_for(std::string_view dest);
 
 // Content of one file for `c` (a knob's value or a rendering), replacing `out`.
-Result<void> read_file(const FileEntry& f, Container& c, std::string& out);
+Result<void> read_emulated(const FileEntry& f, Container& c, std::string& out);
 // Write to a knob; EACCES for generated files.
-Result<size_t> write_file(const FileEntry& f, Container& c, std::string_view data);
+Result<size_t> write_emulated(const FileEntry& f, Container& c, std::string_view data);
 
 }  // namespace sysbox::fs

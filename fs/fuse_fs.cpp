@@ -31,14 +31,22 @@ constexpr double kStableTimeout = 86400.0;
 
 constexpr const char* kFsType = "fuse.sysboxfs";
 
-fuse_ino_t dir_ino(uint64_t serial) { return serial << kFileBits; }
+fuse_ino_t dir_ino(uint64_t serial) {
+    return serial << kFileBits;
+}
 fuse_ino_t file_ino(uint64_t serial, int index) {
     return (serial << kFileBits) | static_cast<fuse_ino_t>(index + 1);
 }
-uint64_t serial_of(fuse_ino_t ino) { return ino >> kFileBits; }
-int index_of(fuse_ino_t ino) { return static_cast<int>(ino & kFileMask) - 1; }  // -1: the dir
+uint64_t serial_of(fuse_ino_t ino) {
+    return ino >> kFileBits;
+}
+int index_of(fuse_ino_t ino) {
+    return static_cast<int>(ino & kFileMask) - 1;
+}  // -1: the dir
 
-Registry& reg_of(fuse_req_t req) { return *static_cast<Registry*>(fuse_req_userdata(req)); }
+Registry& reg_of(fuse_req_t req) {
+    return *static_cast<Registry*>(fuse_req_userdata(req));
+}
 
 // An open emulated file: the content rendered at open, so a reader going through it in
 // small reads sees one consistent snapshot (as procfs's seq_file gives).
@@ -89,8 +97,10 @@ struct stat attr_of(fuse_ino_t ino, const Node& n) {
 
 void reply_error(fuse_req_t req, const Error& e, std::string_view what) {
     int code = e.code() ? e.code() : EIO;
-    if (code == EIO) spdlog::warn("{}: {}", what, e.message());
-    else spdlog::debug("{}: {}", what, e.message());
+    if (code == EIO)
+        spdlog::warn("{}: {}", what, e.message());
+    else
+        spdlog::debug("{}: {}", what, e.message());
     fuse_reply_err(req, code);
 }
 
@@ -156,7 +166,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     h->container = std::move(n->container);
     h->file = n->file;
     if (acc != O_WRONLY) {
-        auto r = read_file(*h->file, *h->container, h->data);
+        auto r = read_emulated(*h->file, *h->container, h->data);
         if (!r) return reply_error(req, r.error(), h->file->dest);
         h->container->reads.fetch_add(1, std::memory_order_relaxed);
     }
@@ -181,7 +191,7 @@ void op_write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, 
     // Like sysctl's strict mode: the whole value comes in one write at offset 0; later
     // writes on the same descriptor are accepted and ignored.
     if (off > 0) return (void)fuse_reply_write(req, size);
-    auto r = write_file(*h->file, *h->container, std::string_view(buf, size));
+    auto r = write_emulated(*h->file, *h->container, std::string_view(buf, size));
     if (!r) return reply_error(req, r.error(), h->file->dest);
     h->container->writes.fetch_add(1, std::memory_order_relaxed);
     h->data.clear();
@@ -222,9 +232,9 @@ void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fil
     std::string buf(size, '\0');
     size_t used = 0;
     for (auto i = static_cast<size_t>(off); i < entries.size(); ++i) {
-        size_t need = fuse_add_direntry(req, buf.data() + used, size - used,
-                                        entries[i].first.c_str(), &entries[i].second,
-                                        static_cast<off_t>(i + 1));
+        size_t need =
+            fuse_add_direntry(req, buf.data() + used, size - used, entries[i].first.c_str(),
+                              &entries[i].second, static_cast<off_t>(i + 1));
         if (need > size - used) break;
         used += need;
     }
@@ -271,9 +281,10 @@ Result<int> remove_stale_mounts(const std::string& mountpoint) {
 Result<std::unique_ptr<FuseFs>> FuseFs::mount(const std::string& mountpoint, Registry& reg) {
     int stale = TRY(remove_stale_mounts(mountpoint));
     if (stale > 0)
-        spdlog::warn("removed {} stale sysbox-fs mount(s) at {} (a daemon that did not stop "
-                     "cleanly); containers started before it must be restarted",
-                     stale, mountpoint);
+        spdlog::warn(
+            "removed {} stale sysbox-fs mount(s) at {}: the previous daemon did not "
+            "stop cleanly; its containers' files are re-bound from the saved state",
+            stale, mountpoint);
     TRY(sys::mkdir_p(mountpoint, 0755).wrap("create the FUSE mountpoint"));
     std::unique_ptr<FuseFs> f(new FuseFs(mountpoint, reg));
     std::vector<std::string> argv_s = {

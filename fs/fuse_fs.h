@@ -39,7 +39,8 @@ class FuseFs {
     Registry& registry() { return m_reg; }
 
   private:
-    FuseFs(std::string mountpoint, Registry& reg) : m_mountpoint(std::move(mountpoint)), m_reg(reg) {}
+    FuseFs(std::string mountpoint, Registry& reg)
+        : m_mountpoint(std::move(mountpoint)), m_reg(reg) {}
 
     std::string m_mountpoint;
     Registry& m_reg;

@@ -57,7 +57,7 @@ Result<void> serve(ipc::Server& server, Service& service, int events, int sigfd)
             }
         }
         if (clock::now() >= next) {
-            service.sample_load();
+            service.tick();
             next = clock::now() + kLoadInterval;
         }
     }
@@ -86,6 +86,9 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     fuse->start(opts.threads);
     Service service(registry, cfg.fs.mountpoint, events.get(),
                     [&fuse](const std::string& id) { fuse->forget(id); });
+    service.set_state_file(run_dir + "/fs-state.json");
+    if (size_t back = service.recover(); back > 0)
+        spdlog::info("{} containers kept their emulated files across the restart", back);
     auto server = TRY(ipc::Server::listen(cfg.fs.socket));
     install_methods(server, service);
     std::string status = fmt::format("serving {} on {}", cfg.fs.mountpoint, cfg.fs.socket);

@@ -7,8 +7,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/fs.h"
 #include "core/sys.h"
 #include "fs/files.h"
+#include "fs/recover.h"
 
 namespace sysbox::fs {
 
@@ -49,19 +51,92 @@ Result<void> Service::set_init_pid(const api::SetInitPidRequest& req) {
     auto c = m_reg.find(req.id);
     if (!c)
         return Error::with_code(ENOENT, "container {} is not registered with sysbox-fs", req.id);
-    auto pidfd = TRY(sys::pidfd_open(req.pid).wrap("watch the init (pid {}) of container {}",
-                                                    req.pid, req.id));
-    auto init = TRY(probe_init(req.pid).wrap("container {}", req.id));
+    TRY(watch(c, req.pid));
+    spdlog::debug("container {}: init pid {}", req.id, req.pid);
+    save();
+    return {};
+}
+
+Result<void> Service::watch(const std::shared_ptr<Container>& c, pid_t pid) {
+    auto pidfd =
+        TRY(sys::pidfd_open(pid).wrap("watch the init (pid {}) of container {}", pid, c->id()));
+    auto init = TRY(probe_init(pid).wrap("container {}", c->id()));
     c->set_init(std::move(init));
     forget_watch(c->serial());
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = c->serial();
     if (::epoll_ctl(m_events, EPOLL_CTL_ADD, pidfd.get(), &ev) < 0)
-        return Error::from_errno("watch the init (pid {}) of container {}", req.pid, req.id);
+        return Error::from_errno("watch the init (pid {}) of container {}", pid, c->id());
     m_pidfds[c->serial()] = std::move(pidfd);
-    spdlog::debug("container {}: init pid {}", req.id, req.pid);
     return {};
+}
+
+void Service::save() {
+    if (m_state_file.empty()) return;
+    std::vector<SavedContainer> saved;
+    uint64_t writes = 0;
+    for (const auto& c : m_reg.all()) {
+        writes += c->writes.load(std::memory_order_relaxed);
+        auto init = c->init();
+        if (!init) continue;  // nothing to bring back before the init is known
+        saved.push_back({c->id(), c->root_uid(), c->root_gid(), c->id_size(), init->pid,
+                         init->start_boottime, c->knobs().snapshot()});
+    }
+    m_saved_writes = writes;
+    auto r =
+        fs::write_file_atomic(m_state_file, to_json_text(saved), 0600, fs::Durability::FileOnly);
+    if (!r) spdlog::warn("save the state for a restart: {}", r.error().to_string());
+}
+
+size_t Service::recover() {
+    if (m_state_file.empty() || !fs::exists(m_state_file)) return 0;
+    auto text = fs::read_file(m_state_file);
+    if (!text) {
+        spdlog::warn("read the previous daemon's state: {}", text.error().to_string());
+        return 0;
+    }
+    auto saved = from_json_text(*text, m_state_file);
+    if (!saved) {
+        spdlog::warn(
+            "the previous daemon's state is unusable, containers it served must be "
+            "restarted: {}",
+            saved.error().to_string());
+        return 0;
+    }
+    size_t back = 0;
+    for (const auto& s : *saved) {
+        auto init = probe_init(s.init_pid);
+        if (!init || (*init)->start_boottime != s.init_start) {
+            spdlog::info("container {} is gone (init pid {} no longer runs)", s.id, s.init_pid);
+            continue;
+        }
+        auto c = m_reg.add(s.id, s.root_uid, s.root_gid, s.id_size);
+        if (!c) continue;
+        (*c)->knobs().restore(s.knobs);
+        if (auto w = watch(*c, s.init_pid); !w) {
+            spdlog::warn("container {}: {}", s.id, w.error().to_string());
+            m_reg.remove(s.id);
+            continue;
+        }
+        auto mi = fs::read_file("/proc/" + std::to_string(s.init_pid) + "/mountinfo");
+        size_t fixed = 0;
+        if (mi) {
+            auto stale = sysboxfs_binds(*mi);
+            auto n = rebind(s.init_pid, m_mountpoint, stale);
+            if (n)
+                fixed = *n;
+            else
+                spdlog::warn("container {}: re-bind its files: {}", s.id, n.error().to_string());
+            if (n && *n != stale.size())
+                spdlog::warn("container {}: re-bound {} of {} files", s.id, *n, stale.size());
+        }
+        spdlog::info("container {} recovered from a previous sysbox-fs ({} files re-bound)", s.id,
+                     fixed);
+        ++back;
+    }
+    save();
+    return back;
 }
 
 void Service::forget_watch(uint64_t serial) {
@@ -78,6 +153,7 @@ bool Service::unregister(const std::string& id) {
     m_forget(id);
     bool known = m_reg.remove(c->serial());
     if (known) spdlog::info("unregistered container {}", id);
+    save();
     return known;
 }
 
@@ -85,14 +161,20 @@ void Service::init_exited(uint64_t serial) {
     forget_watch(serial);
     auto c = m_reg.find(serial);
     if (c) m_forget(c->id());
-    if (c && m_reg.remove(serial))
+    if (c && m_reg.remove(serial)) {
         spdlog::info("container {}: its init exited; unregistered", c->id());
+        save();
+    }
 }
 
-void Service::sample_load() {
+void Service::tick() {
     double now = boottime_now();
-    for (const auto& c : m_reg.all())
+    uint64_t writes = 0;
+    for (const auto& c : m_reg.all()) {
         c->sample_load(now);
+        writes += c->writes.load(std::memory_order_relaxed);
+    }
+    if (writes != m_saved_writes) save();
 }
 
 api::StatusReply Service::status() const {
@@ -155,8 +237,8 @@ void install_methods(ipc::Server& server, Service& service) {
     server.add_method(api::kUnregister, [&service](const ipc::Call& call, const ipc::Peer& peer) {
         auto id = call.parameters.find("id");
         if (id == call.parameters.end() || !id->is_string())
-            return ipc::Reply::failure(ipc::kErrInvalidParameter,
-                                       "id: a container id is required", {{"parameter", "id"}});
+            return ipc::Reply::failure(ipc::kErrInvalidParameter, "id: a container id is required",
+                                       {{"parameter", "id"}});
         spdlog::debug("Unregister {} from pid {}", id->get<std::string>(), peer.pid);
         bool known = service.unregister(id->get<std::string>());
         return ipc::Reply::success({{"known", known}});

@@ -36,11 +36,23 @@ class Service {
 
     // The init of container `serial` exited: unregister it (if still that registration).
     void init_exited(uint64_t serial);
-    // Sample every container's load average (the main loop calls this every 5 s).
-    void sample_load();
+    // Sample every container's load average (the main loop calls this every 5 s), and
+    // save the state if a container wrote a knob since the last save.
+    void tick();
+
+    // Where the state is kept for a restarted daemon ("" = not kept).
+    void set_state_file(std::string path) { m_state_file = std::move(path); }
+    // Read the state a previous daemon left: re-register its containers whose init still
+    // runs and replace their stale binds. Returns how many containers came back.
+    size_t recover();
 
   private:
     void forget_watch(uint64_t serial);
+    Result<void> watch(const std::shared_ptr<Container>& c, pid_t pid);
+    void save();
+
+    std::string m_state_file;
+    uint64_t m_saved_writes = 0;
 
     Registry& m_reg;
     std::string m_mountpoint;

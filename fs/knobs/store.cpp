@@ -132,4 +132,15 @@ void KnobStore::store(const Knob& knob, std::string value) {
     m_values.insert_or_assign(std::string(knob.path), std::move(value));
 }
 
+std::map<std::string, std::string> KnobStore::snapshot() const {
+    std::lock_guard lock(m_mutex);
+    return {m_values.begin(), m_values.end()};
+}
+
+void KnobStore::restore(const std::map<std::string, std::string>& values) {
+    std::lock_guard lock(m_mutex);
+    for (const auto& [path, value] : values)
+        if (find_knob(path) != nullptr) m_values.insert_or_assign(path, value);
+}
+
 }  // namespace sysbox::fs::knobs

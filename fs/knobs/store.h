@@ -61,6 +61,11 @@ class KnobStore {
 
     const std::string& container_id() const { return m_id; }
 
+    // The values kept so far (path -> content), for a restarted daemon to restore.
+    std::map<std::string, std::string> snapshot() const;
+    // Put back values a snapshot() gave; paths no longer in the table are dropped.
+    void restore(const std::map<std::string, std::string>& values);
+
   private:
     Result<std::string> kept_value(const Knob& knob);
     Result<std::string> synthesize(const Knob& knob);
@@ -71,7 +76,7 @@ class KnobStore {
     const std::string m_id;
     // Guards m_values only; never held while reading or writing the host (whose I/O may be
     // slow or block on the kernel), so a slow host knob cannot stall other FUSE threads.
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
     std::map<std::string, std::string, std::less<>> m_values;
 };
 

@@ -1,0 +1,49 @@
+// Surviving a restart of sysbox-fs (a crash, kill -9, an upgrade). The daemon keeps what it
+// knows about each container in a state file; a new daemon reads it back, re-registers the
+// containers whose init still runs (same pid, same start time), and replaces each of their
+// stale binds (the old, dead FUSE connection: ENOTCONN) with the same file of the new
+// mount, inside the container's mount namespace.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sysbox::fs {
+
+class Registry;
+class Service;
+
+struct SavedContainer {
+    std::string id;
+    uid_t root_uid = 0;
+    gid_t root_gid = 0;
+    uint64_t id_size = 65536;
+    pid_t init_pid = 0;
+    double init_start = 0;  // the init's start (seconds after boot): detects a reused pid
+    std::map<std::string, std::string> knobs;  // knob path -> value written by the container
+};
+
+std::string to_json_text(const std::vector<SavedContainer>& saved);
+Result<std::vector<SavedContainer>> from_json_text(std::string_view text, std::string_view source);
+
+// One stale bind inside a container: where it is mounted (as the container sees it) and the
+// file of ours it showed ("/<id>/proc:uptime", relative to the FUSE mount).
+struct StaleBind {
+    std::string mountpoint;
+    std::string file;
+};
+// The sysbox-fs binds in `mountinfo` (a /proc/<pid>/mountinfo text).
+std::vector<StaleBind> sysboxfs_binds(std::string_view mountinfo);
+
+// Bind `mountpoint_dir + b.file` over each stale bind in the mount namespace of `pid`:
+// a child process joins it (never this multi-threaded daemon), unmounts the stale bind and
+// attaches a detached copy of the new file there. Returns how many were replaced.
+Result<size_t> rebind(pid_t pid, const std::string& mountpoint_dir,
+                      const std::vector<StaleBind>& binds);
+
+}  // namespace sysbox::fs
