@@ -77,10 +77,7 @@ int run_main(int argc, char** argv) {
         ->check(CLI::IsMember({"text", "json"}));
     app.add_flag("--debug", c.debug, "log debug messages");
     app.add_flag("--systemd-cgroup", c.global.systemd_cgroup, "use the systemd cgroup driver");
-    app.add_option("--mgr-socket", c.global.mgr_socket, "sysbox-mgr's socket")
-        ->capture_default_str();
-    app.add_flag("--no-sysbox-mgr", c.global.no_sysbox_mgr,
-                 "do not register containers with sysbox-mgr (no uid range, no special dirs)");
+    cli::register_daemon_flags(app, c);
     bool ignored = false;
     app.add_option("--criu", ignored, "ignored (checkpoint/restore is not supported)");
     app.add_option("--rootless", ignored, "ignored");
@@ -119,7 +116,7 @@ int run_main(int argc, char** argv) {
                 std::string a = argv[i];
                 if (a.empty() || a[0] == '-') {
                     if (a == "--root" || a == "--log" || a == "--log-format" || a == "--criu" ||
-                        a == "--mgr-socket")
+                        a == "--mgr-socket" || a == "--fs-socket" || a == "--sysbox-fs")
                         ++i;
                     continue;
                 }

@@ -20,6 +20,8 @@ struct Cli {
     std::function<Result<int>()> action;
 };
 
+// Global flags for the sysbox daemons: --mgr-socket, --no-sysbox-mgr, --fs-socket, --sysbox-fs.
+void register_daemon_flags(CLI::App& app, Cli& cli);
 void register_create(CLI::App& app, Cli& cli);
 void register_start(CLI::App& app, Cli& cli);
 void register_run(CLI::App& app, Cli& cli);

@@ -5,9 +5,31 @@
 #include <cstdio>
 
 #include "runtime/cmd/cli.h"
+#include "runtime/container/fs_link.h"
 #include "core/strings.h"
 
 namespace sysbox::runtime::cli {
+
+void register_daemon_flags(CLI::App& app, Cli& c) {
+    app.add_option("--mgr-socket", c.global.mgr_socket, "sysbox-mgr's socket")
+        ->capture_default_str();
+    app.add_flag("--no-sysbox-mgr", c.global.no_sysbox_mgr,
+                 "do not register containers with sysbox-mgr (no uid range, no special dirs, "
+                 "no sysbox-fs)");
+    app.add_option("--fs-socket", c.global.fs_socket, "sysbox-fs's socket")->capture_default_str();
+    CLI::Validator mode(
+        [](std::string& text) {
+            auto m = parse_fs_mode(text);
+            return m ? std::string() : m.error().message();
+        },
+        "required|optional|off");
+    app.add_option_function<std::string>(
+           "--sysbox-fs",
+           [&c](const std::string& text) { c.global.sysbox_fs = *parse_fs_mode(text); },
+           "emulated /proc and /sys files for system containers: required (default), optional "
+           "(only if sysbox-fs is running) or off")
+        ->check(mode);
+}
 
 Result<int> parse_signal(const std::string& text) {
     if (auto n = str::to_int(text); n) {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/container/container.h"
+#include "runtime/container/fs_link.h"
 #include "runtime/container/mgr_link.h"
 #include "runtime/container/syscont_link.h"
 #include "runtime/container/hooks.h"
@@ -62,6 +63,7 @@ Result<void> destroy_container(const GlobalOptions& g, Loaded& c) {
     save_rootfs_clone(c.state, fs::join(c.dir.path(), StateDir::kRootfsStage), true, "delete");
     save_special_dirs(c.state, "delete");
     TRY(c.dir.remove().wrap("remove state of container {}", c.state.id));
+    if (c.state.sysbox_fs) fs_unregister(c.state.fs_socket, c.state.id);
     if (c.state.mgr_registered) mgr_unregister(g, c.state.id);
     return {};
 }

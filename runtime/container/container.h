@@ -13,15 +13,22 @@
 #include "runtime/container/state.h"
 #include "core/result.h"
 #include "core/unique_fd.h"
+#include "ipc/fs_api.h"
 #include "oci/spec.h"
 
 namespace sysbox::runtime {
+
+// --sysbox-fs: must system containers get sysbox-fs's emulated /proc and /sys files?
+// Optional: only if it is running. Off: never contact it.
+enum class FsMode { Required, Optional, Off };
 
 struct GlobalOptions {
     std::string root = "/run/sysbox-runc";
     bool systemd_cgroup = false;
     std::string mgr_socket = "/run/sysbox/mgr.sock";  // sysbox-mgr's IPC socket
-    bool no_sysbox_mgr = false;                       // run without sysbox-mgr
+    bool no_sysbox_mgr = false;                       // run without sysbox-mgr (and sysbox-fs)
+    std::string fs_socket = ipc::fs::kDefaultSocket;  // sysbox-fs's IPC socket
+    FsMode sysbox_fs = FsMode::Required;
 };
 
 struct CreateOptions {
@@ -76,7 +83,7 @@ Status current_status(const Loaded& c);
 nlohmann::json oci_state(const ContainerState& s, Status status);
 Result<void> write_pid_file(const std::string& path, pid_t pid);
 // Destroy a container that is no longer running: cgroups, poststop hooks, state directory.
-// Also unregisters it from sysbox-mgr.
+// Also unregisters it from sysbox-fs and sysbox-mgr.
 Result<void> destroy_container(const GlobalOptions& g, Loaded& c);
 
 }  // namespace sysbox::runtime

@@ -10,6 +10,7 @@
 
 #include "runtime/container/container.h"
 #include "runtime/container/foreground.h"
+#include "runtime/container/fs_link.h"
 #include "runtime/container/hooks.h"
 #include "runtime/container/mgr_link.h"
 #include "runtime/container/syscont_link.h"
@@ -52,11 +53,13 @@ class CreateTransaction {
                 spdlog::warn("cleanup after failed create: {}", r.error().to_string());
         }
         (void)m_dir.remove();
+        if (m_fs_registered) fs_unregister(m_global.fs_socket, m_dir.id());
         if (m_registered) mgr_unregister(m_global, m_dir.id());
     }
     void set_cgroup(cgroups::Manager* cg) { m_cgroup = cg; }
     void set_pid(pid_t pid) { m_pid = pid; }
     void set_registered() { m_registered = true; }
+    void set_fs_registered() { m_fs_registered = true; }
     void set_clone(const std::optional<syscont::ChownClone>* clone) { m_clone = clone; }
     void commit() { m_committed = true; }
 
@@ -67,6 +70,7 @@ class CreateTransaction {
     pid_t m_pid = -1;
     bool m_committed = false;
     bool m_registered = false;
+    bool m_fs_registered = false;
     const std::optional<syscont::ChownClone>* m_clone = nullptr;
 };
 
@@ -236,9 +240,19 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
         if (mgr) tx.set_registered();
     }
     std::optional<Syscont> sc;
+    std::optional<ipc::fs::RegisterReply> fs_reply;
     if (mgr) {
         sc = TRY(make_system_container(p.spec, p.rootfs, *env, *mgr));
         TRY(preload_special_dirs(p.rootfs, *sc, o.id));
+        // sysbox-fs's files go last: over the spec's /proc and /sys. In memory only, like
+        // the special dirs: config.json keeps what the engine gave us.
+        fs_reply =
+            TRY(fs_register(g, o.id, sc->rewrite.root_uid, sc->rewrite.root_gid, sc->inputs.size));
+        if (fs_reply) {
+            tx.set_fs_registered();
+            for (auto& m : fs_mounts(*fs_reply))
+                p.spec.mounts.push_back(std::move(m));
+        }
     }
     TRY(resolve_security(p));
 
@@ -297,10 +311,13 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
 
     if (plan.new_userns)
         TRY(write_id_maps(child.pid, p.spec.linux.uid_mappings, p.spec.linux.gid_mappings));
+    // Before the container process touches sysbox-fs's files (it waits for its mounts):
+    // sysbox-fs knows a container by its init and that init's cgroups.
+    TRY(cg->add_init(child.pid));
+    if (fs_reply) TRY(fs_set_init_pid(g.fs_socket, o.id, child.pid));
     if (sc)
         TRY(send_idmapped_mounts(parent_sync.get(), child.pid, p.spec, p.rootfs, *sc,
                                  fs::join(dir.path(), StateDir::kRootfsStage), o.id, clone));
-    TRY(cg->add_init(child.pid));
     if (proc.oom_score_adj)
         TRY(fs::write_file("/proc/" + std::to_string(child.pid) + "/oom_score_adj",
                            std::to_string(*proc.oom_score_adj))
@@ -317,6 +334,8 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     st.cgroup = cg->to_json();
     st.private_pidns = (plan.clone_flags & CLONE_NEWPID) != 0;
     st.mgr_registered = mgr.has_value();
+    st.sysbox_fs = fs_reply.has_value();
+    if (fs_reply) st.fs_socket = g.fs_socket;
     st.syscont = sc.has_value();
     st.systemd = sc && sc->rewrite.systemd;
     st.honor_caps = sc && sc->inputs.env.honor_caps;

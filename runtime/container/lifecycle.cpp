@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/container/container.h"
+#include "runtime/container/fs_link.h"
 #include "runtime/container/mgr_link.h"
 #include "runtime/container/syscont_link.h"
 #include "core/fs.h"
@@ -96,6 +97,9 @@ Result<void> delete_container(const GlobalOptions& g, const std::string& id, boo
         std::string dir = fs::join(g.root, id);
         if (fs::is_dir(dir)) {
             (void)fs::remove_tree(dir);
+            // It may have registered with sysbox-fs (Unregister is idempotent).
+            if (g.sysbox_fs != FsMode::Off && !g.no_sysbox_mgr)
+                fs_unregister(g.fs_socket, id, true);
             mgr_unregister(g, id);
         }
         if (force) return {};

@@ -101,6 +101,8 @@ Result<void> StateDir::save(const ContainerState& s) const {
               {"private_pidns", s.private_pidns},
               {"systemd_cgroup", s.systemd_cgroup},
               {"mgr_registered", s.mgr_registered},
+              {"sysbox_fs", s.sysbox_fs},
+              {"fs_socket", s.fs_socket},
               {"syscont", s.syscont},
               {"systemd", s.systemd},
               {"honor_caps", s.honor_caps},
@@ -132,6 +134,8 @@ Result<ContainerState> StateDir::load() const {
     s.private_pidns = j.value("private_pidns", true);
     s.systemd_cgroup = j.value("systemd_cgroup", false);
     s.mgr_registered = j.value("mgr_registered", true);  // unknown: try to unregister
+    s.sysbox_fs = j.value("sysbox_fs", false);           // absent: state from before sysbox-fs
+    s.fs_socket = j.value("fs_socket", "");
     s.syscont = j.value("syscont", false);
     s.upper_dir = j.value("upper_dir", "");
     s.root_uid = j.value("root_uid", uint32_t{0});

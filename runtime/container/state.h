@@ -29,6 +29,8 @@ struct ContainerState {
     bool private_pidns = true;  // false: other processes may outlive init (kill --all)
     bool systemd_cgroup = false;
     bool mgr_registered = false;  // registered with sysbox-mgr at create: unregister at delete
+    bool sysbox_fs = false;       // registered with sysbox-fs at fs_socket: unregister at delete
+    std::string fs_socket;
     // System-container mode (docs/runtime.md): exec'd processes get the same treatment.
     bool syscont = false;
     bool systemd = false;     // init is systemd: `kill` turns SIGTERM into SIGRTMIN+3

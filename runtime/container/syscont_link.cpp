@@ -340,7 +340,8 @@ Result<void> send_idmapped_mounts(int sync, pid_t child, const oci::Spec& spec,
         const auto& m = spec.mounts[i];
         MountOptions o = parse_mount_options(m.options);
         if (m.type != "bind" && !o.bind) continue;
-        bool idmap = !sc.rewrite.docker_userns && wants_idmap(m, sc);
+        // sysbox-fs's files already belong to the container's root: never ID-mapped.
+        bool idmap = !sc.rewrite.docker_userns && !o.sysbox_fs && wants_idmap(m, sc);
         auto tree = bind_tree(m, idmap ? userns.get() : -1);
         if (!tree && idmap && cannot_idmap(tree.error().code())) {
             spdlog::warn(

@@ -91,6 +91,9 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
         } else if (opt == "tmpcopyup") {
             known = true;
             m.tmpcopyup = true;
+        } else if (opt == "x-sysbox-fs") {
+            known = true;
+            m.sysbox_fs = true;
         }
         if (!known) m.data.push_back(opt);
     }

@@ -17,6 +17,9 @@ struct MountOptions {
     bool recursive_ro = false;      // "rro": read-only for the whole bound tree
     bool tmpcopyup = false;         // runc extension: copy the image's content into a tmpfs
     std::vector<std::string> data;  // file-system specific ("mode=755", "size=65536k")
+    // "x-sysbox-fs": a sysbox-fs file bound over what the kernel has at the destination
+    // (procfs, sysfs); a missing destination is skipped, never created.
+    bool sysbox_fs = false;
 
     std::string data_string() const;
     // MOUNT_ATTR_* bits for mount_setattr (binds): set and clear.

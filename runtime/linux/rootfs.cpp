@@ -97,6 +97,35 @@ Result<void> bind_mount(int rootfd, const oci::Mount& m, const MountOptions& o, 
     return attach(tree.get(), dest.get(), m.destination);
 }
 
+// A sysbox-fs file over the kernel's (x-sysbox-fs): nothing is created in procfs or sysfs,
+// a destination this kernel or network namespace lacks is skipped, and a symlink at the
+// destination is never followed (the container's /proc and /sys are its own).
+Result<void> sysbox_fs_bind(int rootfd, const oci::Mount& m, const MountOptions& o, int ready) {
+    auto dest = fs::open_in_root(rootfd, m.destination, O_PATH | O_NOFOLLOW);
+    if (!dest && (dest.error().code() == ENOENT || dest.error().code() == ENOTDIR)) {
+        spdlog::debug("sysbox-fs: {} does not exist in the container: not emulated", m.destination);
+        return {};
+    }
+    if (!dest) return std::move(dest).error();
+    struct stat dst {};
+    if (::fstat(dest->get(), &dst) < 0)
+        return Error::from_errno("stat mount point {}", m.destination);
+    if (S_ISLNK(dst.st_mode)) {
+        spdlog::debug("sysbox-fs: {} is a symlink in the container: not emulated", m.destination);
+        return {};
+    }
+    struct stat st {};
+    if (ready >= 0 ? ::fstat(ready, &st) < 0 : ::stat(m.source.c_str(), &st) < 0)
+        return Error::from_errno("stat bind source {}", m.source);
+    if (S_ISDIR(st.st_mode) != S_ISDIR(dst.st_mode))
+        return Error::with_code(ENOTDIR, "a {} onto a {}",
+                                S_ISDIR(st.st_mode) ? "directory" : "file",
+                                S_ISDIR(dst.st_mode) ? "directory" : "file");
+    if (ready >= 0) return attach(ready, dest->get(), m.destination);
+    auto tree = TRY(make_tree(m, o, -1));
+    return attach(tree.get(), dest->get(), m.destination);
+}
+
 Result<void> propagate(int rootfd, const std::string& dest, unsigned long propagation) {
     if (propagation == 0) return {};
     auto fd = TRY(fs::open_in_root(rootfd, dest, O_PATH));
@@ -162,8 +191,10 @@ Result<void> fs_mount(int rootfd, const RootfsContext& ctx, const oci::Mount& m,
 
 Result<void> mount_one(int rootfd, const RootfsContext& ctx, const oci::Mount& m, size_t index) {
     MountOptions o = parse_mount_options(m.options);
-    if (auto it = ctx.ready_binds.find(index); it != ctx.ready_binds.end())
-        return bind_mount(rootfd, m, o, it->second);
+    auto it = ctx.ready_binds.find(index);
+    int ready = it != ctx.ready_binds.end() ? it->second : -1;
+    if (o.sysbox_fs) return sysbox_fs_bind(rootfd, m, o, ready);
+    if (ready >= 0) return bind_mount(rootfd, m, o, ready);
     if (m.type == "bind" || o.bind) return bind_mount(rootfd, m, o);
     if (m.type == "cgroup" || m.type == "cgroup2") return cgroup_mount(rootfd, ctx, m, o);
     if (o.tmpcopyup) spdlog::debug("mount option tmpcopyup on {} is ignored", m.destination);
