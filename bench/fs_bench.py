@@ -420,6 +420,31 @@ class Bench:
                         src, f, (p.stderr.strip() or "exit %d" % p.returncode)[-300:]))
                     del self.paths[src][f]
 
+    def bind_files(self):
+        """Read each FUSE file through a bind mount of it, as a container does (the runtime
+        and LXD bind them over /proc/...): a path through the FUSE mount itself would add
+        lookups of the per-container directory that no container ever makes."""
+        d = os.path.join(self.work, "binds")
+        os.mkdir(d)
+        self.binds = []
+        for src in ("lxcfs", "sysbox-fs"):
+            for f, path in list(self.paths[src].items()):
+                target = os.path.join(d, "%s-%s" % (src, f))
+                open(target, "w").close()
+                p = subprocess.run(["mount", "--bind", path, target], capture_output=True,
+                                   text=True)
+                if p.returncode != 0:
+                    self.notes.append("%s %s: bind mount failed (%s), read through the FUSE "
+                                      "path" % (src, f, p.stderr.strip()))
+                    continue
+                self.binds.append(target)
+                self.paths[src][f] = target
+
+    def unbind_files(self):
+        for target in getattr(self, "binds", []):
+            unmount(target)
+        self.binds = []
+
     # -- measurement
     def measure(self):
         a = self.args
@@ -463,6 +488,7 @@ class Bench:
 
     # -- teardown
     def cleanup(self):
+        self.unbind_files()
         if self.sbfs is not None:
             v = stop_daemon(self.sbfs, self.sbfs_mnt, "sysbox-fs")
             self.stop_verdicts.append(v)
@@ -624,6 +650,7 @@ def main():
         b.start_lxcfs()
         b.start_sysbox_fs()
         b.probe()
+        b.bind_files()
         log("reader and fake containers in cgroup %s%s" % (
             b.cg.describe(), ("; " + "; ".join(b.cg.notes)) if b.cg.notes else ""))
         mt = []
