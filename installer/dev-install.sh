@@ -4,15 +4,17 @@
 #
 #   sudo installer/dev-install.sh [--no-apt] [--prefix DIR]
 #
-# Installs the build dependencies (apt), builds the release preset, installs sysbox-runc
-# and sysbox-mgr under PREFIX (default /usr/local), gives the 'sysbox' entry of
-# /etc/subuid and /etc/subgid an id pool (installer/subid.sh), (re)starts sysbox-mgr,
+# Installs the build dependencies (apt), builds the release preset, installs sysbox-runc,
+# sysbox-mgr and sysbox-fs under PREFIX (default /usr/local), gives the 'sysbox' entry of
+# /etc/subuid and /etc/subgid an id pool (installer/subid.sh), (re)starts sysbox-mgr and
+# sysbox-fs (default sockets in /run/sysbox, FUSE mount /var/lib/sysboxfs),
 # registers sysbox-runc in /etc/docker/daemon.json as runtime "sysbox-runc" (atomic write,
 # previous file kept as daemon.json.sysbox-backup), starts dockerd if needed, imports a
 # local Debian image with Docker inside and runs it with `docker run --runtime=sysbox-runc`,
 # starting an inner dockerd and an inner container.
-# Undo: installer/docker-runtime.sh unregister sysbox-runc; kill sysbox-mgr; rm
-# PREFIX/bin/sysbox-{runc,mgr}; restore /etc/sub{u,g}id from their .sysbox-backup
+# Undo: installer/docker-runtime.sh unregister sysbox-runc; kill sysbox-mgr sysbox-fs;
+# umount -l /var/lib/sysboxfs; rm PREFIX/bin/sysbox-{runc,mgr,fs}; restore /etc/sub{u,g}id
+# from their .sysbox-backup
 set -euo pipefail
 exec </dev/null
 
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --no-apt) apt=0 ;;
         --prefix) prefix="$2"; shift ;;
-        -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "dev-install.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -45,10 +47,22 @@ step "id pool for system containers"
 installer/subid.sh ensure
 step "sysbox-mgr"
 sbx_restart_mgr "$prefix/bin/sysbox-mgr"
+step "sysbox-fs"
+# Both daemons listen on their default sockets, so the runtime needs no socket flags.
+runtime_args=()
+fs_bin="$prefix/bin/sysbox-fs"
+[ -x "$fs_bin" ] || fs_bin="$SBX_ROOT/build/release/fs/sysbox-fs"
+if [ -x "$fs_bin" ]; then
+    sbx_restart_fs "$fs_bin"
+else
+    echo "warning: no sysbox-fs binary in this build: system containers run without emulated" \
+        "/proc and /sys files (runtime flag --sysbox-fs optional)" >&2
+    runtime_args=(--sysbox-fs optional)
+fi
 step "dockerd"
 sbx_ensure_dockerd
 step "register runtime sysbox-runc with Docker"
-installer/docker-runtime.sh register sysbox-runc "$runtime"
+installer/docker-runtime.sh register sysbox-runc "$runtime" "${runtime_args[@]}"
 step "demo image: Debian 12 with Docker and systemd (built locally, no registry; ~90 s the first time)"
 tests/support/images.sh ensure syscont
 image="$(tests/support/images.sh ref syscont)"
@@ -56,6 +70,7 @@ step "docker run --runtime=sysbox-runc $image: a system container running Docker
 docker run --rm --runtime=sysbox-runc --name sysbox-demo-$$ --hostname syscont "$image" sh -c '
     echo "in system container $(hostname): root is host uid $(awk "{print \$2}" /proc/self/uid_map)," \
         "capabilities $(grep CapEff /proc/self/status | cut -f2), no --privileged"
+    echo "its /proc/uptime: up $(cut -d" " -f1 /proc/uptime) s (its own, from sysbox-fs)"
     (dockerd >/var/log/dockerd.log 2>&1 &)
     for i in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
     docker import /opt/images/busybox.tar busybox >/dev/null

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Register (or remove) an OCI runtime in dockerd's daemon.json and reload dockerd.
 #
-#   docker-runtime.sh register NAME PATH    add/replace runtimes.NAME = {"path": PATH}
+#   docker-runtime.sh register NAME PATH [ARG...]
+#                                           add/replace runtimes.NAME = {"path": PATH}, with
+#                                           "runtimeArgs": [ARG...] when ARGs are given
 #   docker-runtime.sh unregister NAME       remove runtimes.NAME
 #
 # daemon.json (DOCKER_DAEMON_JSON, default /etc/docker/daemon.json) is validated first and
@@ -15,7 +17,7 @@ set -euo pipefail
 CONF="${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}"
 die() { echo "docker-runtime.sh: $*" >&2; exit 1; }
 
-[ $# -ge 2 ] || die "usage: docker-runtime.sh register NAME PATH | unregister NAME"
+[ $# -ge 2 ] || die "usage: docker-runtime.sh register NAME PATH [ARG...] | unregister NAME"
 action="$1" name="$2"
 command -v jq >/dev/null || die "jq is needed to edit $CONF (apt-get install jq)"
 
@@ -28,10 +30,14 @@ fi
 
 case "$action" in
     register)
-        [ $# -eq 3 ] || die "usage: docker-runtime.sh register NAME PATH"
+        [ $# -ge 3 ] || die "usage: docker-runtime.sh register NAME PATH [ARG...]"
         path="$3"
+        shift 3
         [ -x "$path" ] || die "$path is not an executable file"
-        new="$(echo "$current" | jq --arg n "$name" --arg p "$path" '.runtimes[$n] = {path: $p}')" ;;
+        args='[]'
+        [ $# -eq 0 ] || args="$(printf '%s\n' "$@" | jq -R . | jq -s .)"
+        new="$(echo "$current" | jq --arg n "$name" --arg p "$path" --argjson a "$args" \
+            '.runtimes[$n] = ({path: $p} + (if $a == [] then {} else {runtimeArgs: $a} end))')" ;;
     unregister)
         new="$(echo "$current" | jq --arg n "$name" 'del(.runtimes[$n]) | if .runtimes == {} then del(.runtimes) else . end')" ;;
     *) die "unknown action '$action' (register or unregister)" ;;

@@ -132,5 +132,9 @@ if [ -e /run/sysbox-test/mgr/pid ]; then
     echo "warning: stopping the Docker suite's leftover sysbox-mgr"
     "$ROOT/tests/support/test-mgr.sh" stop || FAILED=1
 fi
+if [ -e /run/sysbox-test/fs/pid ]; then
+    echo "warning: stopping the Docker suite's leftover sysbox-fs"
+    "$ROOT/tests/support/test-fs.sh" stop || FAILED=1
+fi
 echo "total: $((SECONDS - SUITE_START))s — $([ "$FAILED" = 0 ] && echo PASSED || echo FAILED)"
 exit "$FAILED"

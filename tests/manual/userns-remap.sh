@@ -24,6 +24,7 @@ stop_docker() {
 restore() {
     "$SRC/tests/docker/runtime-registration.sh" unregister --holder remap >/dev/null 2>&1
     "$SRC/tests/support/test-mgr.sh" stop >/dev/null 2>&1
+    "$SRC/tests/support/test-fs.sh" stop >/dev/null 2>&1
     docker ps -aq | xargs -r docker rm -f >/dev/null
     stop_docker
     rm -rf /var/lib/docker/[0-9]*.[0-9]*
@@ -39,8 +40,10 @@ touch /etc/subuid /etc/subgid  # dockerd adds dockremap's range; it needs the fi
 wait_docker || die "dockerd --userns-remap did not start: see /var/log/dockerd-remap.log"
 docker import /var/cache/sysbox-test/busybox-v1.tar sbt-remap:busybox >/dev/null || die "no busybox tarball (run tests/support/images.sh ensure busybox)"
 "$SRC/tests/support/test-mgr.sh" start "$BUILD/mgr/sysbox-mgr" >/dev/null || die "sysbox-mgr"
+"$SRC/tests/support/test-fs.sh" start "$BUILD/fs/sysbox-fs" >/dev/null || die "sysbox-fs"
 "$SRC/tests/docker/runtime-registration.sh" register --holder remap --path "$BUILD/runtime/sysbox-runc" \
-    --arg --mgr-socket --arg /run/sysbox-test/mgr/mgr.sock >/dev/null || die "register"
+    --arg --mgr-socket --arg /run/sysbox-test/mgr/mgr.sock \
+    --arg --fs-socket --arg /run/sysbox-test/fs/fs.sock >/dev/null || die "register"
 echo "dockremap: $(cat /etc/subuid)"
 docker run --rm --runtime=sysbox-runc-test sbt-remap:busybox sh -c \
     'cat /proc/self/uid_map; ls -ln /bin/busybox; touch /var/lib/docker/y && ls -ln /var/lib/docker; grep CapEff /proc/self/status'

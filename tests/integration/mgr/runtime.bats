@@ -16,7 +16,8 @@ teardown() {
     mgr_teardown
 }
 
-rtm() { "$RUNTIME" --root "$STATE_ROOT" --mgr-socket "$SOCK" "$@"; }
+# sysbox-fs is not what these tests are about (tests/integration/mgr/runtime_fs.bats is).
+rtm() { "$RUNTIME" --root "$STATE_ROOT" --mgr-socket "$SOCK" --sysbox-fs off "$@"; }
 registered() { status | jq -r '[.parameters.containers[].id] | sort | join(",")'; }
 
 @test "create registers, delete unregisters" {

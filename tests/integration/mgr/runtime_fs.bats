@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# sysbox-runc with sysbox-fs (real daemons, real kernel, no Docker): a system container is
+# registered with sysbox-fs at create, gets its files bound over /proc and /sys, is known by
+# its init pid, and is unregistered at delete and after a failed create; --sysbox-fs says
+# what happens when sysbox-fs is not running.
+
+load ../runtime/helpers
+load helpers
+
+FS="${SYSBOX_FS:-}"
+
+setup_file() { common_setup_file; }
+setup() {
+    common_setup
+    mgr_setup
+    RT_ROOT="$STATE_ROOT"
+    FS_SOCK="$T/fs.sock"
+    FS_MNT="$T/fsmnt"
+    FS_PID=""
+}
+teardown() {
+    common_teardown
+    stop_fs
+    mgr_teardown
+}
+
+rtf() { "$RUNTIME" --root "$STATE_ROOT" --mgr-socket "$SOCK" --fs-socket "$FS_SOCK" "$@"; }
+
+start_fs() {
+    [ -x "$FS" ] || skip "no sysbox-fs binary (SYSBOX_FS)"
+    "$FS" --socket "$FS_SOCK" --mountpoint "$FS_MNT" --log-level debug >>"$T/fs.log" 2>&1 &
+    FS_PID=$!
+    local i
+    for i in $(seq 100); do
+        [ -S "$FS_SOCK" ] && return 0
+        kill -0 "$FS_PID" 2>/dev/null || { cat "$T/fs.log" >&2; return 1; }
+        sleep 0.05
+    done
+    cat "$T/fs.log" >&2
+    return 1
+}
+
+stop_fs() {
+    [ -n "${FS_PID:-}" ] || return 0
+    kill -TERM "$FS_PID" 2>/dev/null || true
+    wait "$FS_PID" 2>/dev/null || true
+    FS_PID=""
+    if grep -q " $FS_MNT " /proc/self/mountinfo; then umount -l "$FS_MNT" 2>/dev/null || true; fi
+}
+
+fs_ids() {
+    printf '{"method":"io.sysbox.fs.v1.Status"}' | raw_call "$FS_SOCK" |
+        jq -r '[.parameters.containers[].id] | sort | join(",")'
+}
+fs_init_pid() {
+    printf '{"method":"io.sysbox.fs.v1.Status"}' | raw_call "$FS_SOCK" |
+        jq -r --arg id "$1" '.parameters.containers[] | select(.id == $id) | .init_pid'
+}
+
+@test "create registers with sysbox-fs and binds its files; delete unregisters" {
+    start_mgr
+    start_fs
+    new_bundle "$T/c1" "$(with_args '["sleep","30"]')"
+    rtf create --bundle "$T/c1" c1
+    [ "$(fs_ids)" = c1 ]
+    # The init pid was set before create returned.
+    [ "$(fs_init_pid c1)" = "$(rtf state c1 | jq -r .pid)" ]
+    jq -e '.sysbox_fs == true' "$STATE_ROOT/c1/state.json"
+    [ "$(jq -r .fs_socket "$STATE_ROOT/c1/state.json")" = "$FS_SOCK" ]
+    # In memory only: the saved config has no sysbox-fs mounts.
+    ! grep -q x-sysbox-fs "$STATE_ROOT/c1/config.json"
+    local pid
+    pid="$(rtf state c1 | jq -r .pid)"
+    grep " /proc/uptime " "/proc/$pid/mountinfo" | grep -q "nosuid,nodev,noexec"
+    rtf delete --force c1
+    [ "$(fs_ids)" = "" ]
+}
+
+@test "a failed create unregisters from sysbox-fs too" {
+    start_mgr
+    start_fs
+    new_bundle "$T/f1" '.mounts += [{"destination": "/mnt", "source": "/nonexistent/src", "type": "bind", "options": ["rbind"]}]'
+    run rtf create --bundle "$T/f1" f1
+    [ "$status" -ne 0 ]
+    [ "$(fs_ids)" = "" ]
+    grep -q "Unregister f1" "$T/fs.log"
+}
+
+@test "without sysbox-fs: required fails saying how to fix it, optional warns and runs, off is silent" {
+    start_mgr
+    new_bundle "$T/n" "$(with_args '["true"]')"
+    run rtf create --bundle "$T/n" n
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"sysbox-fs is not running"* ]]
+    [[ "$output" == *"$FS_SOCK"* ]]
+    [[ "$output" == *"--sysbox-fs optional"* ]]
+    [ ! -e "$STATE_ROOT/n" ]
+    [ "$(registered)" = "" ]  # and sysbox-mgr's registration was undone
+    run rtf --sysbox-fs optional run --bundle "$T/n" n
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"sysbox-fs is not running"* ]]
+    run rtf --sysbox-fs off run --bundle "$T/n" n
+    [ "$status" -eq 0 ]
+    [[ "$output" != *sysbox-fs* ]]
+}
+
+@test "a bad --sysbox-fs value is refused naming the accepted ones" {
+    run "$RUNTIME" --sysbox-fs sometimes list
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"unknown mode \"sometimes\": use required, optional or off"* ]]
+}
+
+@test "an ordinary OCI container (SYSBOX_SYSCONT_MODE=FALSE) is not registered with sysbox-fs" {
+    start_mgr
+    start_fs
+    new_bundle "$T/o" '.process.args = ["sleep","30"] | .process.env += ["SYSBOX_SYSCONT_MODE=FALSE"]'
+    rtf create --bundle "$T/o" o
+    [ "$(fs_ids)" = "" ]
+    jq -e '.sysbox_fs == false' "$STATE_ROOT/o/state.json"
+    rtf delete --force o
+}
