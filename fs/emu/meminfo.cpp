@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 
 #include "fs/emu/swaps.h"
 #include "fs/emu/text.h"
@@ -37,7 +36,10 @@ void append_kb(std::string& out, std::string_view key, uint64_t kb) {
     out.append(key);
     out.push_back(':');
     if (key.size() < 15) out.append(15 - key.size(), ' ');
-    fmt::format_to(std::back_inserter(out), "{:>8} kB\n", kb);
+    fmt::format_int num(kb);  // no locale, no back_inserter: this is the hot path
+    if (num.size() < 8) out.append(8 - num.size(), ' ');
+    out.append(num.data(), num.size());
+    out.append(" kB\n");
 }
 
 struct Override {
