@@ -52,6 +52,7 @@ Result<void> Service::set_init_pid(const api::SetInitPidRequest& req) {
     if (!c)
         return Error::with_code(ENOENT, "container {} is not registered with sysbox-fs", req.id);
     TRY(watch(c, req.pid));
+    c->sample_load(boottime_now());  // /proc/loadavg counts tasks from the start
     spdlog::debug("container {}: init pid {}", req.id, req.pid);
     save();
     return {};

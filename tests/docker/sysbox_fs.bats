@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+# sysbox-fs: the emulated /proc and /sys files inside real system containers (real dockerd,
+# real kernel, the private sysbox-fs and sysbox-mgr of tests/support/test-{fs,mgr}.sh).
+
+load helpers
+
+SYSCONT="sysbox-test/syscont:bookworm"
+VARLINK="$BATS_TEST_DIRNAME/../integration/mgr/varlink_call.py"
+
+setup_file() { sbt_setup_file debian syscont; }
+teardown_file() { sbt_teardown_file; }
+setup() {
+    sbt_setup
+    sbt_require_mgr
+    [ -n "${SYSBOX_TEST_FS_SOCKET:-}" ] || skip "no sysbox-fs in this build (SYSBOX_TEST_FS_SOCKET is empty)"
+}
+teardown() { sbt_teardown; }
+
+dx() { docker exec "$@"; }
+
+fs_call() {
+    printf '%s' "$1" | python3 "$VARLINK" "$SYSBOX_TEST_FS_SOCKET"
+}
+fs_status() { fs_call '{"method":"io.sysbox.fs.v1.Status"}'; }
+# fs_registered ID: sysbox-fs has container ID.
+fs_registered() { fs_status | jq -e --arg id "$1" '.parameters.containers | any(.id == $id)' >/dev/null; }
+fs_not_registered() { ! fs_registered "$1"; }
+
+host_uptime() { cut -d' ' -f1 /proc/uptime | cut -d. -f1; }
+
+@test "/proc/uptime counts from the container's start, not the host's boot" {
+    local c up host
+    c="$(dk_start "$DEBIAN" sleep 86400)"
+    sleep 2
+    up="$(dx "$c" cut -d' ' -f1 /proc/uptime)"
+    host="$(host_uptime)"
+    echo "container uptime $up, host uptime $host" >&3
+    # Started 2 s ago (the docker exec and a loaded CI host add a few seconds at most).
+    awk -v u="$up" 'BEGIN { exit !(u >= 1.5 && u < 60) }'
+    [ "$host" -gt 120 ] || skip "the host booted $host s ago: too recent to tell the two apart"
+    # procps's uptime reads the same file.
+    assert_match "$(dx "$c" uptime)" "up 0 min|up [0-9]+ sec|up  ?0:0[0-9]|up 1 min"
+}
+
+@test "--memory: /proc/meminfo, free and top show the limit and the container's usage" {
+    local c total free_total top_total host_total
+    c="$(dk_start --memory 256m "$DEBIAN" sleep 86400)"
+    total="$(dx "$c" awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
+    assert_eq "$total" 262144
+    free_total="$(dx "$c" free -m | awk '/^Mem:/ {print $2}')"
+    assert_eq "$free_total" 256
+    top_total="$(dx "$c" top -bn1 | awk '/Mem :/ {print $4; exit}')"
+    assert_eq "$top_total" 256.0
+    # Usage comes from the cgroup: well under the limit, and grows with a tmpfs file.
+    local used1 used2
+    used1="$(dx "$c" free -k | awk '/^Mem:/ {print $3}')"
+    dx "$c" sh -c 'head -c 64M /dev/zero > /dev/shm/fill'
+    used2="$(dx "$c" free -k | awk '/^Mem:/ {print $3 + $5}')"
+    echo "used before $used1 kB, used+shared after $used2 kB" >&3
+    [ $((used2 - used1)) -ge 60000 ]
+    # The host's memory is untouched by all this.
+    host_total="$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
+    [ "$host_total" -gt 262144 ]
+    # Swap: --memory without --memory-swap allows as much swap again, only if the kernel
+    # accounts swap; /proc/swaps and SwapTotal agree either way.
+    local swap_total swaps_lines
+    swap_total="$(dx "$c" awk '/^SwapTotal:/ {print $2}' /proc/meminfo)"
+    swaps_lines="$(dx "$c" cat /proc/swaps | wc -l)"
+    if [ "$swap_total" = 0 ]; then assert_eq "$swaps_lines" 1; fi
+}
+
+@test "--cpuset-cpus and --cpus: /proc/cpuinfo, /proc/stat and nproc show the container's CPUs" {
+    local ncpu
+    ncpu="$(nproc)"
+    [ "$ncpu" -ge 2 ] || skip "the host has one CPU: nothing to restrict"
+    local c
+    c="$(dk_start --cpuset-cpus 1 "$DEBIAN" sleep 86400)"
+    assert_eq "$(dx "$c" grep -c ^processor /proc/cpuinfo)" 1
+    assert_eq "$(dx "$c" grep -c '^cpu[0-9]' /proc/stat)" 1
+    dx "$c" grep -q '^cpu0 ' /proc/stat
+    assert_eq "$(dx "$c" nproc)" 1
+    local q
+    q="$(dk_start --cpus 1 "$DEBIAN" sleep 86400)"
+    # The quota rounds up to whole CPUs: 1 of the host's $ncpu.
+    assert_eq "$(dx "$q" grep -c ^processor /proc/cpuinfo)" 1
+    assert_eq "$(dx "$q" grep -c '^cpu[0-9]' /proc/stat)" 1
+    # Without limits: every host CPU.
+    local u
+    u="$(dk_start "$DEBIAN" sleep 86400)"
+    assert_eq "$(dx "$u" grep -c ^processor /proc/cpuinfo)" "$ncpu"
+}
+
+@test "/proc/loadavg and /proc/stat are the container's: a busy loop shows up, the host's tasks do not" {
+    local c
+    c="$(dk_start "$DEBIAN" sleep 86400)"
+    # Tasks counted in the container's cgroup (sampled at start and every 5 s): its init
+    # and what docker exec runs, not the host's hundreds.
+    local total host_total
+    total="$(dx "$c" cut -d' ' -f4 /proc/loadavg | cut -d/ -f2)"
+    host_total="$(cut -d' ' -f4 /proc/loadavg | cut -d/ -f2)"
+    echo "loadavg tasks: container $total, host $host_total" >&3
+    [ "$total" -ge 1 ] && [ "$total" -lt 20 ]
+    [ "$host_total" -gt "$total" ]
+    # cpu time in /proc/stat is the container's: a 2 s busy loop adds about 200 ticks.
+    local before after
+    before="$(dx "$c" awk '/^cpu / {print $2 + $4}' /proc/stat)"
+    dx "$c" timeout 2 sh -c 'while :; do :; done' || true
+    after="$(dx "$c" awk '/^cpu / {print $2 + $4}' /proc/stat)"
+    echo "user+system ticks: $before -> $after" >&3
+    [ $((after - before)) -ge 100 ]
+    [ $((after - before)) -le 400 ]
+}
+
+@test "kernel knobs: writes stay in the container, are validated, and each container has its own" {
+    local a b host_panic host_oc
+    host_panic="$(cat /proc/sys/kernel/panic)"
+    host_oc="$(cat /proc/sys/vm/overcommit_memory)"
+    a="$(dk_start "$DEBIAN" sleep 86400)"
+    b="$(dk_start "$DEBIAN" sleep 86400)"
+    dx "$a" sysctl -w kernel.panic=17 vm.overcommit_memory=1 kernel.panic_on_oops=1 >/dev/null
+    assert_eq "$(dx "$a" cat /proc/sys/kernel/panic)" 17
+    assert_eq "$(dx "$a" sysctl -n vm.overcommit_memory)" 1
+    assert_eq "$(dx "$a" cat /proc/sys/kernel/panic_on_oops)" 1
+    # Not the host's, not the other container's.
+    assert_eq "$(cat /proc/sys/kernel/panic)" "$host_panic"
+    assert_eq "$(cat /proc/sys/vm/overcommit_memory)" "$host_oc"
+    assert_eq "$(dx "$b" cat /proc/sys/kernel/panic)" "$host_panic"
+    # Bad values are refused like the kernel refuses them.
+    # (bash: dash reports every failed write as "I/O error")
+    run dx "$a" bash -c 'echo banana > /proc/sys/kernel/panic'
+    [ "$status" -ne 0 ]
+    assert_match "$output" "Invalid argument"
+    run dx "$a" bash -c 'echo 3 > /proc/sys/vm/overcommit_memory'
+    [ "$status" -ne 0 ]
+    assert_match "$output" "Invalid argument"
+    assert_eq "$(dx "$a" cat /proc/sys/kernel/panic)" 17
+    # Non-root users inside cannot write them (the files belong to the container's root).
+    run dx -u 1000 "$a" bash -c 'echo 5 > /proc/sys/kernel/panic'
+    [ "$status" -ne 0 ]
+    assert_match "$output" "Permission denied"
+    # Read-only knobs stay read-only, for root too.
+    run dx "$a" bash -c 'echo 5 > /proc/sys/kernel/cap_last_cap'
+    [ "$status" -ne 0 ]
+    assert_match "$output" "Permission denied"
+    # Namespaced knobs are the kernel's own: this one is per network namespace.
+    local fwd
+    fwd="$(dx "$b" sysctl -n net.ipv4.ip_forward)"
+    dx "$a" sysctl -w net.ipv4.ip_forward=$((1 - fwd)) >/dev/null
+    assert_eq "$(dx "$a" sysctl -n net.ipv4.ip_forward)" $((1 - fwd))
+    assert_eq "$(dx "$b" sysctl -n net.ipv4.ip_forward)" "$fwd"
+}
+
+@test "kernel.random.uuid is fresh on each read; boot_id and product_uuid are per container" {
+    local a b
+    a="$(dk_start "$DEBIAN" sleep 86400)"
+    b="$(dk_start "$DEBIAN" sleep 86400)"
+    local u1 u2
+    u1="$(dx "$a" cat /proc/sys/kernel/random/uuid)"
+    u2="$(dx "$a" cat /proc/sys/kernel/random/uuid)"
+    [ "$u1" != "$u2" ]
+    local ba bb
+    ba="$(dx "$a" cat /proc/sys/kernel/random/boot_id)"
+    bb="$(dx "$b" cat /proc/sys/kernel/random/boot_id)"
+    [ "$ba" != "$bb" ]
+    [ "$ba" != "$(cat /proc/sys/kernel/random/boot_id)" ]
+    assert_eq "$(dx "$a" cat /proc/sys/kernel/random/boot_id)" "$ba"
+    if [ -e /sys/devices/virtual/dmi/id/product_uuid ]; then
+        local pa pb
+        pa="$(dx "$a" cat /sys/devices/virtual/dmi/id/product_uuid)"
+        pb="$(dx "$b" cat /sys/devices/virtual/dmi/id/product_uuid)"
+        [ "$pa" != "$pb" ]
+    else
+        echo "# this host has no DMI (/sys/devices/virtual/dmi absent): product_uuid not bound" >&3
+        run dx "$a" cat /sys/devices/virtual/dmi/id/product_uuid
+        [ "$status" -ne 0 ]
+    fi
+}
+
+@test "systemd and an inner Docker start with the emulated files in place" {
+    local c
+    c="$(dk_start --memory 512m "$SYSCONT" /sbin/init)"
+    wait_for 60 dx "$c" systemctl is-active -q docker.service
+    run dx "$c" systemctl is-system-running
+    assert_eq "$output" running
+    assert_eq "$(dx "$c" awk '/^MemTotal:/ {print $2}' /proc/meminfo)" 524288
+    # An inner container reads /proc through its own procfs: it completes (kernel values).
+    dx "$c" docker import /opt/images/busybox.tar busybox >/dev/null
+    assert_eq "$(dx "$c" docker run --rm --net=none busybox cat /proc/uptime | wc -l)" 1
+}
+
+@test "sysbox-fs forgets a container at delete, and when its init dies without a delete" {
+    local c id
+    c="$(dk_start "$DEBIAN" sleep 86400)"
+    id="$(full_id "$c")"
+    fs_registered "$id"
+    fs_status | jq -e --arg id "$id" '.parameters.containers[] | select(.id == $id) | .init_pid > 0' >/dev/null
+    docker rm -f "$c" >/dev/null
+    wait_for 10 fs_not_registered "$id"
+    # Killed: its init's pidfd fires and sysbox-fs unregisters it before any delete.
+    c="$(dk_start "$DEBIAN" sleep 86400)"
+    id="$(full_id "$c")"
+    fs_registered "$id"
+    kill -KILL "$(cpid "$c")"
+    wait_for 10 fs_not_registered "$id"
+}
+
+@test "no deadlock: concurrent readers in several containers, one exiting mid-read" {
+    local -a cs=()
+    local i
+    for i in 1 2 3; do cs+=("$(dk_start --memory 128m "$DEBIAN" sleep 86400)"); done
+    local script='for i in $(seq 400); do cat /proc/meminfo /proc/uptime /proc/stat /proc/loadavg /proc/cpuinfo /proc/sys/kernel/panic >/dev/null || exit 1; done'
+    local -a pids=()
+    for c in "${cs[@]}"; do
+        for i in 1 2; do
+            timeout 120 docker exec "$c" sh -c "$script" &
+            pids+=($!)
+        done
+    done
+    # One container dies while its readers run.
+    sleep 1
+    docker rm -f "${cs[0]}" >/dev/null
+    local failed=0 rc
+    for i in "${!pids[@]}"; do
+        rc=0
+        wait "${pids[$i]}" || rc=$?
+        # 124: a reader hung until timeout killed it, which is what this test is about.
+        [ "$rc" != 124 ] || { echo "reader $i hung" >&2; failed=1; }
+        # Readers of the surviving containers all succeed.
+        if [ "$i" -ge 2 ] && [ "$rc" != 0 ]; then echo "reader $i failed ($rc)" >&2; failed=1; fi
+    done
+    [ "$failed" = 0 ]
+    # The daemon still answers.
+    fs_status >/dev/null
+}
