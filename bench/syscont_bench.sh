@@ -1,36 +1,41 @@
 #!/usr/bin/env bash
 # bench/run.sh syscont [ITERATIONS]: system containers through the real dockerd, with a
-# private sysbox-mgr (tests/support/test-mgr.sh) and sysbox-runc registered as
+# private sysbox-mgr and sysbox-fs (tests/support/test-{mgr,fs}.sh) and sysbox-runc registered as
 # "sysbox-runc-bench" for the run (daemon.json restored byte for byte afterwards):
 #   - docker run --rm IMAGE true: runc vs sysbox-runc, paired and interleaved, medians, ratio
 #   - time from `docker run -d` to an inner dockerd that answers `docker info`
 #   - time from `docker run -d ... /sbin/init` to `systemctl is-system-running` = running
 #   - time of `docker stop` of that systemd container
-# Env: SYSBOX_RUNC, SYSBOX_MGR (binaries; default build/release).
+# Env: SYSBOX_RUNC, SYSBOX_MGR, SYSBOX_FS (binaries; default build/release).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runtime="${SYSBOX_RUNC:-$repo/build/release/runtime/sysbox-runc}"
 mgr="${SYSBOX_MGR:-$repo/build/release/mgr/sysbox-mgr}"
+fsd="${SYSBOX_FS:-$repo/build/release/fs/sysbox-fs}"
 n="${1:-10}"
 name=sysbox-runc-bench
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh syscont: must run as root" >&2; exit 2; }
-for b in "$runtime" "$mgr"; do
+for b in "$runtime" "$mgr" "$fsd"; do
     [ -x "$b" ] || { echo "bench/run.sh syscont: $b missing: cmake --build --preset release" >&2; exit 2; }
 done
 docker info >/dev/null 2>&1 || { echo "bench/run.sh syscont: dockerd is not reachable" >&2; exit 2; }
 work="$(mktemp -d /var/tmp/sysbox-syscont-bench.XXXXXX)"
 export SYSBOX_TEST_MGR_DIR="$work/mgr" SYSBOX_TEST_MGR_DATA="$work/data" SYSBOX_TEST_MGR_LOG_LEVEL=warn
+export SYSBOX_TEST_FS_DIR="$work/fs" SYSBOX_TEST_FS_MOUNTPOINT="$work/sysboxfs" SYSBOX_TEST_FS_LOG_LEVEL=warn
 export SYSBOX_TEST_RUNTIME_NAME="$name" SYSBOX_TEST_STATE_DIR="$work/registration"
 cleanup() {
     docker ps -aq --filter label=sysbox-bench="$$" | xargs -r docker rm -f >/dev/null 2>&1 || true
     "$repo/tests/docker/runtime-registration.sh" unregister --holder "bench-$$" >/dev/null 2>&1 || true
     "$repo/tests/support/test-mgr.sh" stop 2>/dev/null || true
+    "$repo/tests/support/test-fs.sh" stop 2>/dev/null || true
     rm -rf -- "$work"
 }
 trap cleanup EXIT
 "$repo/tests/support/test-mgr.sh" start "$mgr" 2>/dev/null
+"$repo/tests/support/test-fs.sh" start "$fsd" 2>/dev/null
 "$repo/tests/docker/runtime-registration.sh" register --holder "bench-$$" --path "$runtime" \
-    --arg --mgr-socket --arg "$SYSBOX_TEST_MGR_DIR/mgr.sock" >/dev/null
+    --arg --mgr-socket --arg "$SYSBOX_TEST_MGR_DIR/mgr.sock" \
+    --arg --fs-socket --arg "$SYSBOX_TEST_FS_DIR/fs.sock" >/dev/null
 "$repo/tests/support/images.sh" ensure busybox syscont >/dev/null
 busybox="$("$repo/tests/support/images.sh" ref busybox)"
 syscont="$("$repo/tests/support/images.sh" ref syscont)"
