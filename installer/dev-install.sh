@@ -67,10 +67,11 @@ step "demo image: Debian 12 with Docker and systemd (built locally, no registry;
 tests/support/images.sh ensure syscont
 image="$(tests/support/images.sh ref syscont)"
 step "docker run --runtime=sysbox-runc $image: a system container running Docker inside"
-docker run --rm --runtime=sysbox-runc --name sysbox-demo-$$ --hostname syscont "$image" sh -c '
+docker run --rm --runtime=sysbox-runc --memory 1g --name sysbox-demo-$$ --hostname syscont "$image" sh -c '
     echo "in system container $(hostname): root is host uid $(awk "{print \$2}" /proc/self/uid_map)," \
         "capabilities $(grep CapEff /proc/self/status | cut -f2), no --privileged"
-    echo "its /proc/uptime: up $(cut -d" " -f1 /proc/uptime) s (its own, from sysbox-fs)"
+    echo "its /proc (from sysbox-fs): up $(cut -d" " -f1 /proc/uptime) s," \
+        "free -m shows $(free -m | awk "/^Mem:/ {print \$2}") MiB of memory (its --memory 1g)"
     (dockerd >/var/log/dockerd.log 2>&1 &)
     for i in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
     docker import /opt/images/busybox.tar busybox >/dev/null

@@ -232,3 +232,33 @@ host_uptime() { cut -d' ' -f1 /proc/uptime | cut -d. -f1; }
     # The daemon still answers.
     fs_status >/dev/null
 }
+
+@test "kill -9 of sysbox-fs: files fail with ENOTCONN, then a restart re-binds them with their values" {
+    [ -n "${SYSBOX_TEST_FS_BINARY:-}" ] || skip "SYSBOX_TEST_FS_BINARY is not set"
+    local fs_sh="$BATS_TEST_DIRNAME/../support/test-fs.sh" c host_panic
+    host_panic="$(cat /proc/sys/kernel/panic)"
+    c="$(dk_start --memory 200m "$DEBIAN" sleep 86400)"
+    dx "$c" sysctl -w kernel.panic=23 >/dev/null
+    # Knob values reach the state file within 5 s.
+    sleep 6
+    "$fs_sh" kill9
+    run dx "$c" cat /proc/uptime
+    [ "$status" -ne 0 ]
+    assert_match "$output" "Transport endpoint is not connected"
+    "$fs_sh" resume "$SYSBOX_TEST_FS_BINARY"
+    # Same files, served by the new daemon, with the value written before the crash.
+    wait_for 10 dx "$c" cat /proc/uptime
+    assert_eq "$(dx "$c" cat /proc/sys/kernel/panic)" 23
+    assert_eq "$(dx "$c" awk '/^MemTotal:/ {print $2}' /proc/meminfo)" 204800
+    local up
+    up="$(dx "$c" cut -d' ' -f1 /proc/uptime)"
+    awk -v u="$up" 'BEGIN { exit !(u >= 6 && u < 120) }'
+    assert_eq "$(cat /proc/sys/kernel/panic)" "$host_panic"
+    # New containers work too, and the daemon forgets the old one at delete.
+    assert_eq "$(dk_run --rm "$DEBIAN" cat /proc/sys/kernel/panic)" "$host_panic"
+    local id
+    id="$(full_id "$c")"
+    fs_registered "$id"
+    docker rm -f "$c" >/dev/null
+    wait_for 10 fs_not_registered "$id"
+}

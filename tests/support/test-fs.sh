@@ -58,10 +58,40 @@ start() {
     die "sysbox-fs did not start"
 }
 
+# Fault tests: kill -9 the daemon, leaving its dead mount and its state file, then start a
+# new one on the same socket, mountpoint and state (what a crash and a restart do).
+kill9() {
+    local pid
+    pid="$(cat "$DIR/pid")"
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sysbox-fs ] || die "no sysbox-fs at pid $pid"
+    kill -KILL "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    die "sysbox-fs (pid $pid) survived SIGKILL"
+}
+
+resume() {
+    local bin="$1"
+    [ -x "$bin" ] || die "sysbox-fs binary '$bin' is not executable"
+    rm -f "$SOCK"  # the killed daemon's; readiness is a new socket
+    local args=(--socket "$SOCK" --mountpoint "$MNT" --log-level "$LEVEL")
+    [ -n "$CONFIG" ] && args+=(--config "$CONFIG")
+    setsid "$bin" "${args[@]}" >>"$LOG" 2>&1 </dev/null &
+    echo $! >"$DIR/pid"
+    for _ in $(seq 100); do
+        [ -S "$SOCK" ] && return 0
+        kill -0 "$(cat "$DIR/pid")" 2>/dev/null || break
+        sleep 0.05
+    done
+    tail -n 20 "$LOG" >&2
+    die "sysbox-fs did not start again"
+}
+
 [ "$(id -u)" = 0 ] || die "must run as root"
 case "${1:-}" in
     start) start "${2:?usage: test-fs.sh start FS_BINARY}" ;;
     stop) stop ;;
     socket) echo "$SOCK" ;;
-    *) die "usage: test-fs.sh start FS_BINARY | stop | socket" ;;
+    kill9) kill9 ;;
+    resume) resume "${2:?usage: test-fs.sh resume FS_BINARY}" ;;
+    *) die "usage: test-fs.sh start FS_BINARY | stop | socket | kill9 | resume FS_BINARY" ;;
 esac
