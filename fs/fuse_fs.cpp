@@ -60,6 +60,11 @@ struct Handle {
     std::string data;
 };
 
+// The handle libfuse keeps for us in fi->fh (an integer by its API).
+Handle* handle_of(const fuse_file_info* fi) {
+    return reinterpret_cast<Handle*>(fi->fh);  // NOLINT(performance-no-int-to-ptr)
+}
+
 struct Node {
     std::shared_ptr<Container> container;  // null for the root
     const FileEntry* file = nullptr;       // null for a directory
@@ -183,7 +188,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void op_read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_info* fi) {
-    const auto* h = reinterpret_cast<const Handle*>(fi->fh);
+    const auto* h = handle_of(fi);
     auto pos = static_cast<size_t>(off);
     if (off < 0 || pos >= h->data.size()) return (void)fuse_reply_buf(req, nullptr, 0);
     fuse_reply_buf(req, h->data.data() + pos, std::min(size, h->data.size() - pos));
@@ -191,7 +196,7 @@ void op_read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_fi
 
 void op_write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, off_t off,
               fuse_file_info* fi) {
-    auto* h = reinterpret_cast<Handle*>(fi->fh);
+    auto* h = handle_of(fi);
     // Like sysctl's strict mode: the whole value comes in one write at offset 0; later
     // writes on the same descriptor are accepted and ignored.
     if (off > 0) return (void)fuse_reply_write(req, size);
@@ -203,7 +208,7 @@ void op_write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, 
 }
 
 void op_release(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
-    delete reinterpret_cast<Handle*>(fi->fh);  // NOLINT(cppcoreguidelines-owning-memory)
+    delete handle_of(fi);  // NOLINT(cppcoreguidelines-owning-memory): made in op_open
     fuse_reply_err(req, 0);
 }
 
@@ -268,7 +273,7 @@ Result<int> remove_stale_mounts(const std::string& mountpoint) {
     for (int round = 0; round < 64; ++round) {
         auto text = TRY(fs::read_file("/proc/self/mountinfo"));
         bool found = false;
-        for (auto line : str::split(text, '\n', true)) {
+        for (const auto& line : str::split(text, '\n', true)) {
             auto e = mountinfo::parse_line(line);
             if (!e || e->mountpoint != mountpoint || e->fstype != kFsType) continue;
             found = true;
@@ -295,6 +300,7 @@ Result<std::unique_ptr<FuseFs>> FuseFs::mount(const std::string& mountpoint, Reg
         "sysbox-fs", "-o",
         "allow_other,default_permissions,fsname=sysboxfs,subtype=sysboxfs,noatime"};
     std::vector<char*> argv;
+    argv.reserve(argv_s.size());
     for (auto& a : argv_s)
         argv.push_back(a.data());
     fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());

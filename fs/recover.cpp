@@ -57,7 +57,7 @@ Result<std::vector<SavedContainer>> from_json_text(std::string_view text, std::s
 
 std::vector<StaleBind> sysboxfs_binds(std::string_view mountinfo) {
     std::vector<StaleBind> out;
-    for (auto line : str::split(mountinfo, '\n', true)) {
+    for (const auto& line : str::split(mountinfo, '\n', true)) {
         auto e = mountinfo::parse_line(line);
         if (!e || e->fstype != "fuse.sysboxfs" || e->root == "/") continue;
         out.push_back({e->mountpoint, e->root});
@@ -70,8 +70,11 @@ namespace {
 // In the child: join pid's mount namespace and root, then swap each bind. Only raw
 // syscalls (we were forked from a multi-threaded process). Exit code: binds replaced, or
 // 200+step on failure.
-[[noreturn]] void rebind_child(int mntns, int root, const std::vector<StaleBind>& binds,
+[[noreturn]] void rebind_child(int mntns, int netns, int root, const std::vector<StaleBind>& binds,
                                const std::vector<int>& trees) {
+    // The network namespace first: /proc/sys/net/... resolves to the caller's namespace's
+    // entries, and the binds sit on the container's.
+    if (::setns(netns, CLONE_NEWNET) < 0) ::_exit(203);
     if (::setns(mntns, CLONE_NEWNS) < 0) ::_exit(201);
     if (::fchdir(root) < 0 || ::chroot(".") < 0) ::_exit(202);
     int done = 0;
@@ -91,6 +94,7 @@ Result<size_t> rebind(pid_t pid, const std::string& mountpoint_dir,
     if (binds.empty()) return size_t{0};
     std::string proc = "/proc/" + std::to_string(pid);
     auto mntns = TRY(sys::open(proc + "/ns/mnt", O_RDONLY | O_CLOEXEC));
+    auto netns = TRY(sys::open(proc + "/ns/net", O_RDONLY | O_CLOEXEC));
     auto root = TRY(sys::open(proc + "/root", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     std::vector<UniqueFd> trees;
     std::vector<int> raw_trees;
@@ -104,7 +108,7 @@ Result<size_t> rebind(pid_t pid, const std::string& mountpoint_dir,
     }
     pid_t child = ::fork();
     if (child < 0) return Error::from_errno("fork the rebind helper");
-    if (child == 0) rebind_child(mntns.get(), root.get(), binds, raw_trees);
+    if (child == 0) rebind_child(mntns.get(), netns.get(), root.get(), binds, raw_trees);
     int status = 0;
     while (::waitpid(child, &status, 0) < 0)
         if (errno != EINTR) return Error::from_errno("wait for the rebind helper");
@@ -112,6 +116,7 @@ Result<size_t> rebind(pid_t pid, const std::string& mountpoint_dir,
     int code = WEXITSTATUS(status);
     if (code == 201) return Error::with_code(EPERM, "join the mount namespace of pid {}", pid);
     if (code == 202) return Error::with_code(EPERM, "enter the root of pid {}", pid);
+    if (code == 203) return Error::with_code(EPERM, "join the network namespace of pid {}", pid);
     return static_cast<size_t>(code);
 }
 

@@ -75,7 +75,8 @@ resume() {
     rm -f "$SOCK"  # the killed daemon's; readiness is a new socket
     local args=(--socket "$SOCK" --mountpoint "$MNT" --log-level "$LEVEL")
     [ -n "$CONFIG" ] && args+=(--config "$CONFIG")
-    setsid "$bin" "${args[@]}" >>"$LOG" 2>&1 </dev/null &
+    # Called from bats: the daemon must not hold bats's output fd (3), or bats waits for it.
+    setsid "$bin" "${args[@]}" >>"$LOG" 2>&1 </dev/null 3>&- &
     echo $! >"$DIR/pid"
     for _ in $(seq 100); do
         [ -S "$SOCK" ] && return 0
