@@ -47,7 +47,6 @@ class FuseFs {
     fuse_session* m_se = nullptr;
     bool m_mounted = false;
     std::thread m_loop;
-    bool m_loop_done = false;
 };
 
 // Unmount (lazily) every sysbox-fs mount stacked at `mountpoint`; returns how many.
