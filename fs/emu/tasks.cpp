@@ -38,7 +38,9 @@ char thread_state(int proc_fd, std::string_view tid) {
 Result<void> count_dir(int dir_fd, const char* list_name, int proc_fd, TaskCounts& counts) {
     auto list = fs::read_file_at(dir_fd, list_name);
     if (!list && list.error().code() == ENOENT) return {};  // removed under us
-    std::string_view rest = TRY(std::move(list)), line;
+    std::string text = TRY(std::move(list));                // the views below point into it
+    std::string_view rest = text;
+    std::string_view line;
     while (text::next_line(rest, line)) {
         line = text::trim(line);
         if (line.empty()) continue;

@@ -262,3 +262,23 @@ host_uptime() { cut -d' ' -f1 /proc/uptime | cut -d. -f1; }
     docker rm -f "$c" >/dev/null
     wait_for 10 fs_not_registered "$id"
 }
+
+@test "/proc/diskstats and /proc/partitions list only devices the container did I/O on" {
+    local c
+    c="$(dk_start "$DEBIAN" sleep 86400)"
+    assert_match "$(dx "$c" head -n1 /proc/partitions)" "^major minor +#blocks +name"
+    # 20 MiB written with O_DIRECT is charged to the container's blkio cgroup.
+    dx "$c" dd if=/dev/zero of=/var/tmp/io-test bs=1M count=20 oflag=direct status=none
+    local lines
+    lines="$(dx "$c" cat /proc/diskstats)"
+    echo "container diskstats: $lines" >&3
+    # Every device shown is a host device, and one of them shows the writes (field 10:
+    # sectors written, 512 bytes each).
+    local name
+    for name in $(awk '{print $3}' <<<"$lines"); do
+        grep -q " $name " /proc/diskstats || { echo "$name is not a host device" >&2; return 1; }
+    done
+    awk '$10 >= 40960 { found = 1 } END { exit !found }' <<<"$lines"
+    # Far fewer than the host's (loop devices, partitions, ...).
+    [ "$(wc -l <<<"$lines")" -le "$(wc -l </proc/diskstats)" ]
+}
