@@ -10,6 +10,7 @@
 
 #include <array>
 
+#include "core/sys.h"
 #include "core/unique_fd.h"
 #include "fs/container.h"
 #include "fs/emu/cpuinfo.h"
@@ -53,22 +54,7 @@ Result<std::string_view> read_host(HostFile f, std::string& buf) {
         fd = UniqueFd(::open(kHostPaths[f], O_RDONLY | O_CLOEXEC));
         if (!fd) return Error::from_errno("open {}", kHostPaths[f]);
     }
-    if (buf.capacity() < 4096) buf.reserve(4096);
-    buf.resize(buf.capacity());
-    size_t used = 0;
-    for (;;) {
-        if (used == buf.size()) buf.resize(buf.size() * 2);
-        ssize_t n =
-            ::pread(fd.get(), buf.data() + used, buf.size() - used, static_cast<off_t>(used));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return Error::from_errno("read {}", kHostPaths[f]);
-        }
-        if (n == 0) break;
-        used += static_cast<size_t>(n);
-    }
-    buf.resize(used);
-    return std::string_view(buf);
+    return sys::pread_all(fd.get(), buf).wrap("read {}", kHostPaths[f]);
 }
 
 thread_local std::string t_host;  // scratch for host text

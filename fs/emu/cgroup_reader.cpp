@@ -198,18 +198,7 @@ Result<CgroupReader> CgroupReader::open(const CgroupDirs& dirs, long user_hz) {
 Result<std::string_view> CgroupReader::read(File f, std::string& buf) const {
     const UniqueFd& fd = m_fds[f];
     if (!fd) return std::string_view{};
-    if (buf.size() < 4096) buf.resize(4096);
-    size_t total = 0;
-    for (;;) {
-        if (total == buf.size()) buf.resize(buf.size() * 2);
-        ssize_t n =
-            ::pread(fd.get(), buf.data() + total, buf.size() - total, static_cast<off_t>(total));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Error::from_errno("read {}", m_paths[f]);
-        if (n == 0) break;
-        total += static_cast<size_t>(n);
-    }
-    return std::string_view(buf.data(), total);
+    return sys::pread_all(fd.get(), buf).wrap("read {}", m_paths[f]);
 }
 
 Result<void> CgroupReader::read_memory(Memory& out) const {

@@ -59,6 +59,22 @@ Result<std::string> read_all(int fd) {
     return out;
 }
 
+Result<std::string_view> pread_all(int fd, std::string& buf) {
+    if (buf.size() < 4096) buf.resize(4096);
+    size_t used = 0;
+    for (;;) {
+        if (used == buf.size()) buf.resize(buf.size() * 2);
+        ssize_t n = ::pread(fd, buf.data() + used, buf.size() - used, static_cast<off_t>(used));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::from_errno("read");
+        }
+        if (n == 0) break;
+        used += static_cast<size_t>(n);
+    }
+    return std::string_view(buf.data(), used);
+}
+
 Result<void> write_all(int fd, std::string_view data) {
     while (!data.empty()) {
         ssize_t n = ::write(fd, data.data(), data.size());

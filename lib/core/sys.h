@@ -22,6 +22,10 @@ Result<UniqueFd> openat2(int dirfd, const std::string& path, int flags, unsigned
 Result<UniqueFd> dup(int fd);
 
 Result<std::string> read_all(int fd);
+// The whole file behind `fd`, read with pread from offset 0 (so a procfs/cgroupfs/sysfs file
+// is generated afresh) into `buf`, which grows as needed and is reused by the caller so that
+// repeated reads stop allocating. Returns the content, a view into `buf`.
+Result<std::string_view> pread_all(int fd, std::string& buf);
 Result<void> write_all(int fd, std::string_view data);
 
 Result<UniqueFd> pidfd_open(pid_t pid);

@@ -40,20 +40,28 @@ stop() {
     mounted || rmdir "$MNT" 2>/dev/null || true
 }
 
+# Start the daemon on our socket and mountpoint and wait for its socket. It must not hold
+# bats's output fd (3) when a test calls us, or bats waits for it.
+launch() {
+    local bin="$1"
+    local args=(--socket "$SOCK" --mountpoint "$MNT" --log-level "$LEVEL")
+    [ -n "$CONFIG" ] && args+=(--config "$CONFIG")
+    setsid "$bin" "${args[@]}" >>"$LOG" 2>&1 </dev/null 3>&- &
+    echo $! >"$DIR/pid"
+    for _ in $(seq 100); do
+        [ -S "$SOCK" ] && return 0
+        kill -0 "$(cat "$DIR/pid")" 2>/dev/null || break
+        sleep 0.05
+    done
+    return 1
+}
+
 start() {
     local bin="$1"
     [ -x "$bin" ] || die "sysbox-fs binary '$bin' is not executable"
     stop 2>/dev/null
     mkdir -p "$DIR"
-    local args=(--socket "$SOCK" --mountpoint "$MNT" --log-level "$LEVEL")
-    [ -n "$CONFIG" ] && args+=(--config "$CONFIG")
-    setsid "$bin" "${args[@]}" >>"$LOG" 2>&1 </dev/null &
-    echo $! >"$DIR/pid"
-    for _ in $(seq 100); do
-        [ -S "$SOCK" ] && { echo "test-fs: sysbox-fs up on $SOCK (log: $LOG)" >&2; return 0; }
-        kill -0 "$(cat "$DIR/pid")" 2>/dev/null || break
-        sleep 0.05
-    done
+    launch "$bin" && { echo "test-fs: sysbox-fs up on $SOCK (log: $LOG)" >&2; return 0; }
     cat "$LOG" >&2
     die "sysbox-fs did not start"
 }
@@ -73,16 +81,7 @@ resume() {
     local bin="$1"
     [ -x "$bin" ] || die "sysbox-fs binary '$bin' is not executable"
     rm -f "$SOCK"  # the killed daemon's; readiness is a new socket
-    local args=(--socket "$SOCK" --mountpoint "$MNT" --log-level "$LEVEL")
-    [ -n "$CONFIG" ] && args+=(--config "$CONFIG")
-    # Called from bats: the daemon must not hold bats's output fd (3), or bats waits for it.
-    setsid "$bin" "${args[@]}" >>"$LOG" 2>&1 </dev/null 3>&- &
-    echo $! >"$DIR/pid"
-    for _ in $(seq 100); do
-        [ -S "$SOCK" ] && return 0
-        kill -0 "$(cat "$DIR/pid")" 2>/dev/null || break
-        sleep 0.05
-    done
+    launch "$bin" && return 0
     tail -n 20 "$LOG" >&2
     die "sysbox-fs did not start again"
 }
