@@ -35,7 +35,7 @@ struct Context {
 inline constexpr std::string_view kDaemonJson = "/etc/docker/daemon.json";
 inline constexpr std::string_view kSubuid = "/etc/subuid";
 inline constexpr std::string_view kSubgid = "/etc/subgid";
-inline constexpr std::string_view kSysctlDropIn = "/lib/sysctl.d/99-sysbox.conf";
+inline constexpr std::string_view kSysctlDropIn = "/usr/lib/sysctl.d/99-sysbox.conf";
 inline constexpr std::string_view kHostChangesFile = "/var/lib/sysbox/host-changes.json";
 inline constexpr std::string_view kRunDir = "/run/sysbox";
 inline constexpr std::string_view kRuntimeName = "sysbox-runc";

@@ -3,8 +3,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup/layout.h"
-#include "cgroup/proc_cgroup.h"
 #include "core/clock.h"
 #include "core/fs.h"
 #include "core/strings.h"
@@ -47,8 +45,8 @@ double Container::start_boottime() const {
 void Container::sample_load(double now_boottime) {
     auto i = init();
     if (!i) return;
-    if (i->tasks_dir.empty()) return;
-    auto tasks = emu::count_tasks(i->tasks_dir, !i->dirs.unified.empty());
+    auto tasks = i->tasks_dir.empty() ? emu::count_threads(i->pid)
+                                      : emu::count_tasks(i->tasks_dir, !i->dirs.unified.empty());
     std::lock_guard lock(m_mu);
     if (!tasks) return;  // the cgroup is going away with the container
     m_running = tasks->running;
@@ -59,6 +57,53 @@ void Container::sample_load(double now_boottime) {
 std::string Container::render_loadavg() const {
     std::lock_guard lock(m_mu);
     return m_load.render(m_running, m_total, m_last_pid);
+}
+
+void Container::stash_render(int index, std::string content) {
+    std::lock_guard lock(m_files_mu);
+    m_stash[index] = Stash{std::move(content), std::chrono::steady_clock::now()};
+}
+
+namespace {
+
+double age_of(std::chrono::steady_clock::time_point at) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - at).count();
+}
+
+}  // namespace
+
+std::optional<std::string> Container::take_render(int index, double max_age_s) {
+    std::lock_guard lock(m_files_mu);
+    auto it = m_stash.find(index);
+    if (it == m_stash.end() || age_of(it->second.at) > max_age_s) return std::nullopt;
+    return it->second.content;
+}
+
+void Container::drop_render(int index) {
+    std::lock_guard lock(m_files_mu);
+    m_stash.erase(index);
+}
+
+void Container::prune_renders(double max_age_s) {
+    std::lock_guard lock(m_files_mu);
+    std::erase_if(m_stash, [&](const auto& kv) { return age_of(kv.second.at) > max_age_s; });
+}
+
+bool Container::note_failure(int index) {
+    if (index < 0) return true;
+    std::lock_guard lock(m_files_mu);
+    auto i = static_cast<size_t>(index);
+    if (m_failed.size() <= i) m_failed.resize(i + 1, false);
+    bool first = !m_failed[i];
+    m_failed[i] = true;
+    return first;
+}
+
+void Container::note_success(int index) {
+    if (index < 0) return;
+    std::lock_guard lock(m_files_mu);
+    auto i = static_cast<size_t>(index);
+    if (i < m_failed.size()) m_failed[i] = false;
 }
 
 namespace {
@@ -87,12 +132,12 @@ std::string host_dir(const cgroup::Hierarchy& h, const std::string& path) {
 
 }  // namespace
 
-Result<std::shared_ptr<const InitInfo>> probe_init(pid_t pid) {
+Result<std::shared_ptr<const InitInfo>> init_from(pid_t pid, double start_boottime,
+                                                  const cgroup::Layout& layout,
+                                                  const cgroup::Memberships& m) {
     auto info = std::make_shared<InitInfo>();
     info->pid = pid;
-    info->start_boottime = TRY(start_boottime_of(pid));
-    auto layout = TRY(cgroup::host_layout());
-    auto m = TRY(cgroup::read_proc_cgroup(pid));
+    info->start_boottime = start_boottime;
     if (layout.mode == cgroup::Mode::V2) {
         auto p = cgroup::unified_path(m);
         if (!p) return Error::with_code(ENOENT, "pid {} is in no cgroup2 cgroup", pid);
@@ -100,12 +145,18 @@ Result<std::shared_ptr<const InitInfo>> probe_init(pid_t pid) {
         info->cgroups.push_back("0::" + *p);
         info->tasks_dir = info->dirs.unified;
     } else {
+        // A controller the host does not mount (a host whose systemd mounts only some v1
+        // hierarchies), or whose directory for this pid is not visible here, is left out:
+        // the files that use it degrade instead of failing.
         auto dir_of = [&](std::string_view controller, std::string& out) {
             const auto* h = layout.find(controller);
-            if (!h) return;
-            auto p = cgroup::path_in(m, *h);
-            if (!p) return;
-            out = host_dir(*h, *p);
+            auto p = h ? cgroup::path_in(m, *h) : std::nullopt;
+            std::string dir = p ? host_dir(*h, *p) : std::string();
+            if (dir.empty() || !fs::is_dir(dir)) {
+                info->missing.emplace_back(controller);
+                return;
+            }
+            out = std::move(dir);
             info->cgroups.push_back(std::string(controller) + ":" + *p);
         };
         dir_of("memory", info->dirs.memory);
@@ -115,12 +166,30 @@ Result<std::shared_ptr<const InitInfo>> probe_init(pid_t pid) {
         dir_of("blkio", info->dirs.blkio);
         std::string pids;
         dir_of("pids", pids);
-        const std::string& any = !pids.empty() ? pids : info->dirs.memory;
-        info->tasks_dir = any;
+        // Every v1 hierarchy lists its tasks: the first one this host gives us, else any
+        // other (devices, freezer, name=systemd); with none, loadavg counts the init's threads.
+        for (const std::string* d : {&pids, &info->dirs.memory, &info->dirs.cpuset,
+                                     &info->dirs.blkio, &info->dirs.cpuacct, &info->dirs.cpu}) {
+            if (d->empty()) continue;
+            info->tasks_dir = *d;
+            break;
+        }
+        for (const auto& h : layout.v1) {
+            if (!info->tasks_dir.empty()) break;
+            auto p = cgroup::path_in(m, h);
+            if (p && fs::is_dir(host_dir(h, *p))) info->tasks_dir = host_dir(h, *p);
+        }
     }
     auto reader = TRY(emu::CgroupReader::open(info->dirs, ::sysconf(_SC_CLK_TCK)));
     info->reader = std::make_unique<emu::CgroupReader>(std::move(reader));
     return std::shared_ptr<const InitInfo>(std::move(info));
+}
+
+Result<std::shared_ptr<const InitInfo>> probe_init(pid_t pid) {
+    double start = TRY(start_boottime_of(pid));
+    auto layout = TRY(cgroup::host_layout());
+    auto m = TRY(cgroup::read_proc_cgroup(pid));
+    return init_from(pid, start, layout, m);
 }
 
 }  // namespace sysbox::fs

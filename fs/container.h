@@ -7,11 +7,15 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cgroup/layout.h"
+#include "cgroup/proc_cgroup.h"
 #include "core/result.h"
 #include "core/unique_fd.h"
 #include "fs/emu/cgroup_reader.h"
@@ -26,7 +30,12 @@ struct InitInfo {
     double start_boottime = 0;         // seconds since host boot when the init started
     std::vector<std::string> cgroups;  // "memory:/docker/x/syscont-cgroup-root", for status
     emu::CgroupDirs dirs;              // host paths of those cgroups
-    std::string tasks_dir;             // the cgroup whose tree loadavg counts (pids or memory)
+    // The cgroup whose tree loadavg counts (pids, else memory, cpuset, blkio, cpuacct, cpu);
+    // empty: no usable hierarchy, loadavg counts the init's own threads.
+    std::string tasks_dir;
+    // Controllers the files would use but this host does not give us ("cpu", "cpuacct": not
+    // mounted here, or the container's directory is missing). The files degrade (docs).
+    std::vector<std::string> missing;
     std::unique_ptr<emu::CgroupReader> reader;
 };
 
@@ -53,6 +62,22 @@ class Container {
     void sample_load(double now_boottime);
     std::string render_loadavg() const;
 
+    // The kernel reads a FUSE file through splice (sendfile, busybox cat) only up to the size
+    // it last got from GETATTR. So GETATTR renders the file and reports its length, and the
+    // open that follows serves that same rendering (when younger than `max_age_s`).
+    // The stash is kept (not consumed) so that opens in quick succession, which the kernel
+    // may send without a GETATTR in between, serve the content whose length it knows; the
+    // daemon's tick drops renderings older than a few seconds.
+    void stash_render(int index, std::string content);
+    std::optional<std::string> take_render(int index, double max_age_s);
+    void drop_render(int index);
+    void prune_renders(double max_age_s);
+
+    // Render failures are logged once per file until it renders again: true when this is the
+    // first failure of file `index` since its last success.
+    bool note_failure(int index);
+    void note_success(int index);
+
     std::atomic<uint64_t> reads{0};
     std::atomic<uint64_t> writes{0};
 
@@ -71,12 +96,26 @@ class Container {
     unsigned m_running = 0;
     unsigned m_total = 0;
     pid_t m_last_pid = 0;  // not known outside the container's pid namespace: shown as 0
+
+    struct Stash {
+        std::string content;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::mutex m_files_mu;  // guards m_stash and m_failed (no I/O under it)
+    std::map<int, Stash> m_stash;
+    std::vector<bool> m_failed;
 };
 
 // Seconds since boot (CLOCK_BOOTTIME): the host's uptime.
 double boottime_now();
 
 // Look up pid's cgroups on the host (v1 hierarchies and the v2 tree) and its start time.
+// Controllers the host does not mount are left out (InitInfo::missing), never an error.
 Result<std::shared_ptr<const InitInfo>> probe_init(pid_t pid);
+
+// probe_init's core, from a layout and the pid's memberships (tests: a fake cgroup tree).
+Result<std::shared_ptr<const InitInfo>> init_from(pid_t pid, double start_boottime,
+                                                  const cgroup::Layout& layout,
+                                                  const cgroup::Memberships& m);
 
 }  // namespace sysbox::fs

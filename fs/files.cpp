@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 
 #include "core/sys.h"
@@ -78,7 +79,12 @@ Result<std::vector<int>> visible_cpus_of(const emu::Cpu* cpu) {
     std::string buf;
     auto online_text = TRY(read_host(Online, buf));
     std::vector<int> online;
-    emu::parse_cpuset(online_text, online);
+    if (!emu::parse_cpuset(online_text, online) || online.empty()) {
+        // Never show zero CPUs: fall back to the count the C library sees.
+        online.clear();
+        for (long i = 0, n = ::sysconf(_SC_NPROCESSORS_ONLN); i < std::max(n, 1L); ++i)
+            online.push_back(static_cast<int>(i));
+    }
     if (!cpu) return online;
     return emu::visible_cpus(cpu->cpuset, online, cpu->quota_us, cpu->period_us);
 }
@@ -169,8 +175,8 @@ knobs::KernelVersion running_kernel() {
 
 std::vector<FileEntry> build_table() {
     std::vector<FileEntry> t;
-    auto gen = [&t](const char* dest, RenderFn fn) {
-        t.push_back({dest, file_name_for(dest), fn, nullptr, 0444});
+    auto gen = [&t](const char* dest, RenderFn fn, bool never_empty = true) {
+        t.push_back({dest, file_name_for(dest), fn, nullptr, 0444, never_empty});
     };
     gen("/proc/uptime", render_uptime);
     gen("/proc/loadavg", render_loadavg);
@@ -178,7 +184,7 @@ std::vector<FileEntry> build_table() {
     gen("/proc/swaps", render_swaps);
     gen("/proc/cpuinfo", render_cpuinfo);
     gen("/proc/stat", render_stat);
-    gen("/proc/diskstats", render_diskstats);
+    gen("/proc/diskstats", render_diskstats, false);  // no block devices: empty
     gen("/proc/partitions", render_partitions);
     auto kernel = running_kernel();
     for (const auto& k : knobs::knob_table()) {
@@ -215,7 +221,11 @@ Result<void> read_emulated(const FileEntry& f, Container& c, std::string& out) {
         out = TRY(c.knobs().read(*f.knob));
         return {};
     }
-    return f.render(c, out);
+    TRY(f.render(c, out));
+    // A read must never look like an empty file: procfs never renders these empty.
+    if (out.empty() && f.never_empty)
+        return Error::with_code(EIO, "{}: the rendering came out empty", f.dest);
+    return {};
 }
 
 Result<size_t> write_emulated(const FileEntry& f, Container& c, std::string_view data) {

@@ -26,6 +26,9 @@ struct FileEntry {
     RenderFn render = nullptr;
     const knobs::Knob* knob = nullptr;
     mode_t mode = 0444;  // S_IFREG is added by the FUSE layer
+    // A generated file that is never empty (procfs's never is): an empty rendering is then
+    // an error (EIO), never a successful empty read. /proc/diskstats may be empty.
+    bool never_empty = true;
 };
 
 // Every emulated file, generated ones first, then every knob that is not Native.

@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <time.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +33,14 @@ constexpr fuse_ino_t kFileMask = (fuse_ino_t{1} << kFileBits) - 1;
 constexpr double kStableTimeout = 86400.0;
 
 constexpr const char* kFsType = "fuse.sysboxfs";
+
+// A file's attributes are never cached (attr_timeout 0): each open's permission check then
+// sends GETATTR, which renders the file and reports its real length, and the open serves
+// that same rendering if it is at most this old. The length matters: the kernel reads a
+// direct_io FUSE file through splice (sendfile: busybox cat, copy_file_range fallbacks) via
+// the page cache, which stops at the inode's size, so a size of 0 (procfs's) made those
+// reads return nothing, successfully. Plain read() does not look at the size.
+constexpr double kRenderReuse = 1.0;
 
 fuse_ino_t dir_ino(uint64_t serial) {
     return serial << kFileBits;
@@ -79,7 +89,11 @@ std::optional<Node> resolve(Registry& reg, fuse_ino_t ino) {
     return Node{std::move(c), &table[static_cast<size_t>(index)]};
 }
 
-struct stat attr_of(fuse_ino_t ino, const Node& n) {
+int index_in_table(const FileEntry* f) {
+    return static_cast<int>(f - file_table().data());
+}
+
+struct stat attr_of(fuse_ino_t ino, const Node& n, size_t size = 0) {
     struct stat st {};
     st.st_ino = ino;
     st.st_blksize = 4096;
@@ -96,7 +110,11 @@ struct stat attr_of(fuse_ino_t ino, const Node& n) {
     } else {
         st.st_mode = S_IFREG | n.file->mode;
         st.st_nlink = 1;
-        st.st_size = 0;  // like procfs: the length is known only by reading
+        st.st_size = static_cast<off_t>(size);
+        // Like procfs, the time of the look; a new mtime also makes the kernel drop pages a
+        // splice read cached from an older rendering (auto_inval_data).
+        ::clock_gettime(CLOCK_REALTIME, &st.st_mtim);
+        st.st_ctim = st.st_mtim;
     }
     return st;
 }
@@ -110,11 +128,39 @@ void reply_error(fuse_req_t req, const Error& e, std::string_view what) {
     fuse_reply_err(req, code);
 }
 
+// The content of file `f` for `c`. A generated file that cannot be rendered is EIO, logged
+// once (until it renders again) with the reason; knob errors keep their code (EACCES...).
+Result<void> render(Container& c, const FileEntry& f, std::string& out) {
+    int index = index_in_table(&f);
+    auto r = read_emulated(f, c, out);
+    if (r) {
+        c.note_success(index);
+        return {};
+    }
+    if (f.knob) return r;
+    if (c.note_failure(index))
+        spdlog::warn("container {}: {} cannot be rendered, reads fail with EIO: {}", c.id(), f.dest,
+                     r.error().to_string());
+    return Error::with_code(EIO, "{}: {}", f.dest, r.error().message());
+}
+
+// Size of a fresh rendering of a file (stashed for the open that follows); 0 when it
+// cannot be rendered (the open reports the error).
+size_t fresh_size(const Node& n) {
+    if (!n.container || !n.file) return 0;
+    std::string content;
+    if (!render(*n.container, *n.file, content)) return 0;
+    size_t size = content.size();
+    n.container->stash_render(index_in_table(n.file), std::move(content));
+    return size;
+}
+
 void op_init(void* /*userdata*/, fuse_conn_info* conn) {
     // `echo 5 > knob` opens with O_TRUNC: take it in open, saving a SETATTR round trip.
     if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
     conn->want &= ~static_cast<unsigned>(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
     conn->max_readahead = 0;
+    if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA) conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -135,17 +181,24 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     int index = find_file(name);
     if (index < 0) return (void)fuse_reply_err(req, ENOENT);
     e.ino = file_ino(n->container->serial(), index);
-    e.attr = attr_of(e.ino, Node{n->container, &file_table()[static_cast<size_t>(index)]});
-    e.attr_timeout = kStableTimeout;
+    Node file{n->container, &file_table()[static_cast<size_t>(index)]};
+    e.attr = attr_of(e.ino, file, fresh_size(file));
+    e.attr_timeout = 0.0;
     e.entry_timeout = kStableTimeout;
     fuse_reply_entry(req, &e);
 }
 
-void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto n = resolve(reg_of(req), ino);
     if (!n) return (void)fuse_reply_err(req, ENOENT);
-    auto st = attr_of(ino, *n);
-    fuse_reply_attr(req, &st, ino == kRootIno ? 0.0 : kStableTimeout);
+    if (!n->file) {
+        auto st = attr_of(ino, *n);
+        return (void)fuse_reply_attr(req, &st, ino == kRootIno ? 0.0 : kStableTimeout);
+    }
+    // fstat() on an open file: the length of what this descriptor reads.
+    const Handle* h = fi != nullptr && fi->fh != 0 ? handle_of(fi) : nullptr;
+    auto st = attr_of(ino, *n, h ? h->data.size() : fresh_size(*n));
+    fuse_reply_attr(req, &st, 0.0);
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* /*attr*/, int to_set,
@@ -159,7 +212,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* /*attr*/, int to_se
                              FUSE_SET_ATTR_CTIME;
     if ((to_set & ~kIgnored) != 0 || !n->file) return (void)fuse_reply_err(req, EPERM);
     auto st = attr_of(ino, *n);
-    fuse_reply_attr(req, &st, kStableTimeout);
+    fuse_reply_attr(req, &st, 0.0);
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -171,9 +224,16 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto h = std::make_unique<Handle>();
     h->container = std::move(n->container);
     h->file = n->file;
+    int index = index_in_table(h->file);
+    if (acc != O_RDONLY) h->container->drop_render(index);  // a write may change the value
     if (acc != O_WRONLY) {
-        auto r = read_emulated(*h->file, *h->container, h->data);
-        if (!r) return reply_error(req, r.error(), h->file->dest);
+        // The rendering whose length GETATTR just reported, else a fresh one.
+        if (auto stashed = h->container->take_render(index, kRenderReuse)) {
+            h->data = std::move(*stashed);
+        } else if (auto r = render(*h->container, *h->file, h->data); !r) {
+            if (!h->file->knob) return (void)fuse_reply_err(req, EIO);  // logged in render()
+            return reply_error(req, r.error(), h->file->dest);
+        }
         h->container->reads.fetch_add(1, std::memory_order_relaxed);
     }
     fi->direct_io = 1;  // never the page cache: every open sees fresh values
@@ -200,6 +260,7 @@ void op_write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, 
     auto r = write_emulated(*h->file, *h->container, std::string_view(buf, size));
     if (!r) return reply_error(req, r.error(), h->file->dest);
     h->container->writes.fetch_add(1, std::memory_order_relaxed);
+    h->container->drop_render(index_in_table(h->file));
     h->data.clear();
     fuse_reply_write(req, *r);
 }

@@ -7,7 +7,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <mutex>
+
 #include "core/fs.h"
+#include "core/strings.h"
 #include "core/sys.h"
 #include "fs/files.h"
 #include "fs/recover.h"
@@ -27,6 +30,22 @@ std::vector<const FileEntry*> host_files() {
         if (::stat(f.dest.c_str(), &st) == 0 && S_ISREG(st.st_mode)) out.push_back(&f);
     }
     return out;
+}
+
+// Controllers the host does not give us: said once per daemon at info (with what degrades),
+// then per container at debug.
+void log_missing(const std::string& id, const std::vector<std::string>& missing) {
+    static std::once_flag once;
+    std::string list = str::join(missing, ", ");
+    std::call_once(once, [&] {
+        spdlog::info(
+            "cgroup v1 controller(s) {} not mounted on this host (or the container's cgroup "
+            "is not visible here): the emulated files degrade (no cpuacct: no per-container "
+            "CPU times in /proc/stat and /proc/uptime's idle; no cpuset: all online CPUs; no "
+            "memory: the host's meminfo/swaps; no cpu: no --cpus quota)",
+            list);
+    });
+    spdlog::debug("container {}: cgroup controller(s) without a directory here: {}", id, list);
 }
 
 }  // namespace
@@ -62,6 +81,7 @@ Result<void> Service::watch(const std::shared_ptr<Container>& c, pid_t pid) {
     auto pidfd =
         TRY(sys::pidfd_open(pid).wrap("watch the init (pid {}) of container {}", pid, c->id()));
     auto init = TRY(probe_init(pid).wrap("container {}", c->id()));
+    if (!init->missing.empty()) log_missing(c->id(), init->missing);
     c->set_init(std::move(init));
     forget_watch(c->serial());
     epoll_event ev{};
@@ -173,6 +193,7 @@ void Service::tick() {
     uint64_t writes = 0;
     for (const auto& c : m_reg.all()) {
         c->sample_load(now);
+        c->prune_renders(2.0);  // renderings kept for the open after a GETATTR (fuse_fs.cpp)
         writes += c->writes.load(std::memory_order_relaxed);
     }
     if (writes != m_saved_writes) save();

@@ -2,8 +2,6 @@
 
 SBX_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SBX_DOCKERD_LOG="${SBX_DOCKERD_LOG:-/var/log/dockerd-sysbox.log}"
-SBX_MGR_LOG="${SBX_MGR_LOG:-/var/log/sysbox-mgr.log}"
-SBX_FS_LOG="${SBX_FS_LOG:-/var/log/sysbox-fs.log}"
 
 # Packages of installer/packages.list that are not installed yet.
 sbx_missing_packages() {
@@ -58,65 +56,5 @@ sbx_ensure_dockerd() {
     done
     echo "dockerd did not come up within 60 s; last lines of $SBX_DOCKERD_LOG:" >&2
     tail -n 30 "$SBX_DOCKERD_LOG" >&2
-    return 1
-}
-
-# (Re)start sysbox-mgr from BINARY with the default config, socket and data root: stop the
-# one holding /var/lib/sysbox/mgr.lock (an older build), start the new one, wait for its
-# socket. Under systemd the package's unit does this; this host has no init system.
-sbx_restart_mgr() {
-    local bin="$1" lock=/var/lib/sysbox/mgr.lock pid i
-    if [ -s "$lock" ]; then
-        pid="$(cat "$lock")"
-        if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sysbox-mgr ]; then
-            echo "stopping sysbox-mgr (pid $pid)"
-            kill -TERM "$pid"
-            for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        fi
-    fi
-    echo "starting $bin (log: $SBX_MGR_LOG)"
-    setsid "$bin" >>"$SBX_MGR_LOG" 2>&1 </dev/null &
-    for i in $(seq 100); do
-        [ -S /run/sysbox/mgr.sock ] && [ -s "$lock" ] && [ "$(cat "$lock")" != "${pid:-}" ] && {
-            echo "sysbox-mgr is up"
-            return 0
-        }
-        sleep 0.05
-    done
-    echo "sysbox-mgr did not start; last lines of $SBX_MGR_LOG:" >&2
-    tail -n 20 "$SBX_MGR_LOG" >&2
-    return 1
-}
-
-# (Re)start sysbox-fs from BINARY on the default socket (/run/sysbox/fs.sock) and FUSE
-# mountpoint (/var/lib/sysboxfs): stop the one this function started before (pid file),
-# lazily unmount a mountpoint a killed one left, start the new one, wait for its socket.
-sbx_restart_fs() {
-    local bin="$1" pidfile=/run/sysbox/sysbox-fs.pid sock=/run/sysbox/fs.sock
-    local mnt=/var/lib/sysboxfs pid i
-    if [ -s "$pidfile" ]; then
-        pid="$(cat "$pidfile")"
-        if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sysbox-fs ]; then
-            echo "stopping sysbox-fs (pid $pid)"
-            kill -TERM "$pid"
-            for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    if grep -q " $mnt " /proc/self/mountinfo; then
-        fusermount3 -uz "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
-    fi
-    rm -f "$sock"
-    mkdir -p /run/sysbox
-    echo "starting $bin (log: $SBX_FS_LOG)"
-    setsid "$bin" --socket "$sock" --mountpoint "$mnt" >>"$SBX_FS_LOG" 2>&1 </dev/null &
-    echo $! >"$pidfile"
-    for i in $(seq 100); do
-        [ -S "$sock" ] && { echo "sysbox-fs is up"; return 0; }
-        kill -0 "$(cat "$pidfile")" 2>/dev/null || break
-        sleep 0.05
-    done
-    echo "sysbox-fs did not start; last lines of $SBX_FS_LOG:" >&2
-    tail -n 20 "$SBX_FS_LOG" >&2
     return 1
 }

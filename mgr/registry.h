@@ -8,10 +8,10 @@
 
 #include "config/sysbox_config.h"
 #include "core/result.h"
+#include "core/subid_file.h"
 #include "ipc/mgr_api.h"
 #include "mgr/idshift.h"
 #include "mgr/special_dirs.h"
-#include "mgr/subid_file.h"
 #include "mgr/uid_allocator.h"
 
 namespace sysbox::mgr {

@@ -14,12 +14,12 @@
 
 #include "config/sysbox_config.h"
 #include "core/fs.h"
+#include "core/subid_file.h"
 #include "core/sys.h"
 #include "daemon/daemon.h"
 #include "ipc/server.h"
 #include "mgr/registry.h"
 #include "mgr/service.h"
-#include "mgr/subid_file.h"
 
 namespace sysbox::mgr {
 
@@ -28,8 +28,8 @@ namespace {
 Result<std::vector<IdRange>> read_pool(const DaemonOptions& o) {
     auto load = [&](const std::string& file) -> Result<std::vector<IdRange>> {
         auto text = TRY(fs::read_file(file).wrap("read the id pool"));
-        auto entries = TRY(parse_subid(text, file));
-        return owner_ranges(entries, o.subid_owner, file);
+        auto entries = TRY(subid::parse_subid(text, file));
+        return subid::owner_ranges(entries, o.subid_owner, file);
     };
     auto uids = TRY(load(o.subuid_file));
     auto gids = TRY(load(o.subgid_file));

@@ -10,9 +10,14 @@
 #include <vector>
 
 #include "core/result.h"
-#include "mgr/subid_file.h"
+#include "core/subid_file.h"
 
 namespace sysbox::mgr {
+
+// The id vocabulary comes from the shared subid parser (lib/core/subid_file.h).
+using subid::IdRange;
+using subid::intersect;
+using subid::normalize;
 
 // Pure bookkeeping (no I/O, not thread-safe: the caller serializes). Ranges come first-fit
 // from the lowest id, are never split across pool ranges, and never overlap each other,

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -15,20 +17,20 @@ inline constexpr const char* kDefaultSocket = "/var/run/docker.sock";
 
 // GET /info, the parts we use.
 struct Info {
-    std::string server_version;               // "20.10.24+dfsg1"
-    std::string default_runtime;              // "runc"
+    std::string server_version;                   // "20.10.24+dfsg1"
+    std::string default_runtime;                  // "runc"
     std::map<std::string, std::string> runtimes;  // name -> path ("" when dockerd gives none)
-    std::string docker_root_dir;              // "/var/lib/docker"
-    std::string storage_driver;               // "overlay2"
-    std::string cgroup_driver;                // "cgroupfs"
-    std::string cgroup_version;               // "1" or "2"
+    std::string docker_root_dir;                  // "/var/lib/docker"
+    std::string storage_driver;                   // "overlay2"
+    std::string cgroup_driver;                    // "cgroupfs"
+    std::string cgroup_version;                   // "1" or "2"
     int containers_running = 0;
 };
 
 // A running container (GET /containers/json).
 struct ContainerSummary {
-    std::string id;       // full id
-    std::string name;     // without the leading '/'
+    std::string id;    // full id
+    std::string name;  // without the leading '/'
     std::string image;
     std::string runtime;  // HostConfig.Runtime (from GET /containers/{id}/json)
     std::string state;    // "running", "paused", ...
@@ -36,9 +38,10 @@ struct ContainerSummary {
 
 // Where dockerd is, if anywhere.
 struct DaemonProcess {
-    bool installed = false;  // a dockerd binary on the usual paths (/usr/bin, /usr/sbin, /usr/local/bin)
+    bool installed =
+        false;  // a dockerd binary on the usual paths (/usr/bin, /usr/sbin, /usr/local/bin)
     std::string binary;
-    int pid = 0;             // 0 when not running (from /proc: comm "dockerd")
+    int pid = 0;  // 0 when not running (from /proc: comm "dockerd")
 };
 
 // Find dockerd's binary and process. `root` is Context::root; the /proc scan happens only
@@ -56,9 +59,19 @@ Result<std::vector<ContainerSummary>> list_containers(bool with_runtime,
 // Make a running dockerd re-read daemon.json: SIGHUP to `pid`, then poll GET /info until
 // `done(info)` holds or `timeout` passes (the reload is asynchronous). An Error says what
 // did not happen and points at dockerd's log.
-template <class Pred>
-Result<Info> reload_and_wait(int pid, Pred done, std::chrono::milliseconds timeout,
+using InfoPredicate = std::function<bool(const Info&)>;
+Result<Info> reload_and_wait(int pid, const InfoPredicate& done, std::chrono::milliseconds timeout,
                              const std::string& socket = kDefaultSocket);
+
+// Poll GET /info until `done(info)` holds or `timeout` passes (no signal sent).
+Result<Info> wait_for_info(const InfoPredicate& done, std::chrono::milliseconds timeout,
+                           const std::string& socket = kDefaultSocket);
+
+// Parse the body of GET /info (pure; for tests).
+Result<Info> parse_info(std::string_view body);
+
+// The command line of process `pid` (NUL-separated words), empty when unreadable.
+std::vector<std::string> process_args(int pid);
 
 // Restart docker.service through systemd's D-Bus API (org.freedesktop.systemd1
 // RestartUnit "replace") and wait until the job finishes and GET /info answers again.

@@ -52,7 +52,8 @@ uint64_t ticks(double us, long hz) {
 
 // Rows from the cgroup's usage (see the header for the split rules).
 void rows_from_cgroup(const StatInputs& in, std::vector<Row>& rows) {
-    const Cpu& c = *in.cpu;
+    static const Cpu kNoUsage{};
+    const Cpu& c = in.cpu->has_usage ? *in.cpu : kNoUsage;
     auto n = static_cast<double>(in.cpus.size());
     double split = static_cast<double>(c.user_us + c.system_us);
     double user_share = split > 0 ? static_cast<double>(c.user_us) / split : 1.0;
@@ -102,7 +103,10 @@ size_t rows_from_host(std::string_view host, const StatInputs& in, std::vector<R
 
 void append_stat(std::string& out, std::string_view host, const StatInputs& in) {
     std::vector<Row> rows(in.cpus.size(), Row{});
-    bool from_cgroup = in.cpu != nullptr && in.cpu->has_usage && !in.cpus.empty();
+    // A known cgroup without usage figures (no cpuacct controller on this host) still gets
+    // its own rows: nothing busy, idle = its uptime. The host's rows would show the host's
+    // load, counted from the host's boot rather than the container's btime.
+    bool from_cgroup = in.cpu != nullptr && !in.cpus.empty();
     size_t ncols = rows_from_host(host, in, rows, !from_cgroup);
     if (from_cgroup) rows_from_cgroup(in, rows);
     ncols = std::max(ncols, kIdle + 1);

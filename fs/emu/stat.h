@@ -4,9 +4,11 @@
 // per CPU, user/system come from the cgroup (v1: cpuacct.usage_percpu split by the
 // cpuacct.stat user:system ratio; v2: cpu.stat user/system divided evenly among the visible
 // CPUs), idle = max(0, container uptime - user - system) and the other columns are 0; the
-// "cpu" line is the sum of the shown CPUs. Without usage the host's rows of the visible CPUs
-// are shown. intr, ctxt, processes, procs_*, softirq pass through from the host; btime becomes
-// the container's start time when one is given.
+// "cpu" line is the sum of the shown CPUs. A cgroup without usage figures (v1 host without
+// the cpuacct controller) gets user = system = 0 and idle = its uptime. Before the cgroup is
+// known (cpu == nullptr) the host's rows of the visible CPUs are shown. intr, ctxt, processes,
+// procs_*, softirq pass through from the host; btime becomes the container's start time when one is
+// given.
 #pragma once
 
 #include <cstdint>

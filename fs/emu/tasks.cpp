@@ -68,6 +68,26 @@ Result<void> count_dir(int dir_fd, const char* list_name, int proc_fd, TaskCount
 
 }  // namespace
 
+Result<TaskCounts> count_threads(int pid, const std::string& proc_root) {
+    auto proc = TRY(sys::open(proc_root, O_RDONLY | O_DIRECTORY));
+    auto task_path = std::to_string(pid) + "/task";
+    auto task = TRY(sys::openat(proc.get(), task_path, O_RDONLY | O_DIRECTORY)
+                        .wrap("count the threads of pid {}", pid));
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(task.get()), ::closedir);
+    if (!dir) return Error::from_errno("list {}/{}", proc_root, task_path);
+    (void)task.release();  // the DIR owns it now
+    TaskCounts counts;
+    while (const dirent* e = ::readdir(dir.get())) {
+        std::string_view name(e->d_name);
+        if (name == "." || name == "..") continue;
+        char state = thread_state(proc.get(), task_path + "/" + std::string(name));
+        if (state == 0) continue;
+        ++counts.total;
+        if (state == 'R' || state == 'D') ++counts.running;
+    }
+    return counts;
+}
+
 Result<TaskCounts> count_tasks(const std::string& cgroup_dir, bool v2,
                                const std::string& proc_root) {
     auto proc = TRY(sys::open(proc_root, O_RDONLY | O_DIRECTORY));

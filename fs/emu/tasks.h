@@ -18,4 +18,9 @@ struct TaskCounts {
 Result<TaskCounts> count_tasks(const std::string& cgroup_dir, bool v2,
                                const std::string& proc_root = "/proc");
 
+// The fallback when the host mounts no v1 hierarchy the container's tasks can be listed from:
+// the threads of process `pid` alone (<proc_root>/<pid>/task/*), which is the container's
+// init. An error when the process is gone.
+Result<TaskCounts> count_threads(int pid, const std::string& proc_root = "/proc");
+
 }  // namespace sysbox::fs::emu

@@ -37,6 +37,10 @@
 #                               `docker import /opt/images/busybox.tar busybox` by the inner
 #                               dockerd (no registry). CMD ["/bin/bash"]: tests pass /sbin/init
 #                               explicitly. ~60-90 s to build, ~430 MB.
+#   sysbox-test/testhost:bookworm
+#                               the syscont image plus the shared libraries of the sysbox
+#                               .deb (fuse3, yaml-cpp, spdlog, fmt, libarchive, ...): the
+#                               systemd test host of tests/package (not part of `all`).
 #
 # Each image carries the label sysbox-test.recipe=<name>-<version>; an image with another
 # (or no) recipe label under the same name is replaced. Bump the version below whenever a
@@ -53,6 +57,10 @@ SBT_SYSCONT_PACKAGES="systemd,systemd-sysv,dbus,docker.io,openssh-server,procps,
 # Units of the syscont image that cannot work in a container (no audit, udev, real tty, ...).
 SBT_SYSCONT_MASKED="systemd-journald-audit.socket systemd-udev-trigger.service systemd-udevd.service
 systemd-networkd-wait-online.service systemd-firstboot.service getty@tty1.service"
+# The systemd test host for package tests: the syscont image plus the shared libraries the
+# sysbox .deb depends on, so `dpkg -i` works without a network inside it.
+SBT_TESTHOST_RECIPE="testhost-bookworm-v1"
+SBT_TESTHOST_PACKAGES="$SBT_SYSCONT_PACKAGES,fuse3,libfuse3-3,libyaml-cpp0.7,libspdlog1.10,libfmt9,libarchive13,libseccomp2,libcap2,libudev1,libsystemd0"
 SBT_IMAGE_PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 sbt_log() { echo "images.sh: $*" >&2; }
@@ -62,7 +70,8 @@ sbt_image_ref() {
         busybox) echo "sysbox-test/busybox:latest" ;;
         debian) echo "sysbox-test/debian:bookworm" ;;
         syscont) echo "sysbox-test/syscont:bookworm" ;;
-        *) sbt_log "unknown image '$1' (busybox|debian|syscont)"; return 2 ;;
+        testhost) echo "sysbox-test/testhost:bookworm" ;;
+        *) sbt_log "unknown image '$1' (busybox|debian|syscont|testhost)"; return 2 ;;
     esac
 }
 
@@ -71,7 +80,8 @@ sbt_image_recipe() {
         busybox) echo "$SBT_BUSYBOX_RECIPE" ;;
         debian) echo "$SBT_DEBIAN_RECIPE" ;;
         syscont) echo "$SBT_SYSCONT_RECIPE" ;;
-        *) sbt_log "unknown image '$1' (busybox|debian|syscont)"; return 2 ;;
+        testhost) echo "$SBT_TESTHOST_RECIPE" ;;
+        *) sbt_log "unknown image '$1' (busybox|debian|syscont|testhost)"; return 2 ;;
     esac
 }
 
@@ -175,9 +185,10 @@ sbt_build_debian_rootfs() {
     : >"$dir/etc/hostname"
 }
 
+# sbt_build_syscont_rootfs DIR LOG [PACKAGES]: PACKAGES defaults to the syscont image's.
 sbt_build_syscont_rootfs() {
     local dir="$1" log="$2" unit target bb_tar
-    sbt_build_debian_rootfs "$dir" "$log" "$SBT_SYSCONT_PACKAGES" || return
+    sbt_build_debian_rootfs "$dir" "$log" "${3:-$SBT_SYSCONT_PACKAGES}" || return
     mkdir -p "$dir/etc/systemd/system/multi-user.target.wants" || return
     for unit in $SBT_SYSCONT_MASKED; do
         ln -sfn /dev/null "$dir/etc/systemd/system/$unit" || return
@@ -221,6 +232,8 @@ sbt_build_tarball_locked() {
         busybox) sbt_build_busybox_rootfs "$tmp/rootfs" || rc=$? ;;
         debian) sbt_build_debian_rootfs "$tmp/rootfs" "$SBT_IMAGE_CACHE/$name-build.log" || rc=$? ;;
         syscont) sbt_build_syscont_rootfs "$tmp/rootfs" "$SBT_IMAGE_CACHE/$name-build.log" || rc=$? ;;
+        testhost) sbt_build_syscont_rootfs "$tmp/rootfs" "$SBT_IMAGE_CACHE/$name-build.log" \
+            "$SBT_TESTHOST_PACKAGES" || rc=$? ;;
     esac
     if [ "$rc" = 0 ]; then
         # Reproducible member order and owners; mtimes kept (debootstrap's are meaningful).
@@ -241,7 +254,7 @@ sbt_import_locked() {
     tarball="$(sbt_image_tarball_path "$name")"
     case "$name" in
         busybox) cmd='CMD ["/bin/sh"]' ;;
-        debian | syscont) cmd='CMD ["/bin/bash"]' ;;
+        debian | syscont | testhost) cmd='CMD ["/bin/bash"]' ;;
     esac
     old="$(docker image inspect --format '{{.Id}}' "$ref" 2>/dev/null || true)"
     if ! new="$(docker import -c "$cmd" -c "ENV $SBT_IMAGE_PATH_ENV" \
@@ -292,7 +305,7 @@ sbt_image_rebuild() {
 
 sbt_image_clean() {
     local name
-    for name in busybox debian syscont; do
+    for name in busybox debian syscont testhost; do
         sbt_with_image_lock "$name" sbt_rm_locked "$name" || return
     done
 }
@@ -303,7 +316,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     shift || true
     case "$cmd" in
         ensure) sbt_image_ensure "$@" ;;
-        tarball) [ $# = 1 ] || { echo "usage: $0 tarball busybox|debian|syscont" >&2; exit 2; }; sbt_image_tarball "$1" ;;
+        tarball) [ $# = 1 ] || { echo "usage: $0 tarball busybox|debian|syscont|testhost" >&2; exit 2; }; sbt_image_tarball "$1" ;;
         ref) [ $# = 1 ] || { echo "usage: $0 ref busybox|debian|syscont" >&2; exit 2; }; sbt_image_ref "$1" ;;
         rebuild) [ $# -ge 1 ] || { echo "usage: $0 rebuild busybox|debian|syscont" >&2; exit 2; }
             for n in "$@"; do sbt_image_rebuild "$n" || exit; done ;;

@@ -22,6 +22,25 @@ TEST(Stat, WithoutUsageTheHostRowsOfTheCpusetAreRenumbered) {
     EXPECT_FALSE(str::starts_with(l[3], "cpu"));
 }
 
+TEST(Stat, AKnownCgroupWithoutUsageShowsItsOwnIdleRowsNotTheHosts) {
+    // A v1 host without the cpuacct controller: the cpuset is known, the usage is not.
+    Cpu cpu;
+    cpu.cpuset = {1, 3};
+    std::vector<int> cpus{1, 3};
+    StatInputs in{.cpus = cpus, .cpu = &cpu, .uptime_s = 50, .user_hz = 100};
+    auto out = render_stat(fixture("stat_8cpu"), in);
+    auto l = lines(out);
+    ASSERT_GE(l.size(), 3U);
+    EXPECT_EQ(l[0], "cpu  0 0 0 10000 0 0 0 0 0 0");
+    EXPECT_EQ(l[1], "cpu0 0 0 0 5000 0 0 0 0 0 0");
+    EXPECT_EQ(l[2], "cpu1 0 0 0 5000 0 0 0 0 0 0");
+    EXPECT_EQ(test::count_lines_starting(out, "cpu"), 3U);
+    // Stale per-CPU figures without has_usage are ignored.
+    cpu.percpu_usage_us = {kSec, kSec, kSec, kSec};
+    cpu.user_us = kSec;
+    EXPECT_EQ(lines(render_stat(fixture("stat_8cpu"), in))[1], "cpu0 0 0 0 5000 0 0 0 0 0 0");
+}
+
 TEST(Stat, V1PerCpuUsageIsSplitByTheUserSystemRatio) {
     Cpu cpu;
     cpu.has_usage = true;

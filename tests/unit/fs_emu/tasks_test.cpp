@@ -47,6 +47,19 @@ TEST(Tasks, V2ReadsCgroupThreads) {
     EXPECT_EQ(c->total, 1U);
 }
 
+TEST(Tasks, WithoutACgroupTheThreadsOfTheInitAreCounted) {
+    sysbox::test::TempDir t;
+    // /proc/<pid>/task/<tid>/stat, with a comm holding ") R (" to trip a naive parser.
+    put(t / "proc/40/task/40/stat", "40 (init) S 1 1 1 0 -1 4194560\n");
+    put(t / "proc/40/task/41/stat", "41 (w) R (x) D 1 1 1 0 -1 4194560\n");
+    put(t / "proc/40/task/42/stat", "42 (io) D 1 1 1 0 -1 4194560\n");
+    auto c = count_threads(40, t / "proc");
+    ASSERT_TRUE(c) << c.error().to_string();
+    EXPECT_EQ(c->running, 2U);
+    EXPECT_EQ(c->total, 3U);
+    EXPECT_FALSE(count_threads(99, t / "proc"));  // the init is gone
+}
+
 TEST(Tasks, MissingCgroupIsAnError) {
     sysbox::test::TempDir t;
     EXPECT_FALSE(count_tasks(t / "nope", true, t.path()));

@@ -2,14 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "core/fs.h"
-#include "mgr/subid_file.h"
+#include "core/subid_file.h"
 
-using sysbox::mgr::IdRange;
-using sysbox::mgr::intersect;
-using sysbox::mgr::normalize;
-using sysbox::mgr::owner_ranges;
-using sysbox::mgr::parse_subid;
-using sysbox::mgr::SubidEntry;
+using sysbox::subid::IdRange;
+using sysbox::subid::intersect;
+using sysbox::subid::normalize;
+using sysbox::subid::owner_ranges;
+using sysbox::subid::parse_subid;
+using sysbox::subid::SubidEntry;
 
 namespace {
 
@@ -172,6 +172,6 @@ TEST(SubidNormalize, SortsMergesAndDropsEmptyRanges) {
 }
 
 TEST(SubidIdRange, PrintsFirstAndLastId) {
-    EXPECT_EQ(sysbox::mgr::to_string(IdRange{100000, 65536}), "100000-165535");
-    EXPECT_EQ(sysbox::mgr::to_string(IdRange{7, 1}), "7-7");
+    EXPECT_EQ(sysbox::subid::to_string(IdRange{100000, 65536}), "100000-165535");
+    EXPECT_EQ(sysbox::subid::to_string(IdRange{7, 1}), "7-7");
 }

@@ -162,7 +162,7 @@ TEST(UidAllocatorRestore, OverlapWithAnotherContainerIsAnError) {
     for (IdRange bad : {IdRange{kBlock, kBlock}, IdRange{kBlock / 2, kBlock},
                         IdRange{kBlock + 5, 1}, IdRange{0, 3 * kBlock}}) {
         auto r = a.restore("b", bad, false);
-        ASSERT_FALSE(r) << sysbox::mgr::to_string(bad);
+        ASSERT_FALSE(r) << sysbox::subid::to_string(bad);
         EXPECT_NE(r.error().message().find("overlaps 65536-131071 held by container a"),
                   std::string::npos)
             << r.error().message();
@@ -176,7 +176,7 @@ TEST(UidAllocatorRestore, RangesOutsideThePoolAreErrors) {
     for (IdRange bad : {IdRange{0, 50}, IdRange{150, 100}, IdRange{190, 120}, IdRange{450, 1},
                         IdRange{350, UINT64_MAX}}) {
         auto r = a.restore("a", bad, false);
-        ASSERT_FALSE(r) << sysbox::mgr::to_string(bad);
+        ASSERT_FALSE(r) << sysbox::subid::to_string(bad);
         EXPECT_NE(r.error().message().find("is not inside the id pool [100-199, 300-399]"),
                   std::string::npos)
             << r.error().message();
@@ -359,7 +359,7 @@ void step_restore(UidAllocator& a, Model& m, const std::string& id, IdRange rang
         expect = m.in_one_pool_range(range) && m.is_free(range);
     }
     auto r = a.restore(id, range, shared);
-    ASSERT_EQ(r.has_value(), expect) << id << " " << sysbox::mgr::to_string(range);
+    ASSERT_EQ(r.has_value(), expect) << id << " " << sysbox::subid::to_string(range);
     if (r && !known) {
         m.live[id] = {range, shared};
         if (shared) m.shared = range;

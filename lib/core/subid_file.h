@@ -1,15 +1,17 @@
 // /etc/subuid and /etc/subgid: parse "name:start:count" lines into the id ranges sysbox owns.
+// One parser for sysbox-mgr (its id pool) and sysbox-ctl (host install, doctor).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.h"
 
-namespace sysbox::mgr {
+namespace sysbox::subid {
 
 // A half-open run of host ids [start, start + count).
 struct IdRange {
@@ -42,10 +44,19 @@ Result<std::vector<SubidEntry>> parse_subid(std::string_view text, std::string_v
 Result<std::vector<IdRange>> owner_ranges(const std::vector<SubidEntry>& entries,
                                           std::string_view owner, std::string_view source);
 
+// The default pool the installer gives the 'sysbox' user: 1024 containers of 65536 ids.
+inline constexpr uint64_t kIdBlock = 65536;
+inline constexpr uint64_t kDefaultPoolCount = 1024 * kIdBlock;
+
+// Where a new range of `count` ids overlapping none of `entries` starts: the first multiple
+// of 65536 at or above 165536 (useradd's first ranges end there) and above every range.
+// Empty when it would run past kMaxIdEnd.
+std::optional<uint64_t> free_start(const std::vector<SubidEntry>& entries, uint64_t count);
+
 // Sort and merge overlapping or adjacent ranges; drops empty ones.
 std::vector<IdRange> normalize(std::vector<IdRange> ranges);
 
 // The ids present in both lists (usable as uid and gid at the same offset), sorted, merged.
 std::vector<IdRange> intersect(const std::vector<IdRange>& a, const std::vector<IdRange>& b);
 
-}  // namespace sysbox::mgr
+}  // namespace sysbox::subid

@@ -1,30 +1,24 @@
 // /etc/subuid and /etc/subgid parsing, owner lookup with overlap checks, range set algebra.
-#include "mgr/subid_file.h"
+#include "core/subid_file.h"
 
 #include <algorithm>
 #include <optional>
 
 #include "core/strings.h"
 
-namespace sysbox::mgr {
+namespace sysbox::subid {
 
 namespace {
 
 constexpr std::string_view kExampleEntry = "alice:100000:65536";
-constexpr uint64_t kBlock = 65536;
-constexpr uint64_t kSuggestedCount = 1024 * kBlock;  // what installer/subid.sh adds
 
 // A "<owner>:<start>:<count>" line that overlaps no entry of this file: the start is the
 // first multiple of 65536 above every range (and above useradd's first ranges), as the
 // installer picks it.
 std::string suggested_entry(const std::vector<SubidEntry>& entries, std::string_view owner) {
-    uint64_t end = 165536;
-    for (const SubidEntry& e : entries)
-        end = std::max(end, e.range.end());
-    uint64_t start = (end + kBlock - 1) / kBlock * kBlock;
-    if (start > kMaxIdEnd || kSuggestedCount > kMaxIdEnd - start)
-        return fmt::format("{}:<start>:<count>", owner);
-    return fmt::format("{}:{}:{}", owner, start, kSuggestedCount);
+    std::optional<uint64_t> start = free_start(entries, kDefaultPoolCount);
+    if (!start) return fmt::format("{}:<start>:<count>", owner);
+    return fmt::format("{}:{}:{}", owner, *start, kDefaultPoolCount);
 }
 
 bool overlaps(const IdRange& a, const IdRange& b) {
@@ -102,9 +96,18 @@ Result<std::vector<IdRange>> owner_ranges(const std::vector<SubidEntry>& entries
             "no '{}' entry in {}: add a line '{}:<start>:<count>' whose ids no other "
             "entry uses, the same line in /etc/subuid and /etc/subgid (e.g. '{}': "
             "1024 containers of 65536 ids, above every range of {}), or let the "
-            "sysbox installer add one (installer/subid.sh ensure)",
+            "sysbox installer add one (sysbox-ctl host install)",
             owner, source, owner, suggested_entry(entries, owner), source);
     return normalize(std::move(mine));
+}
+
+std::optional<uint64_t> free_start(const std::vector<SubidEntry>& entries, uint64_t count) {
+    uint64_t end = 165536;
+    for (const SubidEntry& e : entries)
+        end = std::max(end, e.range.end());
+    uint64_t start = (end + kIdBlock - 1) / kIdBlock * kIdBlock;
+    if (start > kMaxIdEnd || count > kMaxIdEnd - start) return std::nullopt;
+    return start;
 }
 
 std::vector<IdRange> normalize(std::vector<IdRange> ranges) {
@@ -142,4 +145,4 @@ std::vector<IdRange> intersect(const std::vector<IdRange>& a, const std::vector<
     return normalize(std::move(out));
 }
 
-}  // namespace sysbox::mgr
+}  // namespace sysbox::subid
