@@ -26,7 +26,8 @@ struct Context {
     std::string host(std::string_view p) const {
         if (real_host()) return std::string(p);
         std::string r = root;
-        while (r.size() > 1 && r.back() == '/') r.pop_back();
+        while (r.size() > 1 && r.back() == '/')
+            r.pop_back();
         return r + std::string(p);
     }
 };

@@ -19,9 +19,10 @@ int main(int argc, char** argv) {
     int exit_code = sysbox::ctl::kExitOk;
     auto done = [&exit_code](int code) { exit_code = code; };
 
-    CLI::App app{"sysbox-ctl: check, configure and inspect a host running sysbox system "
-                 "containers",
-                 "sysbox-ctl"};
+    CLI::App app{
+        "sysbox-ctl: check, configure and inspect a host running sysbox system "
+        "containers",
+        "sysbox-ctl"};
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.set_version_flag("-v,--version", std::string("sysbox-ctl version ") + SYSBOX_VERSION);
     app.require_subcommand(1);
@@ -30,12 +31,12 @@ int main(int argc, char** argv) {
                    "act on the host tree under DIR instead of / (tests, chroots)")
         ->capture_default_str()
         ->check(CLI::ExistingDirectory);
-    app.add_option("--config", ctx.config_file, "sysbox configuration file")
-        ->capture_default_str();
+    app.add_option("--config", ctx.config_file, "sysbox configuration file")->capture_default_str();
     app.add_option("--log-level", ctx.log_level, "trace, debug, info, warn or error")
         ->capture_default_str();
-    app.footer("Run 'sysbox-ctl COMMAND --help' for a command's options. "
-               "Guide: /usr/share/doc/sysbox/user-guide.md.gz or docs/user-guide.md.");
+    app.footer(
+        "Run 'sysbox-ctl COMMAND --help' for a command's options. "
+        "Guide: /usr/share/doc/sysbox/user-guide.md.gz or docs/user-guide.md.");
 
     sysbox::ctl::add_doctor_commands(app, ctx, done);
     sysbox::ctl::add_docker_commands(app, ctx, done);
