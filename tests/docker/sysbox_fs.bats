@@ -7,7 +7,7 @@ load helpers
 SYSCONT="sysbox-test/syscont:bookworm"
 VARLINK="$BATS_TEST_DIRNAME/../integration/mgr/varlink_call.py"
 
-setup_file() { sbt_setup_file debian syscont; }
+setup_file() { sbt_setup_file busybox debian syscont; }
 teardown_file() { sbt_teardown_file; }
 setup() {
     sbt_setup
@@ -40,6 +40,24 @@ host_uptime() { cut -d' ' -f1 /proc/uptime | cut -d. -f1; }
     [ "$host" -gt 120 ] || skip "the host booted $host s ago: too recent to tell the two apart"
     # procps's uptime reads the same file.
     assert_match "$(dx "$c" uptime)" "up 0 min|up [0-9]+ sec|up  ?0:0[0-9]|up 1 min"
+}
+
+@test "busybox cat (sendfile) and dd (read) see the same non-empty emulated files" {
+    # busybox cat copies with sendfile(), which on FUSE direct_io files stops at the size
+    # the file reports (Linux 6.5+): a size of 0 made every file read as empty.
+    local c f
+    c="$(dk_start "$BUSYBOX" sleep 86400)"
+    for f in uptime loadavg meminfo cpuinfo stat swaps; do
+        run dx "$c" sh -c "cat /proc/$f | wc -c; dd if=/proc/$f bs=64k 2>/dev/null | wc -c"
+        echo "$f: ${lines[*]}"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" -gt 0 ]
+        [ "${lines[1]}" -gt 0 ]
+    done
+    # the size stat reports is the length a read returns
+    run dx "$c" sh -c 'stat -c %s /proc/uptime; cat /proc/uptime | wc -c'
+    echo "${lines[*]}"
+    [ "${lines[0]}" -gt 0 ]
 }
 
 @test "--memory: /proc/meminfo, free and top show the limit and the container's usage" {
