@@ -68,12 +68,19 @@ setup() { spt_skip_if_missing; }
     getent passwd sysbox
     grep -q '^sysbox:' /etc/subuid
     grep -q '^sysbox:' /etc/subgid
-    # PID 1 is not systemd here: the postinst started the daemons with sysbox-ctl service.
+    # PID 1 is not systemd here: the postinst starts the daemons with `sysbox-ctl service
+    # start`, unless policy-rc.d forbids starting services (exit 101, as on Docker-built
+    # hosts and this CI machine); then it says so, and the admin starts them.
+    if [ -x /usr/sbin/policy-rc.d ] && ! /usr/sbin/policy-rc.d sysbox start >/dev/null 2>&1; then
+        [[ "$output" == *"policy-rc.d forbids starting services"*"sysbox-ctl service start"* ]]
+        run ! sysbox-ctl status
+        sysbox-ctl service start
+    fi
     run sysbox-ctl status
     echo "$output"
     [ "$status" -eq 0 ]
     [ -S /run/sysbox/mgr.sock ] && [ -S /run/sysbox/fs.sock ]
-    grep -q ' /var/lib/sysboxfs fuse.sysboxfs ' /proc/self/mountinfo
+    grep -q ' /var/lib/sysboxfs .* - fuse.sysboxfs ' /proc/self/mountinfo
 }
 
 @test "the runtime is registered in daemon.json and known to the running dockerd" {
