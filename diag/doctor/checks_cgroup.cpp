@@ -9,10 +9,21 @@ namespace sysbox::ctl::doctor {
 
 namespace {
 
-// v1 controllers sysbox-runc manages; blkio only limits I/O, so its absence is a warning.
-constexpr const char* kV1Required[] = {"cpu",     "cpuacct", "cpuset", "memory",
-                                       "devices", "freezer", "pids"};
-constexpr const char* kV1Wanted[] = {"blkio"};
+// v1 controllers system containers cannot do without (device access control, memory and
+// pid limits, pause).
+constexpr const char* kV1Required[] = {"memory", "devices", "freezer", "pids"};
+// v1 controllers whose absence only loses limits or accounting (containers still run; a
+// systemd test host whose host has cpu and cpuacct apart mounts neither, for example).
+struct Wanted {
+    const char* name;
+    const char* loses;
+};
+constexpr Wanted kV1Wanted[] = {
+    {"cpu", "--cpus/--cpu-shares limits"},
+    {"cpuacct", "per-container CPU time in /proc/stat and /proc/uptime"},
+    {"cpuset", "--cpuset-cpus"},
+    {"blkio", "I/O limits"},
+};
 // v2 controllers a container's limits need, enabled for children of the root.
 constexpr const char* kV2Delegated[] = {"cpu", "memory", "pids"};
 
@@ -49,8 +60,12 @@ CheckResult v1_controllers(const cgroup::Layout& l) {
     std::vector<std::string> missing_wanted;
     for (const char* c : kV1Required)
         if (l.find(c) == nullptr) missing_required.emplace_back(c);
-    for (const char* c : kV1Wanted)
-        if (l.find(c) == nullptr) missing_wanted.emplace_back(c);
+    std::vector<std::string> lost;
+    for (const auto& w : kV1Wanted) {
+        if (l.find(w.name) != nullptr) continue;
+        missing_wanted.emplace_back(w.name);
+        lost.emplace_back(w.loses);
+    }
     std::string fix =
         "mount the missing v1 controllers (mount -t cgroup -o CTRL cgroup "
         "/sys/fs/cgroup/CTRL) or boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1)";
@@ -60,11 +75,12 @@ CheckResult v1_controllers(const cgroup::Layout& l) {
     if (!missing_wanted.empty()) {
         return warn(id,
                     "v1 controllers not mounted: " + str::join(missing_wanted, ", ") +
-                        " (I/O limits are ignored)",
+                        " (containers run without: " + str::join(lost, "; ") + ")",
                     fix);
     }
     std::vector<std::string> all(std::begin(kV1Required), std::end(kV1Required));
-    all.insert(all.end(), std::begin(kV1Wanted), std::end(kV1Wanted));
+    for (const auto& w : kV1Wanted)
+        all.emplace_back(w.name);
     return ok(id, "v1 controllers mounted: " + str::join(all, ", "));
 }
 

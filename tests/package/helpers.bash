@@ -39,11 +39,14 @@ spt_deb() {
 # sysbox user/group, and what lives under /var/lib/sysbox*, /run/sysbox and
 # /usr/lib/sysctl.d. Runs "$@" as the command prefix (e.g. `docker exec testhost`).
 spt_snapshot() {
+    # Left out: ld.so.cache, dockerd's key.json, and the "-" backups that useradd/userdel
+    # themselves keep of passwd, group, shadow, gshadow, subuid and subgid.
     "$@" sh -c '
-        find /etc -xdev \( -path /etc/ld.so.cache -o -path /etc/docker/key.json \) -prune -o \
-            -printf "%y %m %u:%g %s %p\n" | sort
-        find /etc -xdev -type f ! -path /etc/ld.so.cache ! -path /etc/docker/key.json \
-            -exec md5sum {} + | sort -k2
+        skip="-path /etc/ld.so.cache -o -path /etc/docker/key.json -o -path /etc/passwd-
+              -o -path /etc/group- -o -path /etc/shadow- -o -path /etc/gshadow-
+              -o -path /etc/subuid- -o -path /etc/subgid-"
+        find /etc -xdev \( $skip \) -prune -o -printf "%y %m %u:%g %s %p\n" | sort
+        find /etc -xdev \( $skip \) -prune -o -type f -exec md5sum {} + | sort -k2
         getent passwd sysbox || echo "no sysbox user"
         getent group sysbox || echo "no sysbox group"
         ls -d /var/lib/sysbox /var/lib/sysboxfs /run/sysbox /usr/lib/sysctl.d/99-sysbox.conf \

@@ -83,6 +83,20 @@ TEST_F(CgroupChecks, V1WithoutBlkioWarns) {
     EXPECT_EQ(find(cgroup_checks(host), "cgroup.controllers")->status, Status::Warn);
 }
 
+TEST_F(CgroupChecks, V1WithoutCpuAndCpuacctWarnsWithWhatIsLost) {
+    // A systemd test host on a host whose cpu and cpuacct are separate hierarchies.
+    auto ctrls = kAllV1;
+    std::erase(ctrls, "cpu");
+    std::erase(ctrls, "cpuacct");
+    root.write("/proc/self/mountinfo", v1_mounts(ctrls));
+    auto r = *find(cgroup_checks(host), "cgroup.controllers");
+    EXPECT_EQ(r.status, Status::Warn);
+    EXPECT_EQ(r.evidence,
+              "v1 controllers not mounted: cpu, cpuacct (containers run without: "
+              "--cpus/--cpu-shares limits; per-container CPU time in /proc/stat and "
+              "/proc/uptime)");
+}
+
 TEST_F(CgroupChecks, HybridIsOkAndSaysWhatIsOnV2) {
     root.write("/proc/self/mountinfo",
                v1_mounts(kAllV1) +
