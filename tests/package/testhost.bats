@@ -110,6 +110,20 @@ th() { docker exec "$TH" "$@"; }
     [ "$inside" = 0 ] && [ "$host" != 0 ]
 }
 
+@test "testhost: disable-default-runtime --restart restarts docker.service through systemd" {
+    local before after
+    before="$(th systemctl show -p MainPID --value docker.service)"
+    run th sysbox-ctl disable-default-runtime --restart
+    echo "$output"
+    [ "$status" -eq 0 ]
+    after="$(th systemctl show -p MainPID --value docker.service)"
+    echo "dockerd pid $before -> $after"
+    [ "$after" != "$before" ] && [ "$after" != 0 ]
+    [ "$(th docker info --format '{{.DefaultRuntime}}')" = runc ]
+    # the runtime is still registered and works after the restart
+    th docker run --rm --runtime=sysbox-runc busybox true
+}
+
 @test "testhost: dpkg -i of the same package again (upgrade) keeps it working" {
     run th dpkg -i /tmp/sysbox.deb
     echo "$output"
