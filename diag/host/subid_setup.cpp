@@ -1,6 +1,8 @@
 // Placing and removing the sysbox subuid/subgid range.
 #include "diag/host/subid_setup.h"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "core/subid_file.h"
@@ -123,7 +125,8 @@ Result<void> add_to(const Context& ctx, std::string_view file, const FileState& 
     std::string text = append_line(before.content.value_or(""), line, &joined);
     FileUpdate up = TRY(update_file(before, text));
     rec.add_backup(up.backup);
-    rec.section("subid")[std::string(file)] = {{"line", line}, {"joined", joined}};
+    rec.section("subid")[std::string(file)] = {
+        {"line", line}, {"joined", joined}, {"created_file", !before.content.has_value()}};
     print(fmt::format("added '{}' to {}", line, ctx.host(file)));
     return {};
 }
@@ -156,6 +159,14 @@ Result<void> remove_subid(const Context& ctx, HostRecord& rec, const Print& prin
         if (st.content) text = remove_line(*st.content, line, what.value("joined", false));
         if (!text) {
             print(fmt::format("'{}' is no longer in {}: nothing to remove", line, st.path));
+            continue;
+        }
+        if (text->empty() && what.value("created_file", false)) {
+            // The file did not exist before the install: take it away again.
+            if (::unlink(st.path.c_str()) < 0)
+                return Error::from_errno("remove {} (sysbox-ctl created it)", st.path);
+            print(fmt::format("removed {} (sysbox-ctl had created it; nothing else is in it)",
+                              st.path));
             continue;
         }
         FileUpdate up = TRY(update_file(st, *text, /*backup=*/false));

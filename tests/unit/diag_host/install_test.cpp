@@ -99,6 +99,16 @@ TEST_F(HostInstall, InstallTwiceThenUninstallRestoresEveryFile) {
     EXPECT_FALSE(fs::exists(root / "var/lib/sysbox"));
 }
 
+TEST_F(HostInstall, SubidFilesThatDidNotExistAreGoneAfterUninstall) {
+    ASSERT_EQ(::unlink((root / "etc/subuid").c_str()), 0);
+    ASSERT_EQ(::unlink((root / "etc/subgid").c_str()), 0);
+    ASSERT_TRUE(install(ctx, InstallOptions{}, print));
+    EXPECT_EQ(*fs::read_file(root / "etc/subuid"), "sysbox:196608:67108864\n");
+    ASSERT_TRUE(uninstall(ctx, {}, print));
+    EXPECT_FALSE(fs::exists(root / "etc/subuid"));
+    EXPECT_FALSE(fs::exists(root / "etc/subgid"));
+}
+
 TEST_F(HostInstall, UninstallKeepsWhatTheUserChangedSince) {
     ASSERT_TRUE(install(ctx, {}, print));
     // The user edits bip afterwards: ours no longer, so it stays.
