@@ -1,8 +1,8 @@
 // Bundle collectors: versions, host facts (kernel, distro, mounts, cgroups, id ranges) and
 // sysbox-ctl doctor.
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/utsname.h>
+
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -10,9 +10,8 @@
 
 #include "core/fs.h"
 #include "core/mountinfo.h"
-#include "core/socket.h"
 #include "core/strings.h"
-#include "core/sys.h"
+#include "diag/docker/http_unix.h"
 #include "diag/ops/bundle.h"
 #include "diag/ops/service.h"
 #include "diag/ops/spawn.h"
@@ -21,32 +20,11 @@ namespace sysbox::ctl::ops {
 
 namespace {
 
-// One HTTP/1.0 GET over a Unix socket (HTTP/1.0: no chunked replies); the body of a 200.
-Result<std::string> http_get_unix(const std::string& socket, const std::string& path) {
-    auto fd = TRY(sock::connect_unix(socket, SOCK_STREAM).wrap("is dockerd running?"));
-    TRY(sys::write_all(fd.get(), "GET " + path + " HTTP/1.0\r\nHost: docker\r\n\r\n"));
-    std::string reply;
-    char buf[8192];
-    for (;;) {
-        pollfd pfd{fd.get(), POLLIN, 0};
-        int r = ::poll(&pfd, 1, 5000);
-        if (r == 0) return Error::with_code(ETIMEDOUT, "GET {} on {}", path, socket);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return Error::from_errno("poll {}", socket);
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Error::from_errno("read from {}", socket);
-        if (n == 0) break;
-        reply.append(buf, static_cast<size_t>(n));
-        if (reply.size() > (1 << 20)) break;
-    }
-    auto body = reply.find("\r\n\r\n");
-    if (body == std::string::npos || !str::starts_with(reply, "HTTP/1."))
-        return Error::with_code(EBADMSG, "GET {} on {}: not an HTTP reply", path, socket);
-    auto status = reply.substr(0, reply.find("\r\n"));
-    if (status.find(" 200") == std::string::npos)
-        return Error::msg("GET {} on {}: {}", path, socket, status);
-    return reply.substr(body + 4);
+// GET `path` from dockerd's Engine API; the body of a 200 reply.
+Result<std::string> docker_get(const std::string& socket, const std::string& path) {
+    auto resp = TRY(docker::http_get_unix(socket, path, std::chrono::seconds(5)));
+    if (resp.status != 200) return Error::msg("GET {} on {}: HTTP {}", path, socket, resp.status);
+    return std::move(resp.body);
 }
 
 std::string version_line(const std::vector<std::string>& argv, const BundleOptions& opts) {
@@ -63,7 +41,7 @@ void docker_version(const Context& ctx, const BundleOptions& opts, Manifest& m, 
         m.fail("docker/version.json", what, "skipped: --root is not /");
         return;
     }
-    auto v = http_get_unix(opts.docker_socket, "/version");
+    auto v = docker_get(opts.docker_socket, "/version");
     if (v) {
         auto j = nlohmann::json::parse(*v, nullptr, false);
         if (j.is_object())
