@@ -16,6 +16,7 @@
 #include "fs/fuse_fs.h"
 #include "fs/knobs/store.h"
 #include "fs/service.h"
+#include "fs/tracer.h"
 #include "ipc/server.h"
 
 namespace sysbox::fs {
@@ -87,6 +88,9 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     Service service(registry, cfg.fs.mountpoint, events.get(),
                     [&fuse](const std::string& id) { fuse->forget(id); });
     service.set_state_file(run_dir + "/fs-state.json");
+    Tracer tracer;
+    TRY(tracer.start());
+    service.set_tracer(&tracer);
     if (size_t back = service.recover(); back > 0)
         spdlog::info("{} containers kept their emulated files across the restart", back);
     auto server = TRY(ipc::Server::listen(cfg.fs.socket));
@@ -96,6 +100,7 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     daemon::notify_ready(status);
     auto served = serve(server, service, events.get(), sigfd.get());
     daemon::notify_stopping();
+    tracer.stop();
     fuse->stop();
     spdlog::info("unmounted {}; {} registered containers lose their emulated files",
                  cfg.fs.mountpoint, registry.size());

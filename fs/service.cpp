@@ -12,6 +12,7 @@
 #include "core/fs.h"
 #include "core/strings.h"
 #include "core/sys.h"
+#include "core/syscalls.h"
 #include "fs/files.h"
 #include "fs/recover.h"
 
@@ -53,6 +54,7 @@ void log_missing(const std::string& id, const std::vector<std::string>& missing)
 Result<api::RegisterReply> Service::register_container(const api::RegisterRequest& req) {
     if (auto old = m_reg.find(req.id)) {
         forget_watch(old->serial());
+        if (m_tracer) m_tracer->drop(old->serial());
         m_forget(req.id);
     }
     auto c = TRY(m_reg.add(req.id, req.root_uid, req.root_gid, req.id_size));
@@ -171,6 +173,7 @@ bool Service::unregister(const std::string& id) {
     auto c = m_reg.find(id);
     if (!c) return false;
     forget_watch(c->serial());
+    if (m_tracer) m_tracer->drop(c->serial());
     m_forget(id);
     bool known = m_reg.remove(c->serial());
     if (known) spdlog::info("unregistered container {}", id);
@@ -180,6 +183,7 @@ bool Service::unregister(const std::string& id) {
 
 void Service::init_exited(uint64_t serial) {
     forget_watch(serial);
+    if (m_tracer) m_tracer->drop(serial);
     auto c = m_reg.find(serial);
     if (c) m_forget(c->id());
     if (c && m_reg.remove(serial)) {
@@ -199,6 +203,31 @@ void Service::tick() {
     if (writes != m_saved_writes) save();
 }
 
+Result<void> Service::take_listener(const std::string& id, pid_t peer_pid, int fd) {
+    auto c = m_reg.find(id);
+    if (!c) return Error::with_code(ENOENT, "container {} is not registered with sysbox-fs", id);
+    if (m_tracer == nullptr)
+        return Error::with_code(ENOTSUP, "this sysbox-fs does not serve mount traps");
+    auto pidfd = TRY(sys::pidfd_open(peer_pid).wrap("take container {}'s mount trap", id));
+    UniqueFd copy(raw::pidfd_getfd(pidfd.get(), fd));
+    if (!copy)
+        return Error::from_errno("copy fd {} of pid {} (container {}'s mount trap)", fd, peer_pid,
+                                 id);
+    // Only a seccomp listener is served (a wrong fd would be polled forever).
+    auto what = sys::readlink("/proc/self/fd/" + std::to_string(copy.get()));
+    if (!what || *what != "anon_inode:seccomp notify")
+        return Error::with_code(EINVAL, "fd {} of pid {} is not a seccomp listener", fd, peer_pid);
+    auto target = std::make_shared<Tracer::Target>();
+    target->serial = c->serial();
+    target->id = id;
+    static const std::vector<const FileEntry*> files = host_files();
+    for (const auto* f : files)
+        target->files.emplace_back(f->dest, m_mountpoint + "/" + id + "/" + f->name);
+    TRY(m_tracer->add(std::move(copy), std::move(target)));
+    spdlog::debug("container {}: serving a mount trap (fd {} of pid {})", id, fd, peer_pid);
+    return {};
+}
+
 api::StatusReply Service::status() const {
     api::StatusReply s;
     s.mountpoint = m_mountpoint;
@@ -214,6 +243,11 @@ api::StatusReply Service::status() const {
         }
         info.reads = c->reads.load(std::memory_order_relaxed);
         info.writes = c->writes.load(std::memory_order_relaxed);
+        if (m_tracer) {
+            auto counts = m_tracer->counts(c->serial());
+            info.trap_listeners = counts.listeners;
+            info.emulated_mounts = counts.mounts;
+        }
         s.containers.push_back(std::move(info));
     }
     return s;
@@ -264,6 +298,22 @@ void install_methods(ipc::Server& server, Service& service) {
         spdlog::debug("Unregister {} from pid {}", id->get<std::string>(), peer.pid);
         bool known = service.unregister(id->get<std::string>());
         return ipc::Reply::success({{"known", known}});
+    });
+    server.add_method(api::kSeccompListener, [&service](const ipc::Call& call,
+                                                        const ipc::Peer& peer) {
+        auto id = call.parameters.find("id");
+        auto fd = call.parameters.find("fd");
+        if (id == call.parameters.end() || !id->is_string() || fd == call.parameters.end() ||
+            !fd->is_number_integer())
+            return ipc::Reply::failure(ipc::kErrInvalidParameter,
+                                       "id (a container id) and fd (an integer) are required",
+                                       {{"parameter", "id"}});
+        auto r = service.take_listener(id->get<std::string>(), peer.pid, fd->get<int>());
+        if (!r) {
+            spdlog::warn("mount trap of {}: {}", id->get<std::string>(), r.error().to_string());
+            return failure(r.error());
+        }
+        return ipc::Reply::success();
     });
     server.add_method(api::kStatus, [&service](const ipc::Call&, const ipc::Peer&) {
         return ipc::Reply::success(api::to_json(service.status()));

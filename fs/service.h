@@ -12,6 +12,7 @@
 #include "core/result.h"
 #include "core/unique_fd.h"
 #include "fs/registry.h"
+#include "fs/tracer.h"
 #include "ipc/fs_api.h"
 #include "ipc/server.h"
 
@@ -33,6 +34,11 @@ class Service {
     Result<void> set_init_pid(const ipc::fs::SetInitPidRequest& req);
     bool unregister(const std::string& id);
     ipc::fs::StatusReply status() const;
+    // SeccompListener: copy fd `fd` of process `peer_pid` (the runtime, on the call) and
+    // serve it as container `id`'s mount trap.
+    Result<void> take_listener(const std::string& id, pid_t peer_pid, int fd);
+    // The mount trap's server (none: SeccompListener fails).
+    void set_tracer(Tracer* tracer) { m_tracer = tracer; }
 
     // The init of container `serial` exited: unregister it (if still that registration).
     void init_exited(uint64_t serial);
@@ -59,6 +65,7 @@ class Service {
     int m_events;
     std::function<void(const std::string&)> m_forget;
     std::map<uint64_t, UniqueFd> m_pidfds;  // only touched by the main (IPC) thread
+    Tracer* m_tracer = nullptr;
 };
 
 void install_methods(ipc::Server& server, Service& service);

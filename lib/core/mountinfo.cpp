@@ -35,7 +35,10 @@ std::optional<Entry> parse_line(std::string_view line) {
     auto pre = str::split(line.substr(0, dash), ' ', true);
     auto post = str::split(line.substr(dash + 3), ' ', true);
     if (pre.size() < 5 || post.size() < 3) return std::nullopt;
-    return Entry{unescape(pre[3]), unescape(pre[4]), post[0], unescape(post[2])};
+    Entry e{unescape(pre[3]), unescape(pre[4]), post[0], unescape(post[2])};
+    e.id = str::to_int(pre[0]).value_or(-1);
+    e.parent = str::to_int(pre[1]).value_or(-1);
+    return e;
 }
 
 }  // namespace sysbox::mountinfo

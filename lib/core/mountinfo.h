@@ -12,6 +12,8 @@ struct Entry {
     std::string mountpoint;
     std::string fstype;
     std::string super_options;  // e.g. "rw,lowerdir=...,upperdir=...,workdir=..."
+    long id = -1;               // mount id, and its parent's (the first two fields)
+    long parent = -1;
 };
 
 // "36 25 0:31 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory";

@@ -23,6 +23,10 @@ inline int openat2(int dirfd, const char* path, open_how* how) {
 inline int pidfd_open(pid_t pid, unsigned flags) {
     return static_cast<int>(::syscall(SYS_pidfd_open, pid, flags));
 }
+// pidfd_getfd(2): a copy of `fd` of the process behind `pidfd` (Linux 5.6).
+inline int pidfd_getfd(int pidfd, int fd) {
+    return static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, fd, 0U));
+}
 inline int pidfd_send_signal(int pidfd, int sig, siginfo_t* info, unsigned flags) {
     return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags));
 }

@@ -25,6 +25,8 @@ Result<void> read(const json& j, const std::string& path, ContainerInfo& c) {
     TRY(jr::field(j, path, "cgroups", c.cgroups));
     TRY(jr::field(j, path, "reads", c.reads));
     TRY(jr::field(j, path, "writes", c.writes));
+    TRY(jr::field(j, path, "trap_listeners", c.trap_listeners));
+    TRY(jr::field(j, path, "emulated_mounts", c.emulated_mounts));
     return {};
 }
 
@@ -51,7 +53,9 @@ json to_json(const ContainerInfo& c) {
             {"registered", c.registered},
             {"cgroups", c.cgroups},
             {"reads", c.reads},
-            {"writes", c.writes}};
+            {"writes", c.writes},
+            {"trap_listeners", c.trap_listeners},
+            {"emulated_mounts", c.emulated_mounts}};
 }
 
 json to_json(const StatusReply& s) {

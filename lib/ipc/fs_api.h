@@ -20,6 +20,9 @@ inline constexpr const char* kRegister = "io.sysbox.fs.v1.Register";
 inline constexpr const char* kSetInitPid = "io.sysbox.fs.v1.SetInitPid";
 inline constexpr const char* kUnregister = "io.sysbox.fs.v1.Unregister";
 inline constexpr const char* kStatus = "io.sysbox.fs.v1.Status";
+// {"id": container, "fd": N}: sysbox-fs copies fd N of the calling process (pidfd_getfd), a
+// seccomp listener for the container's mount(2)/umount2(2) trap, and serves it.
+inline constexpr const char* kSeccompListener = "io.sysbox.fs.v1.SeccompListener";
 
 inline constexpr const char* kErrInvalidContainer = "io.sysbox.fs.v1.InvalidContainer";
 inline constexpr const char* kErrNoSuchContainer = "io.sysbox.fs.v1.NoSuchContainer";
@@ -56,6 +59,8 @@ struct ContainerInfo {
     std::vector<std::string> cgroups;  // the init's cgroup per hierarchy ("memory:/docker/x")
     uint64_t reads = 0;                // served requests, for status and tests
     uint64_t writes = 0;
+    uint64_t trap_listeners = 0;   // mount-trap listeners served (init, execs)
+    uint64_t emulated_mounts = 0;  // proc/sysfs mounts done for it with the files bound
 };
 
 struct StatusReply {

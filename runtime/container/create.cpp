@@ -132,6 +132,7 @@ struct Prepared {
     std::string rootfs;
     CapSets caps;
     SeccompFilter seccomp;
+    std::optional<SeccompFilter> mount_trap;  // system containers served by sysbox-fs
 };
 
 Result<Prepared> prepare(const GlobalOptions& g, const CreateOptions& o) {
@@ -190,7 +191,8 @@ std::vector<CgroupMountSource> cgroup_sources(const cgroups::Manager& cg) {
 }
 
 // Talk the container process through setup: hooks, seccomp listener, until it is ready.
-Result<void> drive_setup(int sync, const Prepared& p, const std::string& state_json) {
+Result<void> drive_setup(int sync, const Prepared& p, const std::string& state_json,
+                         const GlobalOptions& g, const std::string& id) {
     for (;;) {
         auto m = TRY(recv_msg(sync));
         switch (m.type) {
@@ -200,6 +202,10 @@ Result<void> drive_setup(int sync, const Prepared& p, const std::string& state_j
                 TRY(send_msg(sync, Msg::HooksDone));
                 break;
             case Msg::Listener: {
+                if (m.payload == kTrapListener) {
+                    TRY(fs_hand_listener(g.fs_socket, id, m.fd.get()));
+                    break;
+                }
                 json ps = {{"ociVersion", "1.1.0"},
                            {"fds", {"seccompFd"}},
                            {"pid", json::parse(state_json).value("pid", 0)},
@@ -255,6 +261,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
         }
     }
     TRY(resolve_security(p));
+    if (fs_reply) p.mount_trap = TRY(mount_trap_for(p.seccomp, o.id));
 
     cg = TRY(cgroups::make_manager(p.spec.linux.cgroups_path, o.id));
     tx.set_cgroup(cg.get());
@@ -294,6 +301,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     ctx.cgroup_leaf_procs = cg->init_leaf_procs();
     ctx.caps = p.caps;
     ctx.seccomp = &p.seccomp;
+    ctx.mount_trap = p.mount_trap ? &*p.mount_trap : nullptr;
     ctx.rootfs.spec = &p.spec;
     ctx.rootfs.rootfs = p.rootfs;
     ctx.rootfs.in_userns = ctx.in_userns;
@@ -353,7 +361,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     }
     std::string state_json = oci_state(st, Status::Creating).dump();
     TRY(send_msg(parent_sync.get(), Msg::Go, state_json));
-    TRY(drive_setup(parent_sync.get(), p, state_json));
+    TRY(drive_setup(parent_sync.get(), p, state_json, g, o.id));
 
     st.init_start_time = process_start_time(child.pid);
     TRY(dir.save_config(p.spec.raw));

@@ -4,10 +4,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "runtime/container/container.h"
 #include "runtime/container/foreground.h"
+#include "runtime/container/fs_link.h"
 #include "core/fs.h"
 #include "core/socket.h"
 #include "core/strings.h"
@@ -61,6 +64,10 @@ Result<void> drive_exec(int sync, const Target& t, const std::string& program) {
                     err, "exec failed: unable to start container process: exec: \"{}\"", program);
             }
             case Msg::Listener: {
+                if (m.payload == kTrapListener) {
+                    TRY(fs_hand_listener(t.state.fs_socket, t.state.id, m.fd.get()));
+                    break;
+                }
                 nlohmann::json st = oci_state(t.state, Status::Running);
                 nlohmann::json ps = {{"ociVersion", "1.1.0"},
                                      {"fds", {"seccompFd"}},
@@ -96,6 +103,8 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     auto caps = TRY(resolve_caps(proc.capabilities.value_or(none), current_bounding_set()));
     SeccompFilter seccomp;
     if (t.spec.linux.seccomp) seccomp = TRY(SeccompFilter::compile(*t.spec.linux.seccomp));
+    std::optional<SeccompFilter> mount_trap;
+    if (t.state.sysbox_fs) mount_trap = TRY(mount_trap_for(seccomp, t.state.id));
 
     NamespacePlan plan;
     plan.join_pidfd = t.pidfd.get();
@@ -127,6 +136,7 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     ctx.in_userns = joins_userns;
     ctx.caps = caps;
     ctx.seccomp = &seccomp;
+    ctx.mount_trap = mount_trap ? &*mount_trap : nullptr;
 
     if (!o.detach) block_forwarded_signals();
     auto child = TRY(

@@ -109,6 +109,32 @@ Result<void> fs_set_init_pid(const std::string& socket, const std::string& id, p
     return {};
 }
 
+Result<std::optional<SeccompFilter>> mount_trap_for(const SeccompFilter& profile,
+                                                    const std::string& id) {
+    if (profile.uses_notify()) {
+        spdlog::warn(
+            "container {}: its seccomp profile has SCMP_ACT_NOTIFY rules; proc and sysfs "
+            "mounts made inside it show the kernel's files, not sysbox-fs's",
+            id);
+        return std::optional<SeccompFilter>{};
+    }
+    if (!SeccompFilter::user_notif_available()) {
+        spdlog::warn(
+            "container {}: this kernel has no seccomp user notification (Linux 5.5+); proc "
+            "and sysfs mounts made inside it show the kernel's files, not sysbox-fs's",
+            id);
+        return std::optional<SeccompFilter>{};
+    }
+    return std::optional<SeccompFilter>(TRY(SeccompFilter::mount_trap()));
+}
+
+Result<void> fs_hand_listener(const std::string& socket, const std::string& id, int fd) {
+    auto client = TRY(connect(socket));
+    TRY(call(client, ipc::fs::kSeccompListener, {{"id", id}, {"fd", fd}})
+            .wrap("hand container {}'s mount trap to sysbox-fs", id));
+    return {};
+}
+
 void fs_unregister(const std::string& socket, const std::string& id, bool maybe_absent) {
     auto client = connect(socket);
     if (!client) {

@@ -13,6 +13,7 @@
 #include "ipc/fs_api.h"
 #include "oci/spec.h"
 #include "runtime/container/container.h"
+#include "runtime/linux/seccomp.h"
 
 namespace sysbox::runtime {
 
@@ -32,6 +33,14 @@ Result<std::optional<ipc::fs::RegisterReply>> fs_register(const GlobalOptions& g
 std::vector<oci::Mount> fs_mounts(const ipc::fs::RegisterReply& reply);
 // Once the init is in its cgroups: sysbox-fs tells containers apart by their init.
 Result<void> fs_set_init_pid(const std::string& socket, const std::string& id, pid_t pid);
+// The mount trap for a process of container `id` whose profile is `profile`, or nullopt
+// (logged) where it cannot be used: a kernel without seccomp user notification, or a profile
+// with SCMP_ACT_NOTIFY rules of its own (one listener per filter chain).
+Result<std::optional<SeccompFilter>> mount_trap_for(const SeccompFilter& profile,
+                                                    const std::string& id);
+// Hand sysbox-fs the listener of the container process's mount trap (`fd`, ours): it takes
+// a copy with pidfd_getfd() from this process while the call runs.
+Result<void> fs_hand_listener(const std::string& socket, const std::string& id, int fd);
 // Best effort, idempotent: failures are logged, never returned, so `delete` completes.
 // `maybe_absent`: a missing daemon is expected (logged at debug only).
 void fs_unregister(const std::string& socket, const std::string& id, bool maybe_absent = false);

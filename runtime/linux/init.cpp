@@ -61,6 +61,16 @@ Result<void> prepare_fds(unsigned preserve) {
 }
 
 Result<void> load_seccomp(InitContext& c) {
+    if (c.mount_trap != nullptr) {
+        // EBUSY: a filter we inherit already has a listener (sysbox-runc running inside a
+        // system container); this one then goes without the trap, as without sysbox-fs.
+        auto trap = c.mount_trap->load();
+        if (trap) {
+            TRY(send_msg(c.sync_fd, Msg::Listener, kTrapListener, trap->get()));
+        } else if (trap.error().code() != EBUSY) {
+            return std::move(trap).error().wrap("load sysbox-fs's mount trap");
+        }
+    }
     if (c.seccomp == nullptr || c.seccomp->empty()) return {};
     auto listener = TRY(c.seccomp->load().wrap("load the seccomp filter"));
     if (listener.valid()) TRY(send_msg(c.sync_fd, Msg::Listener, {}, listener.get()));

@@ -33,8 +33,13 @@ struct InitContext {
     std::string state_json;       // from the runtime's Go message, for in-container hooks
     CapSets caps;
     SeccompFilter* seccomp = nullptr;
+    // sysbox-fs's mount trap (SeccompFilter::mount_trap), or null. Its listener goes to the
+    // runtime as a Listener message with the payload kTrapListener.
+    const SeccompFilter* mount_trap = nullptr;
     RootfsContext rootfs;
 };
+
+inline constexpr const char* kTrapListener = "sysbox-fs";
 
 [[noreturn]] void container_init(InitContext& ctx);
 

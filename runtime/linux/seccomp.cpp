@@ -351,6 +351,27 @@ Result<UniqueFd> SeccompFilter::load() const {
     return UniqueFd(rc);
 }
 
+Result<SeccompFilter> SeccompFilter::mount_trap() {
+    Ctx ctx(seccomp_init(SCMP_ACT_ALLOW));
+    if (!ctx) return Error::with_code(ENOMEM, "sysbox-fs mount trap: create a seccomp filter");
+    for (const char* name : {"mount", "umount2"}) {
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
+        if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 0); rc < 0)
+            return Error::with_code(-rc, "sysbox-fs mount trap: add the rule for {}", name);
+    }
+    SeccompFilter f;
+    f.m_program = TRY(export_bpf(ctx.get()).wrap("sysbox-fs mount trap"));
+    f.m_uses_notify = true;
+    f.m_flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    return f;
+}
+
+bool SeccompFilter::user_notif_available() {
+    uint32_t action = SECCOMP_RET_USER_NOTIF;
+    return raw::seccomp_action_available(action);
+}
+
 Result<void> send_seccomp_listener(const std::string& listener_path, int listener_fd,
                                    const std::string& process_state_json) {
     if (listener_path.empty())

@@ -31,6 +31,12 @@ class SeccompFilter {
     // problem falls back to compile().
     static Result<SeccompFilter> compile_cached(const oci::Seccomp& profile,
                                                 const std::string& cache_dir);
+    // sysbox-fs's trap: mount(2) and umount2(2) of the native architecture go to a listener
+    // (SCMP_ACT_NOTIFY), everything else is allowed. Loaded as a filter of its own next to
+    // the profile's, so the profile's own actions (ERRNO, KILL) still win over it.
+    static Result<SeccompFilter> mount_trap();
+    // Whether this kernel has SECCOMP_RET_USER_NOTIF and SECCOMP_USER_NOTIF_FLAG_CONTINUE.
+    static bool user_notif_available();
     // Install it on the calling thread. When the profile uses SCMP_ACT_NOTIFY, returns the
     // listener fd (else an invalid fd). Requires no_new_privs or CAP_SYS_ADMIN.
     Result<UniqueFd> load() const;

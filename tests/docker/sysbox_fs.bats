@@ -201,9 +201,53 @@ host_uptime() { cut -d' ' -f1 /proc/uptime | cut -d. -f1; }
     run dx "$c" systemctl is-system-running
     assert_eq "$output" running
     assert_eq "$(dx "$c" awk '/^MemTotal:/ {print $2}' /proc/meminfo)" 524288
-    # An inner container reads /proc through its own procfs: it completes (kernel values).
+    # An inner container's runc mounts a fresh procfs: the mount trap binds the system
+    # container's files on it, so the inner container sees 512 MiB and a young uptime too.
     dx "$c" docker import /opt/images/busybox.tar busybox >/dev/null
-    assert_eq "$(dx "$c" docker run --rm --net=none busybox cat /proc/uptime | wc -l)" 1
+    local inner
+    inner="$(dx "$c" docker run --rm --net=none busybox sh -c 'cat /proc/uptime; grep MemTotal /proc/meminfo')"
+    echo "inner container: $inner" >&3
+    assert_match "$inner" "MemTotal: +524288 kB"
+    awk -v u="$(echo "$inner" | head -1 | cut -d' ' -f1)" 'BEGIN { exit !(u < 300) }'
+}
+
+@test "proc and sysfs mounted inside a system container get the emulated files; umount works" {
+    local c id
+    c="$(dk_start --memory 256m "$DEBIAN" sleep 86400)"
+    id="$(full_id "$c")"
+    dx "$c" mkdir -p /mnt/p /mnt/s
+    dx "$c" mount -t proc -o nosuid,nodev,noexec proc /mnt/p
+    assert_eq "$(dx "$c" awk '/^MemTotal:/ {print $2}' /mnt/p/meminfo)" 262144
+    awk -v u="$(dx "$c" cut -d' ' -f1 /mnt/p/uptime)" 'BEGIN { exit !(u < 60) }'
+    # The same knob as the container's /proc/sys: a write through either shows in both, and
+    # never on the host.
+    local host_panic
+    host_panic="$(cat /proc/sys/kernel/panic)"
+    dx "$c" sh -c 'echo 31 > /mnt/p/sys/kernel/panic'
+    assert_eq "$(dx "$c" cat /proc/sys/kernel/panic)" 31
+    assert_eq "$(cat /proc/sys/kernel/panic)" "$host_panic"
+    # The kernel's own files stay: the new proc is of the caller's pid namespace.
+    assert_eq "$(dx "$c" readlink /mnt/p/1/exe)" /usr/bin/sleep
+    # A plain umount succeeds (our binds go first; without that: EBUSY).
+    dx "$c" umount /mnt/p
+    run dx "$c" test -e /mnt/p/meminfo
+    [ "$status" -ne 0 ]
+    # A new pid namespace with its own /proc (unshare --mount-proc) is emulated too.
+    assert_eq "$(dx "$c" unshare -m -p -f --mount-proc sh -c 'awk "/^MemTotal:/ {print \$2}" /proc/meminfo; cat /proc/1/comm')" "262144
+sh"
+    # sysfs: the emulated /sys files are bound on a new mount as well.
+    dx "$c" mount -t sysfs sysfs /mnt/s
+    if [ -e /sys/module/nf_conntrack/parameters/hashsize ]; then
+        assert_eq "$(dx "$c" awk '$5 == "/mnt/s/module/nf_conntrack/parameters/hashsize" { for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 1); exit } }' /proc/self/mountinfo)" fuse.sysboxfs
+    fi
+    dx "$c" umount /mnt/s
+    # Without CAP_SYS_ADMIN the kernel's answer stands.
+    run docker exec -u 1000 "$c" mount -t proc proc /mnt/p
+    [ "$status" -ne 0 ]
+    # Other mounts are the kernel's business.
+    dx "$c" mount -t tmpfs none /mnt/p
+    dx "$c" umount /mnt/p
+    fs_status | jq -e --arg id "$id" '.parameters.containers[] | select(.id == $id) | .trap_listeners >= 1 and .emulated_mounts >= 3' >/dev/null
 }
 
 @test "sysbox-fs forgets a container at delete, and when its init dies without a delete" {

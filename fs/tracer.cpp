@@ -1,0 +1,250 @@
+#include "fs/tracer.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "core/fs.h"
+#include "core/strings.h"
+#include "core/syscalls.h"
+#include "fs/trap/agent.h"
+#include "fs/trap/plan.h"
+
+namespace sysbox::fs {
+
+namespace {
+
+constexpr size_t kMaxPath = 4096;  // PATH_MAX
+constexpr size_t kMaxData = 4096;  // mount(2) copies at most a page of data
+
+// A detached copy of each emulated file, as the runtime binds them (nosuid, nodev, noexec;
+// read-only when the new mount is).
+std::vector<UniqueFd> clone_files(const std::vector<trap::Bind>& binds, bool rdonly,
+                                  std::vector<trap::Attach>& attaches) {
+    std::vector<UniqueFd> trees;
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    if (rdonly) attr.attr_set |= MOUNT_ATTR_RDONLY;
+    for (const auto& b : binds) {
+        UniqueFd t(raw::open_tree(AT_FDCWD, b.source.c_str(),
+                                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW));
+        if (!t) {
+            spdlog::debug("mount trap: clone {}: {}", b.source, std::strerror(errno));
+            continue;
+        }
+        if (raw::mount_setattr(t.get(), "", AT_EMPTY_PATH, &attr) < 0) {
+            spdlog::debug("mount trap: set the flags of {}: {}", b.source, std::strerror(errno));
+            continue;
+        }
+        attaches.push_back({b.relative, t.get()});
+        trees.push_back(std::move(t));
+    }
+    return trees;
+}
+
+// N for "/proc/self/fd/N" or "/proc/thread-self/fd/N".
+std::optional<int> self_fd_of(std::string_view path) {
+    for (std::string_view prefix : {"/proc/self/fd/", "/proc/thread-self/fd/"}) {
+        if (!str::starts_with(path, prefix)) continue;
+        auto n = str::to_int(path.substr(prefix.size()));
+        if (n && *n >= 0 && *n < (1 << 30)) return static_cast<int>(*n);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Tracer::~Tracer() {
+    stop();
+}
+
+Result<void> Tracer::start() {
+    m_epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+    if (!m_epoll) return Error::from_errno("create the mount trap's epoll set");
+    m_wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!m_wake) return Error::from_errno("create the mount trap's eventfd");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = 0;
+    if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, m_wake.get(), &ev) < 0)
+        return Error::from_errno("watch the mount trap's eventfd");
+    m_thread = std::thread([this] { loop(); });
+    return {};
+}
+
+void Tracer::stop() {
+    if (!m_thread.joinable()) return;
+    uint64_t one = 1;
+    (void)!::write(m_wake.get(), &one, sizeof one);
+    m_thread.join();
+}
+
+Result<void> Tracer::add(UniqueFd listener, std::shared_ptr<const Target> target) {
+    std::lock_guard lock(m_mu);
+    uint64_t key = m_next_key++;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = key;
+    if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, listener.get(), &ev) < 0)
+        return Error::from_errno("watch the mount trap of container {}", target->id);
+    ++m_counts[target->serial].listeners;
+    m_listeners[key] = std::make_shared<Listener>(Listener{std::move(listener), std::move(target)});
+    return {};
+}
+
+void Tracer::remove(uint64_t key) {
+    std::lock_guard lock(m_mu);
+    auto it = m_listeners.find(key);
+    if (it == m_listeners.end()) return;
+    (void)::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
+    m_listeners.erase(it);  // the fd closes once a serve() holding it is done
+}
+
+void Tracer::drop(uint64_t serial) {
+    std::lock_guard lock(m_mu);
+    for (auto it = m_listeners.begin(); it != m_listeners.end();) {
+        if (it->second->target->serial != serial) {
+            ++it;
+            continue;
+        }
+        (void)::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
+        it = m_listeners.erase(it);
+    }
+    m_counts.erase(serial);
+}
+
+Tracer::Counts Tracer::counts(uint64_t serial) const {
+    std::lock_guard lock(m_mu);
+    auto it = m_counts.find(serial);
+    return it == m_counts.end() ? Counts{} : it->second;
+}
+
+void Tracer::loop() {
+    for (;;) {
+        epoll_event evs[16];
+        int n = ::epoll_wait(m_epoll.get(), evs, 16, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            spdlog::error("mount trap: epoll_wait: {}; proc mounts in containers now fail",
+                          std::strerror(errno));
+            return;
+        }
+        for (int i = 0; i < n; ++i) {
+            uint64_t key = evs[i].data.u64;
+            if (key == 0) return;  // stop()
+            std::shared_ptr<Listener> l;
+            {
+                std::lock_guard lock(m_mu);
+                auto it = m_listeners.find(key);
+                if (it != m_listeners.end()) l = it->second;
+            }
+            if (!l) continue;
+            if ((evs[i].events & EPOLLIN) != 0) serve(*l);
+            // Every process that had the filter is gone (Linux 5.8+ reports it).
+            if ((evs[i].events & (EPOLLHUP | EPOLLERR)) != 0 && (evs[i].events & EPOLLIN) == 0)
+                remove(key);
+        }
+    }
+}
+
+void Tracer::serve(const Listener& l) {
+    auto got = trap::receive(l.fd.get());
+    if (!got) {
+        spdlog::warn("mount trap of container {}: {}", l.target->id, got.error().to_string());
+        return;
+    }
+    if (!*got) return;
+    const auto& n = **got;
+    if (n.nr == SYS_mount) return on_mount(l, n);
+    if (n.nr == SYS_umount2) return on_umount(l, n);
+    trap::let_through(l.fd.get(), n.id);
+}
+
+void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
+    int fd = l.fd.get();
+    auto flags = static_cast<unsigned long>(n.args[3]);
+    auto fstype = trap::read_string(n.pid, n.args[2], kMaxPath);
+    auto kind = fstype && *fstype ? trap::classify_mount(**fstype, flags) : trap::MountKind::Other;
+    if (kind == trap::MountKind::Other) return trap::let_through(fd, n.id);
+
+    trap::MountCall call;
+    call.fstype = **fstype;
+    call.flags = flags;
+    auto source = trap::read_string(n.pid, n.args[0], kMaxPath);
+    auto target = trap::read_string(n.pid, n.args[1], kMaxPath);
+    auto data = trap::read_string(n.pid, n.args[4], kMaxData);
+    // Unreadable arguments: the kernel reports them (EFAULT) as it would without us.
+    if (!source || !target || !*target || !data) return trap::let_through(fd, n.id);
+    call.source = *source;
+    call.target = **target;
+    call.data = *data;
+
+    auto admin = trap::has_sys_admin(n.pid);
+    if (!admin || !*admin) return trap::let_through(fd, n.id);  // the kernel says EPERM
+    auto caller = trap::open_caller(n.pid);
+    if (!trap::still_valid(fd, n.id)) return;  // the caller is gone (or the pid reused)
+    if (!caller) return trap::let_through(fd, n.id);
+
+    std::vector<trap::Attach> attaches;
+    auto trees = clone_files(trap::binds_for(kind, l.target->files), (flags & MS_RDONLY) != 0,
+                             attaches);
+    // systemd mounts on "/proc/self/fd/N" (an O_PATH fd of the target it opened): the
+    // caller's fd N, not the helper's.
+    UniqueFd target_fd;
+    if (auto fdnum = self_fd_of(call.target)) {
+        target_fd = UniqueFd(::open(fmt::format("/proc/{}/fd/{}", n.pid, *fdnum).c_str(),
+                                    O_PATH | O_CLOEXEC));
+        if (!target_fd) return trap::let_through(fd, n.id);
+        call.target_fd = target_fd.get();
+    }
+    auto out = trap::mount_as(*caller, call, attaches);
+    if (!out) {
+        // Never worse than without the trap: the kernel mounts it, without our files.
+        spdlog::warn("container {}: {} mount on {} left to the kernel: {}", l.target->id,
+                     call.fstype, call.target, out.error().to_string());
+        return trap::let_through(fd, n.id);
+    }
+    if (out->error == 0) {
+        std::lock_guard lock(m_mu);
+        ++m_counts[l.target->serial].mounts;
+    }
+    spdlog::debug("container {}: {} mount on {} by thread {}: {} ({} files bound, {} absent)",
+                  l.target->id, call.fstype, call.target, n.pid,
+                  out->error == 0 ? "done" : std::strerror(out->error), out->attached,
+                  out->missing);
+    trap::answer(fd, n.id, out->error);
+}
+
+void Tracer::on_umount(const Listener& l, const trap::Notification& n) {
+    int fd = l.fd.get();
+    auto flags = static_cast<int>(n.args[1]);
+    // A lazy unmount takes our binds with it; expiry marks are the kernel's business.
+    if ((flags & (MNT_DETACH | MNT_EXPIRE)) != 0) return trap::let_through(fd, n.id);
+    auto target = trap::read_string(n.pid, n.args[0], kMaxPath);
+    if (!target || !*target || (*target)->empty() || (**target)[0] != '/')
+        return trap::let_through(fd, n.id);
+    auto clean = trap::absolute_path(**target, "/");
+    auto mountinfo = fs::read_file("/proc/" + std::to_string(n.pid) + "/mountinfo");
+    if (!clean || !mountinfo) return trap::let_through(fd, n.id);
+    auto binds = trap::binds_to_detach(*mountinfo, *clean, m_files_fstype);
+    if (binds.empty()) return trap::let_through(fd, n.id);
+    auto admin = trap::has_sys_admin(n.pid);
+    if (!admin || !*admin) return trap::let_through(fd, n.id);
+    auto caller = trap::open_caller(n.pid);
+    if (!trap::still_valid(fd, n.id)) return;
+    if (caller) {
+        auto done = trap::detach_as(*caller, binds);
+        if (!done)
+            spdlog::warn("container {}: detach sysbox-fs's files under {}: {}", l.target->id,
+                         *clean, done.error().to_string());
+    }
+    trap::let_through(fd, n.id);
+}
+
+}  // namespace sysbox::fs
