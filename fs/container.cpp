@@ -59,7 +59,7 @@ std::string Container::render_loadavg() const {
     return m_load.render(m_running, m_total, m_last_pid);
 }
 
-void Container::stash_render(int index, std::string content) {
+void Container::stash_render(int index, std::shared_ptr<const std::string> content) {
     std::lock_guard lock(m_files_mu);
     m_stash[index] = Stash{std::move(content), std::chrono::steady_clock::now()};
 }
@@ -72,10 +72,10 @@ double age_of(std::chrono::steady_clock::time_point at) {
 
 }  // namespace
 
-std::optional<std::string> Container::take_render(int index, double max_age_s) {
+std::shared_ptr<const std::string> Container::take_render(int index, double max_age_s) {
     std::lock_guard lock(m_files_mu);
     auto it = m_stash.find(index);
-    if (it == m_stash.end() || age_of(it->second.at) > max_age_s) return std::nullopt;
+    if (it == m_stash.end() || age_of(it->second.at) > max_age_s) return nullptr;
     return it->second.content;
 }
 

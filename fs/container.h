@@ -68,8 +68,10 @@ class Container {
     // The stash is kept (not consumed) so that opens in quick succession, which the kernel
     // may send without a GETATTR in between, serve the content whose length it knows; the
     // daemon's tick drops renderings older than a few seconds.
-    void stash_render(int index, std::string content);
-    std::optional<std::string> take_render(int index, double max_age_s);
+    // Renderings are shared, never copied: the handles of every open that serves one hold
+    // the same string. take_render returns null when there is none younger than max_age_s.
+    void stash_render(int index, std::shared_ptr<const std::string> content);
+    std::shared_ptr<const std::string> take_render(int index, double max_age_s);
     void drop_render(int index);
     void prune_renders(double max_age_s);
 
@@ -98,7 +100,7 @@ class Container {
     pid_t m_last_pid = 0;  // not known outside the container's pid namespace: shown as 0
 
     struct Stash {
-        std::string content;
+        std::shared_ptr<const std::string> content;
         std::chrono::steady_clock::time_point at;
     };
     std::mutex m_files_mu;  // guards m_stash and m_failed (no I/O under it)

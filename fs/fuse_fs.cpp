@@ -34,13 +34,29 @@ constexpr double kStableTimeout = 86400.0;
 
 constexpr const char* kFsType = "fuse.sysboxfs";
 
-// A file's attributes are never cached (attr_timeout 0): each open's permission check then
-// sends GETATTR, which renders the file and reports its real length, and the open serves
-// that same rendering if it is at most this old. The length matters: the kernel reads a
-// direct_io FUSE file through splice (sendfile: busybox cat, copy_file_range fallbacks) via
-// the page cache, which stops at the inode's size, so a size of 0 (procfs's) made those
-// reads return nothing, successfully. Plain read() does not look at the size.
+// Each open's permission check (default_permissions) sends GETATTR once the kernel's copy
+// of the file's attributes has expired. GETATTR renders the file and reports its real
+// length, and the opens that follow serve that same rendering (stashed, at most this old).
+// The length matters: the kernel reads a direct_io FUSE file through splice (sendfile:
+// busybox cat, copy_file_range fallbacks) via the page cache, which stops at the inode's
+// size, so a size of 0 (procfs's) made those reads return nothing, successfully. Plain
+// read() does not look at the size.
 constexpr double kRenderReuse = 1.0;
+
+// How long the kernel may keep a generated file's attributes, and so how long the opens
+// after a GETATTR serve its rendering without a GETATTR or a render of their own (the
+// kernel rounds up to jiffies and refreshes on the first open after expiry: at HZ=250 a
+// rendering is served for at most ~16 ms). That is below what a poller can see: uptime
+// counts in 10 ms steps, the kernel folds its per-CPU memory counters into /proc/meminfo
+// once a second and flushes memory.stat of a cgroup at most every 2 s. It saves a round
+// trip and a render (the cgroup reads) on every open of a busy reader: measured in
+// docs/performance.md. Knobs keep 0: they change by writes, which drop their rendering.
+constexpr double kContentWindow = 0.01;
+
+// Data (as opposed to directory) attributes are valid for this long in the kernel.
+double attr_timeout_of(const FileEntry& f) {
+    return f.knob ? 0.0 : kContentWindow;
+}
 
 fuse_ino_t dir_ino(uint64_t serial) {
     return serial << kFileBits;
@@ -60,12 +76,18 @@ Registry& reg_of(fuse_req_t req) {
 }
 
 // An open emulated file: the content rendered at open, so a reader going through it in
-// small reads sees one consistent snapshot (as procfs's seq_file gives).
+// small reads sees one consistent snapshot (as procfs's seq_file gives). Shared with the
+// stash and the other opens that serve the same rendering; never null.
 struct Handle {
     std::shared_ptr<Container> container;
     const FileEntry* file = nullptr;
-    std::string data;
+    std::shared_ptr<const std::string> data;
 };
+
+const std::shared_ptr<const std::string>& empty_data() {
+    static const auto empty = std::make_shared<const std::string>();
+    return empty;
+}
 
 // The handle libfuse keeps for us in fi->fh (an integer by its API).
 Handle* handle_of(const fuse_file_info* fi) {
@@ -151,7 +173,8 @@ size_t fresh_size(const Node& n) {
     std::string content;
     if (!render(*n.container, *n.file, content)) return 0;
     size_t size = content.size();
-    n.container->stash_render(index_in_table(n.file), std::move(content));
+    n.container->stash_render(index_in_table(n.file),
+                              std::make_shared<const std::string>(std::move(content)));
     return size;
 }
 
@@ -160,6 +183,9 @@ void op_init(void* /*userdata*/, fuse_conn_info* conn) {
     if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
     conn->want &= ~static_cast<unsigned>(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
     conn->max_readahead = 0;
+    // Requests are a few dozen bytes: read() them. Splicing (libfuse's default) costs a
+    // splice into a pipe and a read out of it per request.
+    conn->want &= ~static_cast<unsigned>(FUSE_CAP_SPLICE_READ);
     if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA) conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 }
 
@@ -183,7 +209,7 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     e.ino = file_ino(n->container->serial(), index);
     Node file{n->container, &file_table()[static_cast<size_t>(index)]};
     e.attr = attr_of(e.ino, file, fresh_size(file));
-    e.attr_timeout = 0.0;
+    e.attr_timeout = attr_timeout_of(*file.file);
     e.entry_timeout = kStableTimeout;
     fuse_reply_entry(req, &e);
 }
@@ -195,10 +221,15 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         auto st = attr_of(ino, *n);
         return (void)fuse_reply_attr(req, &st, ino == kRootIno ? 0.0 : kStableTimeout);
     }
-    // fstat() on an open file: the length of what this descriptor reads.
+    // fstat() on an open file: the length of what this descriptor reads (not cached: it
+    // need not be the stashed rendering's).
     const Handle* h = fi != nullptr && fi->fh != 0 ? handle_of(fi) : nullptr;
-    auto st = attr_of(ino, *n, h ? h->data.size() : fresh_size(*n));
-    fuse_reply_attr(req, &st, 0.0);
+    if (h) {
+        auto st = attr_of(ino, *n, h->data->size());
+        return (void)fuse_reply_attr(req, &st, 0.0);
+    }
+    auto st = attr_of(ino, *n, fresh_size(*n));
+    fuse_reply_attr(req, &st, attr_timeout_of(*n->file));
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* /*attr*/, int to_set,
@@ -224,15 +255,20 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto h = std::make_unique<Handle>();
     h->container = std::move(n->container);
     h->file = n->file;
+    h->data = empty_data();
     int index = index_in_table(h->file);
     if (acc != O_RDONLY) h->container->drop_render(index);  // a write may change the value
     if (acc != O_WRONLY) {
         // The rendering whose length GETATTR just reported, else a fresh one.
         if (auto stashed = h->container->take_render(index, kRenderReuse)) {
-            h->data = std::move(*stashed);
-        } else if (auto r = render(*h->container, *h->file, h->data); !r) {
-            if (!h->file->knob) return (void)fuse_reply_err(req, EIO);  // logged in render()
-            return reply_error(req, r.error(), h->file->dest);
+            h->data = std::move(stashed);
+        } else {
+            std::string content;
+            if (auto r = render(*h->container, *h->file, content); !r) {
+                if (!h->file->knob) return (void)fuse_reply_err(req, EIO);  // logged in render()
+                return reply_error(req, r.error(), h->file->dest);
+            }
+            h->data = std::make_shared<const std::string>(std::move(content));
         }
         h->container->reads.fetch_add(1, std::memory_order_relaxed);
     }
@@ -245,10 +281,10 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void op_read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_info* fi) {
-    const auto* h = handle_of(fi);
+    const std::string& data = *handle_of(fi)->data;
     auto pos = static_cast<size_t>(off);
-    if (off < 0 || pos >= h->data.size()) return (void)fuse_reply_buf(req, nullptr, 0);
-    fuse_reply_buf(req, h->data.data() + pos, std::min(size, h->data.size() - pos));
+    if (off < 0 || pos >= data.size()) return (void)fuse_reply_buf(req, nullptr, 0);
+    fuse_reply_buf(req, data.data() + pos, std::min(size, data.size() - pos));
 }
 
 void op_write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, off_t off,
@@ -261,7 +297,7 @@ void op_write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, 
     if (!r) return reply_error(req, r.error(), h->file->dest);
     h->container->writes.fetch_add(1, std::memory_order_relaxed);
     h->container->drop_render(index_in_table(h->file));
-    h->data.clear();
+    h->data = empty_data();
     fuse_reply_write(req, *r);
 }
 

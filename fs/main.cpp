@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
     app.add_option("--mountpoint", o.mountpoint,
                    "FUSE mount, a directory per container (default: from the configuration)");
     app.add_option("--log-level", o.log_level, "trace, debug, info, warn or error");
+    app.add_option("--mgr-socket", o.mgr_socket,
+                   "sysbox-mgr's socket, where a restarted sysbox-fs takes back the containers' "
+                   "mount traps (default: from the configuration)");
     app.add_option("--threads", o.threads,
                    "most FUSE worker threads; requests never block on each other, and more "
                    "threads add latency (each request wakes a colder thread)")

@@ -30,6 +30,7 @@ Result<config::Config> effective_config(const DaemonOptions& o) {
     if (!o.socket.empty()) cfg.fs.socket = o.socket;
     if (!o.mountpoint.empty()) cfg.fs.mountpoint = fs::clean_path(o.mountpoint);
     if (!o.log_level.empty()) cfg.log_level = o.log_level;
+    if (!o.mgr_socket.empty()) cfg.mgr.socket = o.mgr_socket;
     return cfg;
 }
 
@@ -91,6 +92,7 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     Tracer tracer;
     TRY(tracer.start());
     service.set_tracer(&tracer);
+    service.set_mgr_socket(cfg.mgr.socket);
     if (size_t back = service.recover(); back > 0)
         spdlog::info("{} containers kept their emulated files across the restart", back);
     auto server = TRY(ipc::Server::listen(cfg.fs.socket));

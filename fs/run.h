@@ -12,6 +12,7 @@ struct DaemonOptions {
     std::string socket;      // overrides sysbox.yaml
     std::string mountpoint;  // overrides sysbox.yaml
     std::string log_level;   // overrides sysbox.yaml
+    std::string mgr_socket;  // overrides sysbox.yaml (mgr.socket)
     unsigned threads = 1;    // most FUSE worker threads (see docs/sysbox-fs.md: 1 is fastest)
 };
 

@@ -12,9 +12,10 @@
 #include "core/fs.h"
 #include "core/strings.h"
 #include "core/sys.h"
-#include "core/syscalls.h"
 #include "fs/files.h"
 #include "fs/recover.h"
+#include "ipc/client.h"
+#include "ipc/mgr_api.h"
 
 namespace sysbox::fs {
 
@@ -154,8 +155,16 @@ size_t Service::recover() {
             if (n && *n != stale.size())
                 spdlog::warn("container {}: re-bound {} of {} files", s.id, *n, stale.size());
         }
-        spdlog::info("container {} recovered from a previous sysbox-fs ({} files re-bound)", s.id,
-                     fixed);
+        auto traps = take_kept_traps(*c);
+        if (!traps)
+            spdlog::warn(
+                "container {}: its mount traps are lost (mounts inside it fail with ENOSYS "
+                "until it is restarted): {}",
+                s.id, traps.error().to_string());
+        spdlog::info(
+            "container {} recovered from a previous sysbox-fs ({} files re-bound, {} mount "
+            "traps taken back from sysbox-mgr)",
+            s.id, fixed, traps ? *traps : 0);
         ++back;
     }
     save();
@@ -203,29 +212,49 @@ void Service::tick() {
     if (writes != m_saved_writes) save();
 }
 
+Result<void> Service::serve_trap(const std::shared_ptr<Container>& c, UniqueFd listener) {
+    if (m_tracer == nullptr)
+        return Error::with_code(ENOTSUP, "this sysbox-fs does not serve mount traps");
+    // Only a seccomp listener is served (a wrong fd would be polled forever).
+    if (!sys::is_seccomp_listener(listener.get()))
+        return Error::with_code(EINVAL, "container {}: the fd handed over is not a seccomp listener",
+                                c->id());
+    auto target = std::make_shared<Tracer::Target>();
+    target->serial = c->serial();
+    target->id = c->id();
+    static const std::vector<const FileEntry*> files = host_files();
+    for (const auto* f : files)
+        target->files.emplace_back(f->dest, m_mountpoint + "/" + c->id() + "/" + f->name);
+    return m_tracer->add(std::move(listener), std::move(target));
+}
+
 Result<void> Service::take_listener(const std::string& id, pid_t peer_pid, int fd) {
     auto c = m_reg.find(id);
     if (!c) return Error::with_code(ENOENT, "container {} is not registered with sysbox-fs", id);
-    if (m_tracer == nullptr)
-        return Error::with_code(ENOTSUP, "this sysbox-fs does not serve mount traps");
-    auto pidfd = TRY(sys::pidfd_open(peer_pid).wrap("take container {}'s mount trap", id));
-    UniqueFd copy(raw::pidfd_getfd(pidfd.get(), fd));
-    if (!copy)
-        return Error::from_errno("copy fd {} of pid {} (container {}'s mount trap)", fd, peer_pid,
-                                 id);
-    // Only a seccomp listener is served (a wrong fd would be polled forever).
-    auto what = sys::readlink("/proc/self/fd/" + std::to_string(copy.get()));
-    if (!what || *what != "anon_inode:seccomp notify")
-        return Error::with_code(EINVAL, "fd {} of pid {} is not a seccomp listener", fd, peer_pid);
-    auto target = std::make_shared<Tracer::Target>();
-    target->serial = c->serial();
-    target->id = id;
-    static const std::vector<const FileEntry*> files = host_files();
-    for (const auto* f : files)
-        target->files.emplace_back(f->dest, m_mountpoint + "/" + id + "/" + f->name);
-    TRY(m_tracer->add(std::move(copy), std::move(target)));
+    auto copy = TRY(sys::copy_fd_of(peer_pid, fd).wrap("take container {}'s mount trap", id));
+    TRY(serve_trap(c, std::move(copy)));
     spdlog::debug("container {}: serving a mount trap (fd {} of pid {})", id, fd, peer_pid);
     return {};
+}
+
+Result<size_t> Service::take_kept_traps(const std::shared_ptr<Container>& c) {
+    if (m_mgr_socket.empty()) return size_t{0};
+    constexpr int kTimeoutMs = 2000;
+    auto client = TRY(ipc::Client::connect(m_mgr_socket, kTimeoutMs).wrap("reach sysbox-mgr"));
+    auto reply = TRY(client.call(ipc::mgr::kTrapListeners, {{"id", c->id()}}, kTimeoutMs));
+    if (!reply.ok()) return Error::with_code(EIO, "sysbox-mgr: {}", reply.message());
+    auto pid = reply.parameters.value("pid", 0);
+    size_t served = 0;
+    for (const auto& n : reply.parameters.value("fds", nlohmann::json::array())) {
+        if (!n.is_number_integer()) continue;
+        auto copy = sys::copy_fd_of(pid, n.get<int>());
+        auto r = copy ? serve_trap(c, std::move(*copy)) : Result<void>(std::move(copy).error());
+        if (r)
+            ++served;
+        else
+            spdlog::warn("container {}: a kept mount trap: {}", c->id(), r.error().to_string());
+    }
+    return served;
 }
 
 api::StatusReply Service::status() const {

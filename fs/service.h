@@ -39,6 +39,9 @@ class Service {
     Result<void> take_listener(const std::string& id, pid_t peer_pid, int fd);
     // The mount trap's server (none: SeccompListener fails).
     void set_tracer(Tracer* tracer) { m_tracer = tracer; }
+    // sysbox-mgr, which keeps a copy of every mount-trap listener: recover() takes back
+    // those of the containers it recovers.
+    void set_mgr_socket(std::string path) { m_mgr_socket = std::move(path); }
 
     // The init of container `serial` exited: unregister it (if still that registration).
     void init_exited(uint64_t serial);
@@ -56,6 +59,9 @@ class Service {
     void forget_watch(uint64_t serial);
     Result<void> watch(const std::shared_ptr<Container>& c, pid_t pid);
     void save();
+    Result<void> serve_trap(const std::shared_ptr<Container>& c, UniqueFd listener);
+    // The listeners sysbox-mgr kept for `c` (a recovered container), served again.
+    Result<size_t> take_kept_traps(const std::shared_ptr<Container>& c);
 
     std::string m_state_file;
     uint64_t m_saved_writes = 0;
@@ -66,6 +72,7 @@ class Service {
     std::function<void(const std::string&)> m_forget;
     std::map<uint64_t, UniqueFd> m_pidfds;  // only touched by the main (IPC) thread
     Tracer* m_tracer = nullptr;
+    std::string m_mgr_socket;
 };
 
 void install_methods(ipc::Server& server, Service& service);

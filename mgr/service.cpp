@@ -1,7 +1,11 @@
 // IPC adapters: JSON in, Registry call, JSON or typed error out.
 #include "mgr/service.h"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
+
+#include <optional>
 
 namespace sysbox::mgr {
 
@@ -33,7 +37,7 @@ ipc::Reply invalid(const Error& e) {
 }  // namespace
 
 void install_methods(ipc::Server& server, Registry& registry,
-                     const std::function<void()>& on_release) {
+                     const std::function<void()>& on_release, TrapKeeper* keeper) {
     server.add_method(mapi::kRegister, [&registry](const ipc::Call& call, const ipc::Peer& peer) {
         auto req = mapi::register_request_from(call.parameters);
         if (!req) return invalid(req.error());
@@ -46,7 +50,8 @@ void install_methods(ipc::Server& server, Registry& registry,
         return ipc::Reply::success(mapi::to_json(*reply));
     });
     server.add_method(
-        mapi::kUnregister, [&registry, on_release](const ipc::Call& call, const ipc::Peer& peer) {
+        mapi::kUnregister,
+        [&registry, on_release, keeper](const ipc::Call& call, const ipc::Peer& peer) {
             auto id = call.parameters.find("id");
             if (id == call.parameters.end() || !id->is_string() ||
                 !mapi::valid_container_id(id->get<std::string>()))
@@ -56,11 +61,43 @@ void install_methods(ipc::Server& server, Registry& registry,
             spdlog::debug("Unregister {} from pid {}", id->get<std::string>(), peer.pid);
             auto known = registry.unregister(id->get<std::string>());
             if (!known) return failure(known.error());
+            if (keeper != nullptr) keeper->drop(id->get<std::string>());
             if (*known && on_release) on_release();
             return ipc::Reply::success({{"known", *known}});
         });
     server.add_method(mapi::kStatus, [&registry](const ipc::Call&, const ipc::Peer&) {
         return ipc::Reply::success(mapi::to_json(registry.status()));
+    });
+    if (keeper == nullptr) return;
+    auto id_of = [](const ipc::Call& call) -> std::optional<std::string> {
+        auto id = call.parameters.find("id");
+        if (id == call.parameters.end() || !id->is_string() ||
+            !mapi::valid_container_id(id->get<std::string>()))
+            return std::nullopt;
+        return id->get<std::string>();
+    };
+    server.add_method(mapi::kKeepTrapListener, [keeper, id_of](const ipc::Call& call,
+                                                               const ipc::Peer& peer) {
+        auto id = id_of(call);
+        auto fd = call.parameters.find("fd");
+        if (!id || fd == call.parameters.end() || !fd->is_number_integer())
+            return ipc::Reply::failure(ipc::kErrInvalidParameter,
+                                       "id (a valid container id) and fd (an integer) are required",
+                                       {{"parameter", "id"}});
+        if (auto r = keeper->keep(*id, peer.pid, fd->get<int>()); !r) {
+            spdlog::warn("keep the mount trap of {}: {}", *id, r.error().to_string());
+            return ipc::Reply::failure(mapi::kErrHostFailure, r.error().to_string());
+        }
+        return ipc::Reply::success();
+    });
+    server.add_method(mapi::kTrapListeners, [keeper, id_of](const ipc::Call& call,
+                                                            const ipc::Peer&) {
+        auto id = id_of(call);
+        if (!id)
+            return ipc::Reply::failure(ipc::kErrInvalidParameter,
+                                       "id: a valid container id is required",
+                                       {{"parameter", "id"}});
+        return ipc::Reply::success({{"pid", ::getpid()}, {"fds", keeper->fds(*id)}});
     });
 }
 

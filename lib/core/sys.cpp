@@ -93,6 +93,18 @@ Result<UniqueFd> pidfd_open(pid_t pid) {
     return UniqueFd(fd);
 }
 
+Result<UniqueFd> copy_fd_of(pid_t pid, int fd) {
+    auto pidfd = TRY(pidfd_open(pid));
+    UniqueFd copy(raw::pidfd_getfd(pidfd.get(), fd));
+    if (!copy) return Error::from_errno("copy fd {} of process {}", fd, pid);
+    return copy;
+}
+
+bool is_seccomp_listener(int fd) {
+    auto what = readlink("/proc/self/fd/" + std::to_string(fd));
+    return what && *what == "anon_inode:seccomp notify";
+}
+
 Result<void> pidfd_send_signal(int pidfd, int sig) {
     if (raw::pidfd_send_signal(pidfd, sig, nullptr, 0) < 0)
         return Error::from_errno("send signal {}", sig);

@@ -16,6 +16,13 @@ inline constexpr const char* kDefaultSocket = "/run/sysbox/mgr.sock";
 inline constexpr const char* kRegister = "io.sysbox.mgr.v1.Register";
 inline constexpr const char* kUnregister = "io.sysbox.mgr.v1.Unregister";
 inline constexpr const char* kStatus = "io.sysbox.mgr.v1.Status";
+// {"id", "fd"}: keep a copy of the caller's fd (pidfd_getfd), the seccomp listener of a
+// container's mount trap, until the container is unregistered, so that a restarted
+// sysbox-fs can take it back (sysbox-fs serves it; sysbox-mgr only holds it).
+inline constexpr const char* kKeepTrapListener = "io.sysbox.mgr.v1.KeepTrapListener";
+// {"id"} -> {"pid": sysbox-mgr's pid, "fds": [fd numbers in sysbox-mgr]}: copy them with
+// pidfd_getfd while the connection is open.
+inline constexpr const char* kTrapListeners = "io.sysbox.mgr.v1.TrapListeners";
 
 // Typed errors (the "error" field of a reply); parameters always carry "message".
 inline constexpr const char* kErrRangeExhausted = "io.sysbox.mgr.v1.RangeExhausted";

@@ -204,6 +204,7 @@ Result<void> drive_setup(int sync, const Prepared& p, const std::string& state_j
             case Msg::Listener: {
                 if (m.payload == kTrapListener) {
                     TRY(fs_hand_listener(g.fs_socket, id, m.fd.get()));
+                    mgr_keep_listener(g, id, m.fd.get());
                     break;
                 }
                 json ps = {{"ociVersion", "1.1.0"},

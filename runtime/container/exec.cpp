@@ -11,6 +11,7 @@
 #include "runtime/container/container.h"
 #include "runtime/container/foreground.h"
 #include "runtime/container/fs_link.h"
+#include "runtime/container/mgr_link.h"
 #include "core/fs.h"
 #include "core/socket.h"
 #include "core/strings.h"
@@ -50,7 +51,8 @@ Result<Target> open_target(const GlobalOptions& g, const std::string& id) {
 }
 
 // Relay what the process reports until it has exec'd (EOF) or failed.
-Result<void> drive_exec(int sync, const Target& t, const std::string& program) {
+Result<void> drive_exec(int sync, const GlobalOptions& g, const Target& t,
+                        const std::string& program) {
     for (;;) {
         auto m = TRY(recv_msg(sync));
         switch (m.type) {
@@ -65,7 +67,12 @@ Result<void> drive_exec(int sync, const Target& t, const std::string& program) {
             }
             case Msg::Listener: {
                 if (m.payload == kTrapListener) {
-                    TRY(fs_hand_listener(t.state.fs_socket, t.state.id, m.fd.get()));
+                    // An exec must not fail because sysbox-fs is down (its files fail
+                    // with ENOTCONN meanwhile): sysbox-mgr's copy lets a restarted
+                    // sysbox-fs serve this process's mounts; without one they get ENOSYS.
+                    if (auto r = fs_hand_listener(t.state.fs_socket, t.state.id, m.fd.get()); !r)
+                        spdlog::warn("container {}: {}", t.state.id, r.error().to_string());
+                    if (t.state.mgr_registered) mgr_keep_listener(g, t.state.id, m.fd.get());
                     break;
                 }
                 nlohmann::json st = oci_state(t.state, Status::Running);
@@ -155,7 +162,7 @@ Result<int> exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
         if (!r) return fail(std::move(r).error().wrap("set oom_score_adj"));
     }
     if (auto r = send_msg(parent_sync.get(), Msg::Go); !r) return fail(std::move(r).error());
-    if (auto r = drive_exec(parent_sync.get(), t, proc.args.front()); !r)
+    if (auto r = drive_exec(parent_sync.get(), g, t, proc.args.front()); !r)
         return fail(std::move(r).error());
     TRY(write_pid_file(o.pid_file, child.pid));
     if (o.detach) return 0;

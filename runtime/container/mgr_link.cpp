@@ -69,4 +69,18 @@ void mgr_unregister(const GlobalOptions& g, const std::string& id) {
         spdlog::warn("container {}: sysbox-mgr refused to unregister it: {}", id, reply->message());
 }
 
+void mgr_keep_listener(const GlobalOptions& g, const std::string& id, int fd) {
+    if (g.no_sysbox_mgr) return;
+    auto client = connect(g);
+    auto reply = client ? client->call(ipc::mgr::kKeepTrapListener, {{"id", id}, {"fd", fd}},
+                                       kTimeoutMs)
+                        : Result<ipc::Reply>(std::move(client).error());
+    std::string why = !reply ? reply.error().to_string() : reply->ok() ? "" : reply->message();
+    if (!why.empty())
+        spdlog::warn(
+            "container {}: sysbox-mgr keeps no copy of its mount trap ({}): if sysbox-fs "
+            "restarts, mounts inside it fail with ENOSYS until it is restarted",
+            id, why);
+}
+
 }  // namespace sysbox::runtime

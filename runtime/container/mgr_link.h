@@ -23,5 +23,8 @@ Result<std::optional<ipc::mgr::RegisterReply>> mgr_register(const GlobalOptions&
 // Best effort: a failure is logged (mgr reclaims the container itself once its state dir
 // is gone), never returned, so `delete` always completes.
 void mgr_unregister(const GlobalOptions& g, const std::string& id);
+// Best effort: sysbox-mgr keeps a copy of the container process's mount-trap listener `fd`
+// (ours) so a restarted sysbox-fs can take it back. Failures are logged.
+void mgr_keep_listener(const GlobalOptions& g, const std::string& id, int fd);
 
 }  // namespace sysbox::runtime

@@ -15,6 +15,8 @@ MNT="${SYSBOX_TEST_FS_MOUNTPOINT:-/var/lib/sysboxfs-test}"
 SOCK="$DIR/fs.sock"
 LOG="$DIR/fs.log"
 LEVEL="${SYSBOX_TEST_FS_LOG_LEVEL:-debug}"
+# sysbox-mgr of tests/support/test-mgr.sh: it keeps copies of the mount traps for a restart.
+MGR_SOCK="${SYSBOX_TEST_MGR_SOCKET:-/run/sysbox-test/mgr/mgr.sock}"
 CONFIG="${SYSBOX_TEST_FS_CONFIG:-}"
 
 die() { echo "test-fs: $*" >&2; exit 1; }
@@ -44,7 +46,7 @@ stop() {
 # bats's output fd (3) when a test calls us, or bats waits for it.
 launch() {
     local bin="$1"
-    local args=(--socket "$SOCK" --mountpoint "$MNT" --log-level "$LEVEL")
+    local args=(--socket "$SOCK" --mountpoint "$MNT" --log-level "$LEVEL" --mgr-socket "$MGR_SOCK")
     [ -n "$CONFIG" ] && args+=(--config "$CONFIG")
     setsid "$bin" "${args[@]}" >>"$LOG" 2>&1 </dev/null 3>&- &
     echo $! >"$DIR/pid"

@@ -310,13 +310,17 @@ TEST(FsDegraded, StashedRenderingsServeTheNextOpenAndExpire) {
     NoHost host;
     Container c(1, "c1", 100000, 100000, 65536, host);
     EXPECT_FALSE(c.take_render(0, 1.0));
-    c.stash_render(0, "1.00 2.00\n");
-    EXPECT_EQ(c.take_render(0, 1.0).value_or(""), "1.00 2.00\n");
-    EXPECT_EQ(c.take_render(0, 1.0).value_or(""), "1.00 2.00\n");  // kept for quick reopens
-    EXPECT_FALSE(c.take_render(0, -1.0));                          // too old
+    c.stash_render(0, std::make_shared<const std::string>("1.00 2.00\n"));
+    auto first = c.take_render(0, 1.0);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(*first, "1.00 2.00\n");
+    auto again = c.take_render(0, 1.0);  // kept for quick reopens, and shared, not copied
+    EXPECT_EQ(again, first);
+    EXPECT_FALSE(c.take_render(0, -1.0));  // too old
     c.drop_render(0);
     EXPECT_FALSE(c.take_render(0, 1.0));
-    c.stash_render(1, "x");
+    EXPECT_EQ(*first, "1.00 2.00\n");  // an open's handle keeps its rendering
+    c.stash_render(1, std::make_shared<const std::string>("x"));
     c.prune_renders(-1.0);
     EXPECT_FALSE(c.take_render(1, 1.0));
     // Failures are reported once until the file renders again.
