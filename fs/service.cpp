@@ -217,8 +217,8 @@ Result<void> Service::serve_trap(const std::shared_ptr<Container>& c, UniqueFd l
         return Error::with_code(ENOTSUP, "this sysbox-fs does not serve mount traps");
     // Only a seccomp listener is served (a wrong fd would be polled forever).
     if (!sys::is_seccomp_listener(listener.get()))
-        return Error::with_code(EINVAL, "container {}: the fd handed over is not a seccomp listener",
-                                c->id());
+        return Error::with_code(
+            EINVAL, "container {}: the fd handed over is not a seccomp listener", c->id());
     auto target = std::make_shared<Tracer::Target>();
     target->serial = c->serial();
     target->id = c->id();
@@ -328,22 +328,22 @@ void install_methods(ipc::Server& server, Service& service) {
         bool known = service.unregister(id->get<std::string>());
         return ipc::Reply::success({{"known", known}});
     });
-    server.add_method(api::kSeccompListener, [&service](const ipc::Call& call,
-                                                        const ipc::Peer& peer) {
-        auto id = call.parameters.find("id");
-        auto fd = call.parameters.find("fd");
-        if (id == call.parameters.end() || !id->is_string() || fd == call.parameters.end() ||
-            !fd->is_number_integer())
-            return ipc::Reply::failure(ipc::kErrInvalidParameter,
-                                       "id (a container id) and fd (an integer) are required",
-                                       {{"parameter", "id"}});
-        auto r = service.take_listener(id->get<std::string>(), peer.pid, fd->get<int>());
-        if (!r) {
-            spdlog::warn("mount trap of {}: {}", id->get<std::string>(), r.error().to_string());
-            return failure(r.error());
-        }
-        return ipc::Reply::success();
-    });
+    server.add_method(
+        api::kSeccompListener, [&service](const ipc::Call& call, const ipc::Peer& peer) {
+            auto id = call.parameters.find("id");
+            auto fd = call.parameters.find("fd");
+            if (id == call.parameters.end() || !id->is_string() || fd == call.parameters.end() ||
+                !fd->is_number_integer())
+                return ipc::Reply::failure(ipc::kErrInvalidParameter,
+                                           "id (a container id) and fd (an integer) are required",
+                                           {{"parameter", "id"}});
+            auto r = service.take_listener(id->get<std::string>(), peer.pid, fd->get<int>());
+            if (!r) {
+                spdlog::warn("mount trap of {}: {}", id->get<std::string>(), r.error().to_string());
+                return failure(r.error());
+            }
+            return ipc::Reply::success();
+        });
     server.add_method(api::kStatus, [&service](const ipc::Call&, const ipc::Peer&) {
         return ipc::Reply::success(api::to_json(service.status()));
     });

@@ -192,14 +192,14 @@ void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
     if (!caller) return trap::let_through(fd, n.id);
 
     std::vector<trap::Attach> attaches;
-    auto trees = clone_files(trap::binds_for(kind, l.target->files), (flags & MS_RDONLY) != 0,
-                             attaches);
+    auto trees =
+        clone_files(trap::binds_for(kind, l.target->files), (flags & MS_RDONLY) != 0, attaches);
     // systemd mounts on "/proc/self/fd/N" (an O_PATH fd of the target it opened): the
     // caller's fd N, not the helper's.
     UniqueFd target_fd;
     if (auto fdnum = self_fd_of(call.target)) {
-        target_fd = UniqueFd(::open(fmt::format("/proc/{}/fd/{}", n.pid, *fdnum).c_str(),
-                                    O_PATH | O_CLOEXEC));
+        target_fd = UniqueFd(
+            ::open(fmt::format("/proc/{}/fd/{}", n.pid, *fdnum).c_str(), O_PATH | O_CLOEXEC));
         if (!target_fd) return trap::let_through(fd, n.id);
         call.target_fd = target_fd.get();
     }

@@ -136,7 +136,8 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     TrashPurger purger(registry.special_dirs());
     auto server = TRY(ipc::Server::listen(cfg.mgr.socket));
     TrapKeeper traps;
-    install_methods(server, registry, [&purger] { purger.wake(); }, &traps);
+    install_methods(
+        server, registry, [&purger] { purger.wake(); }, &traps);
     std::string status =
         fmt::format("{} containers, {} ids in the pool, {} per container",
                     registry.status().containers.size(), total, cfg.mgr.range_size);

@@ -49,22 +49,21 @@ void install_methods(ipc::Server& server, Registry& registry,
         }
         return ipc::Reply::success(mapi::to_json(*reply));
     });
-    server.add_method(
-        mapi::kUnregister,
-        [&registry, on_release, keeper](const ipc::Call& call, const ipc::Peer& peer) {
-            auto id = call.parameters.find("id");
-            if (id == call.parameters.end() || !id->is_string() ||
-                !mapi::valid_container_id(id->get<std::string>()))
-                return ipc::Reply::failure(ipc::kErrInvalidParameter,
-                                           "id: a valid container id is required",
-                                           {{"parameter", "id"}});
-            spdlog::debug("Unregister {} from pid {}", id->get<std::string>(), peer.pid);
-            auto known = registry.unregister(id->get<std::string>());
-            if (!known) return failure(known.error());
-            if (keeper != nullptr) keeper->drop(id->get<std::string>());
-            if (*known && on_release) on_release();
-            return ipc::Reply::success({{"known", *known}});
-        });
+    server.add_method(mapi::kUnregister, [&registry, on_release, keeper](const ipc::Call& call,
+                                                                         const ipc::Peer& peer) {
+        auto id = call.parameters.find("id");
+        if (id == call.parameters.end() || !id->is_string() ||
+            !mapi::valid_container_id(id->get<std::string>()))
+            return ipc::Reply::failure(ipc::kErrInvalidParameter,
+                                       "id: a valid container id is required",
+                                       {{"parameter", "id"}});
+        spdlog::debug("Unregister {} from pid {}", id->get<std::string>(), peer.pid);
+        auto known = registry.unregister(id->get<std::string>());
+        if (!known) return failure(known.error());
+        if (keeper != nullptr) keeper->drop(id->get<std::string>());
+        if (*known && on_release) on_release();
+        return ipc::Reply::success({{"known", *known}});
+    });
     server.add_method(mapi::kStatus, [&registry](const ipc::Call&, const ipc::Peer&) {
         return ipc::Reply::success(mapi::to_json(registry.status()));
     });
@@ -90,15 +89,15 @@ void install_methods(ipc::Server& server, Registry& registry,
         }
         return ipc::Reply::success();
     });
-    server.add_method(mapi::kTrapListeners, [keeper, id_of](const ipc::Call& call,
-                                                            const ipc::Peer&) {
-        auto id = id_of(call);
-        if (!id)
-            return ipc::Reply::failure(ipc::kErrInvalidParameter,
-                                       "id: a valid container id is required",
-                                       {{"parameter", "id"}});
-        return ipc::Reply::success({{"pid", ::getpid()}, {"fds", keeper->fds(*id)}});
-    });
+    server.add_method(
+        mapi::kTrapListeners, [keeper, id_of](const ipc::Call& call, const ipc::Peer&) {
+            auto id = id_of(call);
+            if (!id)
+                return ipc::Reply::failure(ipc::kErrInvalidParameter,
+                                           "id: a valid container id is required",
+                                           {{"parameter", "id"}});
+            return ipc::Reply::success({{"pid", ::getpid()}, {"fds", keeper->fds(*id)}});
+        });
 }
 
 }  // namespace sysbox::mgr

@@ -187,8 +187,8 @@ Result<MountOutcome> mount_as(const Caller& caller, const MountCall& call,
         for (size_t i = 0; ok && i < opts.size(); ++i)
             ok = opts[i].second == nullptr
                      ? raw::fsconfig(fsfd, FSCONFIG_SET_FLAG, opts[i].first, nullptr, 0) == 0
-                     : raw::fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i].first, opts[i].second,
-                                     0) == 0;
+                     : raw::fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i].first, opts[i].second, 0) ==
+                           0;
         if (ok) ok = raw::fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0;
         int mnt = ok ? raw::fsmount(fsfd, FSMOUNT_CLOEXEC, attrs) : -1;
         if (mnt < 0 || raw::move_mount(mnt, "", target, "",

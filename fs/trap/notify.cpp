@@ -76,8 +76,8 @@ Result<std::optional<std::string>> read_string(pid_t pid, uint64_t addr, size_t 
         out.append(buf, static_cast<size_t>(n));
         addr += static_cast<uint64_t>(n);
     }
-    return Error::with_code(ENAMETOOLONG, "a string argument of pid {} is longer than {} bytes", pid,
-                            max);
+    return Error::with_code(ENAMETOOLONG, "a string argument of pid {} is longer than {} bytes",
+                            pid, max);
 }
 
 }  // namespace sysbox::fs::trap

@@ -13,8 +13,8 @@ MountKind classify_mount(std::string_view fstype, unsigned long flags) {
     constexpr unsigned long kMagic = 0xc0ed0000UL;
     if ((flags & kMagicMask) == kMagic) flags &= ~kMagicMask;
     // These change an existing mount (or its propagation), whatever fstype says.
-    constexpr unsigned long kNotNew = MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE |
-                                      MS_SLAVE | MS_UNBINDABLE;
+    constexpr unsigned long kNotNew =
+        MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE;
     if ((flags & kNotNew) != 0) return MountKind::Other;
     if (fstype == "proc") return MountKind::Proc;
     if (fstype == "sysfs") return MountKind::Sysfs;
@@ -47,8 +47,8 @@ std::vector<Bind> binds_for(MountKind kind,
 
 std::optional<std::string> absolute_path(std::string_view path, std::string_view cwd) {
     if (path.empty()) return std::nullopt;
-    std::string joined = path.front() == '/' ? std::string(path)
-                                             : std::string(cwd) + "/" + std::string(path);
+    std::string joined =
+        path.front() == '/' ? std::string(path) : std::string(cwd) + "/" + std::string(path);
     std::vector<std::string> parts;
     for (const auto& part : str::split(joined, '/', true)) {
         if (part.empty() || part == ".") continue;

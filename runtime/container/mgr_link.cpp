@@ -72,9 +72,9 @@ void mgr_unregister(const GlobalOptions& g, const std::string& id) {
 void mgr_keep_listener(const GlobalOptions& g, const std::string& id, int fd) {
     if (g.no_sysbox_mgr) return;
     auto client = connect(g);
-    auto reply = client ? client->call(ipc::mgr::kKeepTrapListener, {{"id", id}, {"fd", fd}},
-                                       kTimeoutMs)
-                        : Result<ipc::Reply>(std::move(client).error());
+    auto reply =
+        client ? client->call(ipc::mgr::kKeepTrapListener, {{"id", id}, {"fd", fd}}, kTimeoutMs)
+               : Result<ipc::Reply>(std::move(client).error());
     std::string why = !reply ? reply.error().to_string() : reply->ok() ? "" : reply->message();
     if (!why.empty())
         spdlog::warn(

@@ -30,9 +30,9 @@ TEST(TrapNotify, NullPointerIsNoString) {
 
 TEST(TrapNotify, StringAcrossAPageBoundaryBeforeAnUnmappedPage) {
     long page = ::sysconf(_SC_PAGESIZE);
-    auto* mem = static_cast<char*>(
-        ::mmap(nullptr, static_cast<size_t>(page) * 3, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    auto* mem =
+        static_cast<char*>(::mmap(nullptr, static_cast<size_t>(page) * 3, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     ASSERT_NE(mem, MAP_FAILED);
     ASSERT_EQ(::munmap(mem + 2 * page, static_cast<size_t>(page)), 0);
     // "/mnt/target" starts 4 bytes before the second page and ends right before the hole.

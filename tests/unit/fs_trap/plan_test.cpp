@@ -23,9 +23,9 @@ TEST(TrapPlan, EverythingElseGoesToTheKernel) {
     EXPECT_EQ(classify_mount("overlay", 0), MountKind::Other);
     EXPECT_EQ(classify_mount("", 0), MountKind::Other);
     EXPECT_EQ(classify_mount("procfs", 0), MountKind::Other);
-    const std::vector<unsigned long> changes = {
-        MS_REMOUNT, MS_BIND,  MS_BIND | MS_REC, MS_MOVE,
-        MS_SHARED,  MS_PRIVATE, MS_SLAVE,       MS_UNBINDABLE, MS_REMOUNT | MS_RDONLY};
+    const std::vector<unsigned long> changes = {MS_REMOUNT, MS_BIND,       MS_BIND | MS_REC,
+                                                MS_MOVE,    MS_SHARED,     MS_PRIVATE,
+                                                MS_SLAVE,   MS_UNBINDABLE, MS_REMOUNT | MS_RDONLY};
     for (unsigned long f : changes)
         EXPECT_EQ(classify_mount("proc", f), MountKind::Other) << f;
 }

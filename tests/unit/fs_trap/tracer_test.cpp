@@ -56,12 +56,12 @@ std::string container_steps(const runtime::SeccompFilter& trap, int sock, const 
     char ack = 0;
     if (::read(sock, &ack, 1) != 1) return "ack=missing";
 
-    step("mount", rc(::mount("proc", mnt.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                             nullptr)));
+    step("mount",
+         rc(::mount("proc", mnt.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr)));
     step("uptime", slurp(mnt + "/uptime"));
     step("panic", slurp(mnt + "/sys/kernel/panic"));
-    step("loadavg_is_kernel", std::to_string(!slurp(mnt + "/loadavg").empty() &&
-                                             slurp(mnt + "/loadavg")[0] != '<'));
+    step("loadavg_is_kernel",
+         std::to_string(!slurp(mnt + "/loadavg").empty() && slurp(mnt + "/loadavg")[0] != '<'));
     char self[32] = {};
     (void)!::readlink((mnt + "/self").c_str(), self, sizeof self - 1);
     step("self", self);  // "1": a proc of the caller's pid namespace
