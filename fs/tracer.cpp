@@ -1,17 +1,22 @@
 #include "fs/tracer.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "core/fs.h"
 #include "core/strings.h"
+#include "core/sys.h"
 #include "core/syscalls.h"
 #include "fs/trap/agent.h"
 #include "fs/trap/plan.h"
@@ -56,6 +61,19 @@ std::optional<int> self_fd_of(std::string_view path) {
         if (n && *n >= 0 && *n < (1 << 30)) return static_cast<int>(*n);
     }
     return std::nullopt;
+}
+
+// Whether `path`, resolved in the thread's root as the thread would (never through a host
+// path: RESOLVE_IN_ROOT, no magic links), is the root of a procfs or sysfs: the cheap test
+// that spares every other umount2 reading the thread's mountinfo.
+bool is_proc_or_sysfs(pid_t tid, const std::string& path) {
+    auto root =
+        sys::open("/proc/" + std::to_string(tid) + "/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (!root) return false;
+    auto target = fs::open_in_root(root->get(), path, O_PATH | O_CLOEXEC);
+    struct statfs st {};
+    if (!target || ::fstatfs(target->get(), &st) < 0) return false;
+    return st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC;
 }
 
 }  // namespace
@@ -167,6 +185,7 @@ void Tracer::serve(const Listener& l) {
 }
 
 void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
+    auto started = std::chrono::steady_clock::now();
     int fd = l.fd.get();
     auto flags = static_cast<unsigned long>(n.args[3]);
     auto fstype = trap::read_string(n.pid, n.args[2], kMaxPath);
@@ -214,10 +233,13 @@ void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
         std::lock_guard lock(m_mu);
         ++m_counts[l.target->serial].mounts;
     }
-    spdlog::debug("container {}: {} mount on {} by thread {}: {} ({} files bound, {} absent)",
-                  l.target->id, call.fstype, call.target, n.pid,
-                  out->error == 0 ? "done" : std::strerror(out->error), out->attached,
-                  out->missing);
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    spdlog::debug(
+        "container {}: {} mount on {} by thread {}: {} ({} files bound, {} absent, {} us)",
+        l.target->id, call.fstype, call.target, n.pid,
+        out->error == 0 ? "done" : std::strerror(out->error), out->attached, out->missing,
+        took.count());
     trap::answer(fd, n.id, out->error);
 }
 
@@ -230,8 +252,9 @@ void Tracer::on_umount(const Listener& l, const trap::Notification& n) {
     if (!target || !*target || (*target)->empty() || (**target)[0] != '/')
         return trap::let_through(fd, n.id);
     auto clean = trap::absolute_path(**target, "/");
+    if (!clean || !is_proc_or_sysfs(n.pid, *clean)) return trap::let_through(fd, n.id);
     auto mountinfo = fs::read_file("/proc/" + std::to_string(n.pid) + "/mountinfo");
-    if (!clean || !mountinfo) return trap::let_through(fd, n.id);
+    if (!mountinfo) return trap::let_through(fd, n.id);
     auto binds = trap::binds_to_detach(*mountinfo, *clean, m_files_fstype);
     if (binds.empty()) return trap::let_through(fd, n.id);
     auto admin = trap::has_sys_admin(n.pid);
