@@ -4,6 +4,7 @@
 #   bench/run.sh docker [--docker-runtime NAME] [--image IMAGE] [--json FILE] ...
 #   bench/run.sh syscont [N]   system containers via dockerd (own sysbox-mgr + registration)
 #   bench/run.sh fs [-n N] [--json FILE]   /proc reads: kernel vs lxcfs vs sysbox-fs
+#   bench/run.sh trap [DOCKER_RUNTIME [IMAGE]]   sysbox-fs's mount trap: mount+umount pairs
 # Env: BENCH_ITER (50), BENCH_WARMUP (5), SYSBOX_RUNC (binary path),
 #      SYSBOX_RUNC_FLAGS (extra global flags for sysbox-runc), BENCH_CGROUPS,
 #      SYSBOX_DOCKER_RUNTIME (sysbox-runc-test), BENCH_DOCKER_IMAGE.
@@ -27,6 +28,9 @@ if [[ "${1:-}" == "mgr" ]]; then
 fi
 if [[ "${1:-}" == "syscont" ]]; then
     exec "$here/syscont_bench.sh" "${@:2}"
+fi
+if [[ "${1:-}" == "trap" ]]; then
+    exec "$here/trap_bench.sh" "${@:2}"
 fi
 if [[ "${1:-}" == "fs" ]]; then
     exec python3 "$here/fs_bench.py" "${@:2}"
