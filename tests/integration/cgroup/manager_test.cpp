@@ -113,7 +113,15 @@ TEST_F(Manager, CpuPidsCpusetAndBlkioLimits) {
     r.cpu->mems = "0";
     r.pids_limit = 10;
     r.block_io = oci::BlockIoResources{};
-    r.block_io->weight = 300;
+    // Weights exist only with the CFQ or BFQ I/O scheduler; some kernels (this host's
+    // Firecracker 6.18 build) have throttling alone.
+    bool have_weight = runtime::cgroups::has_file("/sys/fs/cgroup/blkio", "blkio.weight") ||
+                       runtime::cgroups::has_file("/sys/fs/cgroup/blkio", "blkio.bfq.weight");
+    if (have_weight)
+        r.block_io->weight = 300;
+    else
+        std::cout << "blkio weight not checked: this kernel's blkio controller has no "
+                     "blkio.weight or blkio.bfq.weight (no CFQ/BFQ)\n";
     struct stat st {};
     bool have_vda = ::stat("/sys/block/vda", &st) == 0;
     if (have_vda) r.block_io->throttle_read_bps.push_back({254, 0, 1048576});
@@ -125,9 +133,11 @@ TEST_F(Manager, CpuPidsCpusetAndBlkioLimits) {
     EXPECT_EQ(read(dir_of(m, "cpuset"), "cpuset.cpus"), "0");
     EXPECT_EQ(read(dir_of(m, "pids"), "pids.max"), "10");
     std::string blkio = dir_of(m, "blkio");
-    std::string weight =
-        runtime::cgroups::has_file(blkio, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
-    EXPECT_NE(read(blkio, weight).find("300"), std::string::npos) << read(blkio, weight);
+    if (have_weight) {
+        std::string weight =
+            runtime::cgroups::has_file(blkio, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
+        EXPECT_NE(read(blkio, weight).find("300"), std::string::npos) << read(blkio, weight);
+    }
     if (have_vda) {
         EXPECT_EQ(read(blkio, "blkio.throttle.read_bps_device"), "254:0 1048576");
     }
