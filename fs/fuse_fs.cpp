@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "core/fs.h"
@@ -81,7 +82,9 @@ Registry& reg_of(fuse_req_t req) {
 struct Handle {
     std::shared_ptr<Container> container;
     const FileEntry* file = nullptr;
+    std::mutex mu;  // data and read_once (libfuse's multi-threaded loop may read in parallel)
     std::shared_ptr<const std::string> data;
+    bool read_once = false;  // a later read at offset 0 is a re-read: fresh data
 };
 
 const std::shared_ptr<const std::string>& empty_data() {
@@ -223,9 +226,14 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     }
     // fstat() on an open file: the length of what this descriptor reads (not cached: it
     // need not be the stashed rendering's).
-    const Handle* h = fi != nullptr && fi->fh != 0 ? handle_of(fi) : nullptr;
+    Handle* h = fi != nullptr && fi->fh != 0 ? handle_of(fi) : nullptr;
     if (h) {
-        auto st = attr_of(ino, *n, h->data->size());
+        size_t size = 0;
+        {
+            std::lock_guard lock(h->mu);
+            size = h->data->size();
+        }
+        auto st = attr_of(ino, *n, size);
         return (void)fuse_reply_attr(req, &st, 0.0);
     }
     auto st = attr_of(ino, *n, fresh_size(*n));
@@ -281,10 +289,32 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void op_read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_info* fi) {
-    const std::string& data = *handle_of(fi)->data;
+    auto* h = handle_of(fi);
+    std::shared_ptr<const std::string> data;
+    {
+        std::lock_guard lock(h->mu);
+        if (off == 0 && h->read_once) {
+            // Read again from the start: procps (free -s, top, vmstat) keeps /proc/meminfo
+            // and /proc/stat open and re-reads them after lseek(fd, 0). procfs's seq_file
+            // then generates the file anew; so do we (a rendering at most kContentWindow
+            // old, as a new open would get).
+            auto fresh = h->container->take_render(index_in_table(h->file), kContentWindow);
+            if (!fresh) {
+                std::string content;
+                if (auto r = render(*h->container, *h->file, content); !r) {
+                    if (!h->file->knob) return (void)fuse_reply_err(req, EIO);
+                    return reply_error(req, r.error(), h->file->dest);
+                }
+                fresh = std::make_shared<const std::string>(std::move(content));
+            }
+            h->data = std::move(fresh);
+        }
+        h->read_once = true;
+        data = h->data;
+    }
     auto pos = static_cast<size_t>(off);
-    if (off < 0 || pos >= data.size()) return (void)fuse_reply_buf(req, nullptr, 0);
-    fuse_reply_buf(req, data.data() + pos, std::min(size, data.size() - pos));
+    if (off < 0 || pos >= data->size()) return (void)fuse_reply_buf(req, nullptr, 0);
+    fuse_reply_buf(req, data->data() + pos, std::min(size, data->size() - pos));
 }
 
 void op_write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, off_t off,
@@ -297,7 +327,10 @@ void op_write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, 
     if (!r) return reply_error(req, r.error(), h->file->dest);
     h->container->writes.fetch_add(1, std::memory_order_relaxed);
     h->container->drop_render(index_in_table(h->file));
-    h->data = empty_data();
+    {
+        std::lock_guard lock(h->mu);
+        h->data = empty_data();
+    }
     fuse_reply_write(req, *r);
 }
 

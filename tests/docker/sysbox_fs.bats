@@ -60,6 +60,29 @@ host_uptime() { cut -d' ' -f1 /proc/uptime | cut -d. -f1; }
     [ "${lines[0]}" -gt 0 ]
 }
 
+@test "a descriptor kept open and read again from the start sees fresh values (free -s, top, vmstat)" {
+    local c out
+    c="$(dk_start --memory 256m "$DEBIAN" sleep 86400)"
+    # procps keeps /proc/meminfo and /proc/stat open and re-reads them after lseek(fd, 0).
+    out="$(dx "$c" perl -e '
+        open(U, "<", "/proc/uptime") or die; open(M, "<", "/proc/meminfo") or die;
+        sysread(U, $u1, 4096); sysread(M, $m1, 4096);
+        system("dd if=/dev/zero of=/dev/shm/reread bs=1M count=32 status=none");
+        select(undef, undef, undef, 1.2);
+        sysseek(U, 0, 0); sysread(U, $u2, 4096); sysseek(M, 0, 0); sysread(M, $m2, 4096);
+        ($s1) = $m1 =~ /^Shmem:\s+(\d+)/m; ($s2) = $m2 =~ /^Shmem:\s+(\d+)/m;
+        printf "%s %s %d %d\n", (split " ", $u1)[0], (split " ", $u2)[0], $s1, $s2;')"
+    echo "uptime before/after, Shmem before/after: $out" >&3
+    read -r u1 u2 s1 s2 <<<"$out"
+    awk -v a="$u1" -v b="$u2" 'BEGIN { exit !(b >= a + 1.0) }'
+    [ "$s2" -ge $((s1 + 30000)) ]
+    # free -s 2 (one descriptor, two samples): 32 MiB more in shared memory between them.
+    run dx "$c" sh -c 'free -k -s 2 -c 2 >/tmp/free.out & sleep 0.8; dd if=/dev/zero of=/dev/shm/reread2 bs=1M count=32 status=none; wait; awk "/^Mem:/ {print \$5}" /tmp/free.out'
+    echo "free -s shared: ${lines[*]}" >&3
+    [ "${#lines[@]}" -eq 2 ]
+    [ "${lines[1]}" -ge $((lines[0] + 30000)) ]
+}
+
 @test "--memory: /proc/meminfo, free and top show the limit and the container's usage" {
     local c total free_total top_total host_total
     c="$(dk_start --memory 256m "$DEBIAN" sleep 86400)"
