@@ -113,8 +113,8 @@ TEST(TrapTracer, ProcMountInsideNamespacesGetsTheFiles) {
 
     auto trap = runtime::SeccompFilter::mount_trap();
     ASSERT_TRUE(trap) << trap.error().to_string();
+    // Started after the fork below: the child then copies a single-threaded process.
     Tracer tracer(fstype_of(dir.path()));
-    ASSERT_TRUE(tracer.start());
     auto target = std::make_shared<Tracer::Target>();
     target->serial = 1;
     target->id = "trap-test";
@@ -150,6 +150,7 @@ TEST(TrapTracer, ProcMountInsideNamespacesGetsTheFiles) {
     }
     ::close(go[0]);
     theirs.reset();
+    ASSERT_TRUE(tracer.start());
     char c = 0;
     ASSERT_EQ(::read(ours.get(), &c, 1), 1);
     std::string proc = "/proc/" + std::to_string(child);
