@@ -97,7 +97,9 @@ json status_json(const StatusReport& r) {
                                {"root_uid", c.root_uid},
                                {"registered", c.registered},
                                {"reads", c.reads},
-                               {"writes", c.writes}};
+                               {"writes", c.writes},
+                               {"trap_listeners", c.trap_listeners},
+                               {"emulated_mounts", c.emulated_mounts}};
             }
         } else {
             out["fs_reply_error"] = s.error().to_string();
@@ -157,6 +159,14 @@ void container_table(std::string& out, const json& j) {
                                                     : c["fs"]["registered"].get<std::string>();
         out += fmt::format("{:<14} {:<24} {:<7} {:<16} {}\n", id, ids,
                            c.value("id_shift", std::string("-")), fs_col, when.substr(0, 19));
+        if (!c["fs"].is_null()) {
+            auto traps = c["fs"].value("trap_listeners", uint64_t{0});
+            out += traps == 0 ? std::string(
+                                    "  mount trap: none (proc mounted inside shows the "
+                                    "kernel's files)\n")
+                              : fmt::format("  mount trap: {} listener(s), {} emulated mount(s)\n",
+                                            traps, c["fs"].value("emulated_mounts", uint64_t{0}));
+        }
         if (c.contains("special_mounts"))
             for (const auto& m : c["special_mounts"])
                 out += fmt::format("  mount {} -> {}\n", m["source"].get<std::string>(),

@@ -28,9 +28,12 @@ StatusReport both_up() {
     fc.id = c.id;
     fc.init_pid = 4242;
     fc.registered = c.registered;
+    fc.trap_listeners = 2;
+    fc.emulated_mounts = 5;
     fsr.containers.push_back(fc);
     fc.id = "fsonly";
     fc.init_pid = 0;
+    fc.trap_listeners = 0;
     fsr.containers.push_back(fc);
     StatusReport r;
     r.daemons.push_back({"sysbox-mgr", "/run/sysbox/mgr.sock", true, true, 100,
@@ -49,6 +52,8 @@ TEST(Status, JsonMergesContainersOfBothDaemonsById) {
     EXPECT_EQ(c["ids"]["size"], 65536U);
     EXPECT_EQ(c["special_mounts"][0]["destination"], "/var/lib/docker");
     EXPECT_EQ(c["fs"]["init_pid"], 4242);
+    EXPECT_EQ(c["fs"]["trap_listeners"], 2U);
+    EXPECT_EQ(c["fs"]["emulated_mounts"], 5U);
     EXPECT_EQ(j["containers"][1]["id"], "fsonly");
     EXPECT_EQ(j["containers"][1]["mgr"], false);
     EXPECT_EQ(j["id_pool"]["free_ids"], 16711680U);
@@ -65,6 +70,8 @@ TEST(Status, TextShowsDaemonsRangesAndMounts) {
     EXPECT_NE(t.find("mount /var/lib/sysbox/docker/0123 -> /var/lib/docker"), std::string::npos)
         << t;
     EXPECT_NE(t.find("(not in sysbox-mgr)"), std::string::npos) << t;
+    EXPECT_NE(t.find("mount trap: 2 listener(s), 5 emulated mount(s)"), std::string::npos) << t;
+    EXPECT_NE(t.find("mount trap: none"), std::string::npos) << t;
     EXPECT_EQ(status_text(both_up(), true).find("CONTAINERS"), std::string::npos);
 }
 
