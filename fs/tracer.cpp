@@ -163,25 +163,34 @@ void Tracer::loop() {
                 if (it != m_listeners.end()) l = it->second;
             }
             if (!l) continue;
-            if ((evs[i].events & EPOLLIN) != 0) serve(*l);
-            // Every process that had the filter is gone (Linux 5.8+ reports it).
-            if ((evs[i].events & (EPOLLHUP | EPOLLERR)) != 0 && (evs[i].events & EPOLLIN) == 0)
+            bool usable = (evs[i].events & EPOLLIN) == 0 || serve(*l);
+            // Every process that had the filter is gone (Linux 5.8+ reports it), or the
+            // listener broke: stop waiting on it.
+            if (!usable ||
+                ((evs[i].events & (EPOLLHUP | EPOLLERR)) != 0 && (evs[i].events & EPOLLIN) == 0))
                 remove(key);
         }
     }
 }
 
-void Tracer::serve(const Listener& l) {
+bool Tracer::serve(const Listener& l) {
     auto got = trap::receive(l.fd.get());
     if (!got) {
-        spdlog::warn("mount trap of container {}: {}", l.target->id, got.error().to_string());
-        return;
+        spdlog::warn(
+            "mount trap of container {}: {}; no longer served (mounts of its "
+            "processes fail with ENOSYS)",
+            l.target->id, got.error().to_string());
+        return false;
     }
-    if (!*got) return;
+    if (!*got) return true;
     const auto& n = **got;
-    if (n.nr == SYS_mount) return on_mount(l, n);
-    if (n.nr == SYS_umount2) return on_umount(l, n);
-    trap::let_through(l.fd.get(), n.id);
+    if (n.nr == SYS_mount)
+        on_mount(l, n);
+    else if (n.nr == SYS_umount2)
+        on_umount(l, n);
+    else
+        trap::let_through(l.fd.get(), n.id);
+    return true;
 }
 
 void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
@@ -207,21 +216,22 @@ void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
     auto admin = trap::has_sys_admin(n.pid);
     if (!admin || !*admin) return trap::let_through(fd, n.id);  // the kernel says EPERM
     auto caller = trap::open_caller(n.pid);
-    if (!trap::still_valid(fd, n.id)) return;  // the caller is gone (or the pid reused)
-    if (!caller) return trap::let_through(fd, n.id);
+    // systemd mounts on "/proc/self/fd/N" (an O_PATH fd of the target it opened): the
+    // caller's fd N, not the helper's.
+    UniqueFd target_fd;
+    auto fdnum = self_fd_of(call.target);
+    if (fdnum)
+        target_fd = UniqueFd(
+            ::open(fmt::format("/proc/{}/fd/{}", n.pid, *fdnum).c_str(), O_PATH | O_CLOEXEC));
+    // Everything of the caller's is open: if the notification still stands, it is all the
+    // caller's and not a reused pid's.
+    if (!trap::still_valid(fd, n.id)) return;
+    if (!caller || (fdnum && !target_fd)) return trap::let_through(fd, n.id);
+    call.target_fd = target_fd ? target_fd.get() : -1;
 
     std::vector<trap::Attach> attaches;
     auto trees =
         clone_files(trap::binds_for(kind, l.target->files), (flags & MS_RDONLY) != 0, attaches);
-    // systemd mounts on "/proc/self/fd/N" (an O_PATH fd of the target it opened): the
-    // caller's fd N, not the helper's.
-    UniqueFd target_fd;
-    if (auto fdnum = self_fd_of(call.target)) {
-        target_fd = UniqueFd(
-            ::open(fmt::format("/proc/{}/fd/{}", n.pid, *fdnum).c_str(), O_PATH | O_CLOEXEC));
-        if (!target_fd) return trap::let_through(fd, n.id);
-        call.target_fd = target_fd.get();
-    }
     auto out = trap::mount_as(*caller, call, attaches);
     if (!out) {
         // Never worse than without the trap: the kernel mounts it, without our files.

@@ -57,7 +57,7 @@ class Tracer {
     };
     void loop();
     void remove(uint64_t key);
-    void serve(const Listener& l);
+    bool serve(const Listener& l);  // false: the listener is unusable
     void on_mount(const Listener& l, const trap::Notification& n);
     void on_umount(const Listener& l, const trap::Notification& n);
 
