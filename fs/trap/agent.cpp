@@ -28,7 +28,7 @@ struct Report {
 };
 
 // Exit codes of the first child (the helper's own failures, never the caller's errno).
-enum Step : int { kUserns = 10, kMntns, kPidns, kNetns, kFork, kWait };
+enum Step : int { kUserns = 10, kMntns, kPidns, kNetns, kFork, kWait, kPlace };
 
 const char* step_name(int code) {
     switch (code) {
@@ -44,6 +44,8 @@ const char* step_name(int code) {
             return "fork into its pid namespace";
         case kWait:
             return "wait for the helper's child";
+        case kPlace:
+            return "take its root and working directory";
         default:
             return "run the helper";
     }
@@ -51,12 +53,11 @@ const char* step_name(int code) {
 
 // In the grandchild: the caller's root and cwd, root of its user namespace (best effort: a
 // user namespace without uid 0 keeps the capabilities setns gave).
-void take_place(const Caller& c) {
-    (void)::fchdir(c.root.get());
-    (void)::chroot(".");
-    (void)::fchdir(c.cwd.get());
-    (void)::setresgid(0, 0, 0);
-    (void)::setresuid(0, 0, 0);
+bool take_place(const Caller& c) {
+    if (::fchdir(c.root.get()) < 0 || ::chroot(".") < 0 || ::fchdir(c.cwd.get()) < 0) return false;
+    (void)!::setresgid(0, 0, 0);
+    (void)!::setresuid(0, 0, 0);
+    return true;
 }
 
 // Fork a helper that joins the caller's namespaces, forks again (a pid namespace applies
@@ -81,7 +82,7 @@ Result<Report> run_as(const Caller& c, Work work) {
         pid_t gc = ::fork();
         if (gc < 0) ::_exit(kFork);
         if (gc == 0) {
-            take_place(c);
+            if (!take_place(c)) ::_exit(kPlace);
             Report r = work();
             (void)!::write(wr.get(), &r, sizeof r);
             ::_exit(0);

@@ -71,8 +71,8 @@ std::string container_steps(const runtime::SeccompFilter& trap, int sock, const 
     step("after_umount", slurp(mnt + "/uptime"));
     pid_t pid = ::fork();
     if (pid == 0) {
-        (void)::setresgid(1000, 1000, 1000);
-        (void)::setresuid(1000, 1000, 1000);
+        (void)!::setresgid(1000, 1000, 1000);
+        (void)!::setresuid(1000, 1000, 1000);
         int r = ::mount("proc", mnt.c_str(), "proc", 0, nullptr);
         ::_exit(r == 0 ? 0 : errno);
     }
@@ -138,8 +138,8 @@ TEST(TrapTracer, ProcMountInsideNamespacesGetsTheFiles) {
         if (::read(go[0], &c, 1) != 1) ::_exit(3);  // id maps written
         pid_t init = ::fork();
         if (init == 0) {
-            (void)::setresgid(0, 0, 0);
-            (void)::setresuid(0, 0, 0);
+            (void)!::setresgid(0, 0, 0);
+            (void)!::setresuid(0, 0, 0);
             std::string out = container_steps(*trap, theirs.get(), mnt, mnt2);
             (void)!::write(theirs.get(), out.data(), out.size());
             ::_exit(0);
