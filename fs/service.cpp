@@ -59,11 +59,10 @@ Result<api::RegisterReply> Service::register_container(const api::RegisterReques
         m_forget(req.id);
     }
     auto c = TRY(m_reg.add(req.id, req.root_uid, req.root_gid, req.id_size));
-    static const std::vector<const FileEntry*> files = host_files();
     api::RegisterReply reply;
     reply.mountpoint = m_mountpoint;
-    for (const auto* f : files)
-        reply.mounts.push_back({m_mountpoint + "/" + req.id + "/" + f->name, f->dest});
+    for (auto& [dest, source] : bound_files(req.id))
+        reply.mounts.push_back({std::move(source), std::move(dest)});
     spdlog::info("registered container {} (root uid {}, {} files)", req.id, req.root_uid,
                  reply.mounts.size());
     return reply;
@@ -215,23 +214,18 @@ void Service::tick() {
 Result<void> Service::serve_trap(const std::shared_ptr<Container>& c, UniqueFd listener) {
     if (m_tracer == nullptr)
         return Error::with_code(ENOTSUP, "this sysbox-fs does not serve mount traps");
-    // Only a seccomp listener is served (a wrong fd would be polled forever).
-    if (!sys::is_seccomp_listener(listener.get()))
-        return Error::with_code(
-            EINVAL, "container {}: the fd handed over is not a seccomp listener", c->id());
     auto target = std::make_shared<Tracer::Target>();
     target->serial = c->serial();
     target->id = c->id();
-    static const std::vector<const FileEntry*> files = host_files();
-    for (const auto* f : files)
-        target->files.emplace_back(f->dest, m_mountpoint + "/" + c->id() + "/" + f->name);
+    target->files = bound_files(c->id());
     return m_tracer->add(std::move(listener), std::move(target));
 }
 
 Result<void> Service::take_listener(const std::string& id, pid_t peer_pid, int fd) {
     auto c = m_reg.find(id);
     if (!c) return Error::with_code(ENOENT, "container {} is not registered with sysbox-fs", id);
-    auto copy = TRY(sys::copy_fd_of(peer_pid, fd).wrap("take container {}'s mount trap", id));
+    auto copy =
+        TRY(sys::copy_seccomp_listener_of(peer_pid, fd).wrap("take container {}'s mount trap", id));
     TRY(serve_trap(c, std::move(copy)));
     spdlog::debug("container {}: serving a mount trap (fd {} of pid {})", id, fd, peer_pid);
     return {};
@@ -247,7 +241,7 @@ Result<size_t> Service::take_kept_traps(const std::shared_ptr<Container>& c) {
     size_t served = 0;
     for (const auto& n : reply.parameters.value("fds", nlohmann::json::array())) {
         if (!n.is_number_integer()) continue;
-        auto copy = sys::copy_fd_of(pid, n.get<int>());
+        auto copy = sys::copy_seccomp_listener_of(pid, n.get<int>());
         auto r = copy ? serve_trap(c, std::move(*copy)) : Result<void>(std::move(copy).error());
         if (r)
             ++served;
@@ -255,6 +249,15 @@ Result<size_t> Service::take_kept_traps(const std::shared_ptr<Container>& c) {
             spdlog::warn("container {}: a kept mount trap: {}", c->id(), r.error().to_string());
     }
     return served;
+}
+
+std::vector<std::pair<std::string, std::string>> Service::bound_files(const std::string& id) const {
+    static const std::vector<const FileEntry*> files = host_files();
+    std::vector<std::pair<std::string, std::string>> out;
+    out.reserve(files.size());
+    for (const auto* f : files)
+        out.emplace_back(f->dest, m_mountpoint + "/" + id + "/" + f->name);
+    return out;
 }
 
 api::StatusReply Service::status() const {

@@ -59,6 +59,10 @@ class Service {
     void forget_watch(uint64_t serial);
     Result<void> watch(const std::shared_ptr<Container>& c, pid_t pid);
     void save();
+    // The files bound for container `id` (dest inside it -> source under the FUSE mount):
+    // the Register reply's binds, and what the mount trap binds on a new proc or sysfs.
+    std::vector<std::pair<std::string, std::string>> bound_files(const std::string& id) const;
+    // `listener`: a seccomp listener (sys::copy_seccomp_listener_of).
     Result<void> serve_trap(const std::shared_ptr<Container>& c, UniqueFd listener);
     // The listeners sysbox-mgr kept for `c` (a recovered container), served again.
     Result<size_t> take_kept_traps(const std::shared_ptr<Container>& c);

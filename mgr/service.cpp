@@ -30,6 +30,15 @@ ipc::Reply failure(const Error& e) {
     return ipc::Reply::failure(error_name(e.code()), e.to_string());
 }
 
+// The call's "id" when it is a valid container id.
+std::optional<std::string> id_of(const ipc::Call& call) {
+    auto id = call.parameters.find("id");
+    if (id == call.parameters.end() || !id->is_string() ||
+        !mapi::valid_container_id(id->get<std::string>()))
+        return std::nullopt;
+    return id->get<std::string>();
+}
+
 ipc::Reply invalid(const Error& e) {
     return ipc::Reply::failure(ipc::kErrInvalidParameter, e.to_string());
 }
@@ -51,16 +60,15 @@ void install_methods(ipc::Server& server, Registry& registry,
     });
     server.add_method(mapi::kUnregister, [&registry, on_release, keeper](const ipc::Call& call,
                                                                          const ipc::Peer& peer) {
-        auto id = call.parameters.find("id");
-        if (id == call.parameters.end() || !id->is_string() ||
-            !mapi::valid_container_id(id->get<std::string>()))
+        auto id = id_of(call);
+        if (!id)
             return ipc::Reply::failure(ipc::kErrInvalidParameter,
                                        "id: a valid container id is required",
                                        {{"parameter", "id"}});
-        spdlog::debug("Unregister {} from pid {}", id->get<std::string>(), peer.pid);
-        auto known = registry.unregister(id->get<std::string>());
+        spdlog::debug("Unregister {} from pid {}", *id, peer.pid);
+        auto known = registry.unregister(*id);
         if (!known) return failure(known.error());
-        if (keeper != nullptr) keeper->drop(id->get<std::string>());
+        if (keeper != nullptr) keeper->drop(*id);
         if (*known && on_release) on_release();
         return ipc::Reply::success({{"known", *known}});
     });
@@ -68,15 +76,8 @@ void install_methods(ipc::Server& server, Registry& registry,
         return ipc::Reply::success(mapi::to_json(registry.status()));
     });
     if (keeper == nullptr) return;
-    auto id_of = [](const ipc::Call& call) -> std::optional<std::string> {
-        auto id = call.parameters.find("id");
-        if (id == call.parameters.end() || !id->is_string() ||
-            !mapi::valid_container_id(id->get<std::string>()))
-            return std::nullopt;
-        return id->get<std::string>();
-    };
-    server.add_method(mapi::kKeepTrapListener, [keeper, id_of](const ipc::Call& call,
-                                                               const ipc::Peer& peer) {
+    server.add_method(mapi::kKeepTrapListener, [keeper](const ipc::Call& call,
+                                                        const ipc::Peer& peer) {
         auto id = id_of(call);
         auto fd = call.parameters.find("fd");
         if (!id || fd == call.parameters.end() || !fd->is_number_integer())
@@ -89,15 +90,14 @@ void install_methods(ipc::Server& server, Registry& registry,
         }
         return ipc::Reply::success();
     });
-    server.add_method(
-        mapi::kTrapListeners, [keeper, id_of](const ipc::Call& call, const ipc::Peer&) {
-            auto id = id_of(call);
-            if (!id)
-                return ipc::Reply::failure(ipc::kErrInvalidParameter,
-                                           "id: a valid container id is required",
-                                           {{"parameter", "id"}});
-            return ipc::Reply::success({{"pid", ::getpid()}, {"fds", keeper->fds(*id)}});
-        });
+    server.add_method(mapi::kTrapListeners, [keeper](const ipc::Call& call, const ipc::Peer&) {
+        auto id = id_of(call);
+        if (!id)
+            return ipc::Reply::failure(ipc::kErrInvalidParameter,
+                                       "id: a valid container id is required",
+                                       {{"parameter", "id"}});
+        return ipc::Reply::success({{"pid", ::getpid()}, {"fds", keeper->fds(*id)}});
+    });
 }
 
 }  // namespace sysbox::mgr

@@ -14,9 +14,8 @@ void TrapKeeper::prune(std::vector<UniqueFd>& fds) {
 }
 
 Result<void> TrapKeeper::keep(const std::string& id, pid_t pid, int fd) {
-    auto copy = TRY(sys::copy_fd_of(pid, fd).wrap("keep container {}'s mount trap", id));
-    if (!sys::is_seccomp_listener(copy.get()))
-        return Error::with_code(EINVAL, "fd {} of pid {} is not a seccomp listener", fd, pid);
+    auto copy =
+        TRY(sys::copy_seccomp_listener_of(pid, fd).wrap("keep container {}'s mount trap", id));
     auto& kept = m_kept[id];
     prune(kept);  // a container with many short execs must not pile them up
     kept.push_back(std::move(copy));

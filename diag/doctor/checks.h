@@ -7,18 +7,15 @@
 #include <string>
 #include <string_view>
 
+#include "core/kernel_version.h"
 #include "diag/doctor/check.h"
 #include "diag/doctor/host_view.h"
 
 namespace sysbox::ctl::doctor {
 
-// A kernel release "6.18.44-fc-v1098" as numbers; nullopt when it does not start "N.N".
-struct KernelVersion {
-    int major = 0;
-    int minor = 0;
-    bool at_least(int maj, int min) const { return major > maj || (major == maj && minor >= min); }
-};
-std::optional<KernelVersion> parse_kernel_version(std::string_view release);
+// lib/core's, under the names the checks use.
+using sysbox::KernelVersion;
+using sysbox::parse_kernel_version;
 
 // kernel.version, seccomp.user_notif.
 Results kernel_checks(const HostView& host);

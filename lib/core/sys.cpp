@@ -93,16 +93,14 @@ Result<UniqueFd> pidfd_open(pid_t pid) {
     return UniqueFd(fd);
 }
 
-Result<UniqueFd> copy_fd_of(pid_t pid, int fd) {
+Result<UniqueFd> copy_seccomp_listener_of(pid_t pid, int fd) {
     auto pidfd = TRY(pidfd_open(pid));
     UniqueFd copy(raw::pidfd_getfd(pidfd.get(), fd));
     if (!copy) return Error::from_errno("copy fd {} of process {}", fd, pid);
+    auto what = readlink("/proc/self/fd/" + std::to_string(copy.get()));
+    if (!what || *what != "anon_inode:seccomp notify")
+        return Error::with_code(EINVAL, "fd {} of process {} is not a seccomp listener", fd, pid);
     return copy;
-}
-
-bool is_seccomp_listener(int fd) {
-    auto what = readlink("/proc/self/fd/" + std::to_string(fd));
-    return what && *what == "anon_inode:seccomp notify";
 }
 
 Result<void> pidfd_send_signal(int pidfd, int sig) {

@@ -29,10 +29,10 @@ Result<std::string_view> pread_all(int fd, std::string& buf);
 Result<void> write_all(int fd, std::string_view data);
 
 Result<UniqueFd> pidfd_open(pid_t pid);
-// A copy of fd `fd` of process `pid` (pidfd_getfd, Linux 5.6; needs ptrace rights on it).
-Result<UniqueFd> copy_fd_of(pid_t pid, int fd);
-// Whether `fd` is a seccomp user-notification listener.
-bool is_seccomp_listener(int fd);
+// A copy of fd `fd` of process `pid` (pidfd_getfd, Linux 5.6; needs ptrace rights on it),
+// which must be a seccomp user-notification listener (else EINVAL: a wrong fd would be
+// polled forever).
+Result<UniqueFd> copy_seccomp_listener_of(pid_t pid, int fd);
 Result<void> pidfd_send_signal(int pidfd, int sig);
 Result<void> kill(pid_t pid, int sig);
 

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/kernel_version.h"
 #include "core/socket.h"
 #include "core/sys.h"
 #include "core/syscalls_security.h"
@@ -368,8 +369,10 @@ Result<SeccompFilter> SeccompFilter::mount_trap() {
 }
 
 bool SeccompFilter::user_notif_available() {
-    uint32_t action = SECCOMP_RET_USER_NOTIF;
-    return raw::seccomp_action_available(action);
+    // SECCOMP_RET_USER_NOTIF came in 5.0 but FLAG_CONTINUE, which the trap answers most
+    // calls with, in 5.5: on 5.0-5.4 such an answer fails and the caller would wait forever.
+    auto v = running_kernel_version();
+    return v && v->at_least(5, 5) && raw::seccomp_action_available(SECCOMP_RET_USER_NOTIF);
 }
 
 Result<void> send_seccomp_listener(const std::string& listener_path, int listener_fd,
