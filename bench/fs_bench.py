@@ -462,6 +462,11 @@ class Bench:
         for (s, f), r in zip(order, out["files"]):
             self.result[(s, f)] = r
         self.reader_meta = {k: v for k, v in out.items() if k != "files"}
+        # The host's floor for a blocking request (see fs_read.c --pingpong).
+        p = subprocess.run([self.exe, "--pingpong", "20000"], capture_output=True, text=True,
+                           preexec_fn=self.cg.enter, timeout=120)
+        if p.returncode == 0:
+            self.reader_meta.update(json.loads(p.stdout))
 
     def rss_with_many(self):
         if not self.sbfs or self.sbfs.poll() is not None or not self.paths["sysbox-fs"]:
@@ -564,6 +569,28 @@ class Bench:
                 extra = " (%d registered)" % v["n"] if "n" in v else ""
                 log("RSS %-24s VmRSS %6.1f MiB, VmHWM %6.1f MiB%s" % (
                     k, v.get("VmRSS", 0) / 1024, v.get("VmHWM", 0) / 1024, extra))
+
+    def floor_lines(self):
+        """The host's price of a blocking request: a direct_io FUSE read (open, read, read at
+        EOF) makes three round trips, each about what a pipe ping-pong between two
+        processes costs. An estimate, not a bound (a FUSE round trip makes fewer syscalls
+        than a ping-pong), to tell a slow daemon from a slow host."""
+        pp = (getattr(self, "reader_meta", None) or {}).get("pingpong_median_us")
+        r = self.result or {}
+        if not pp:
+            return []
+        out = ["", "host: a blocking round trip between two processes (pipe ping-pong) takes "
+               "%.1f us; a FUSE read of a direct_io file makes 3" % pp]
+        for f in ("meminfo", "uptime"):
+            k, lx, sb = r.get(("kernel", f)), r.get(("lxcfs", f)), r.get(("sysbox-fs", f))
+            if not (k and lx and sb):
+                continue
+            est = 3 * pp + k["median_us"]
+            out.append("  %-8s 3 round trips + the kernel's own read ~ %.1f us = %.2f x lxcfs "
+                       "(measured %.1f us = %.2f x)" % (f, est, est / lx["median_us"],
+                                                      sb["median_us"],
+                                                      sb["median_us"] / lx["median_us"]))
+        return out
 
     def targets(self):
         r = self.result or {}
@@ -688,6 +715,8 @@ def main():
         rows = b.targets()
         for label, val, verdict in rows:
             log("  %-48s %-4s  %s" % (label, verdict, val))
+        for line in b.floor_lines():
+            log(line)
         if a.json:
             with open(a.json, "w") as f:
                 json.dump({

@@ -22,6 +22,12 @@
  * "threads", "reads", "seconds", "reads_per_s"}]}.
  * A failed open/read/close prints "fs_read: FILE: open|read|close: strerror" to stderr
  * and exits 2; bad usage exits 1.
+ *
+ * fs_read --pingpong N: the host's floor for any request a reader blocks on: N one-byte
+ * round trips between this process and a forked child over two pipes (each side blocks in
+ * read(), as a FUSE reader and the daemon's worker do). Prints {"pingpong_median_us": X}.
+ * A FUSE read of a direct_io file costs at least three such round trips (open, read, read
+ * at EOF).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static size_t g_buf = 65536;
@@ -164,6 +171,39 @@ static void json_str(const char* s) {
     putchar('"');
 }
 
+/* Median of n blocking round trips to a child process over pipes (see the top comment). */
+static int pingpong(long n) {
+    int ab[2], ba[2];
+    if (pipe(ab) < 0 || pipe(ba) < 0) die_io("pipe", "pipe", errno);
+    pid_t pid = fork();
+    if (pid < 0) die_io("pingpong", "fork", errno);
+    if (pid == 0) {
+        close(ab[1]);
+        close(ba[0]);
+        char c;
+        while (read(ab[0], &c, 1) == 1)
+            if (write(ba[1], &c, 1) != 1) _exit(2);
+        _exit(0);
+    }
+    close(ab[0]);
+    close(ba[1]);
+    int64_t* s = calloc((size_t)n, sizeof *s);
+    if (!s) die_io("pingpong", "calloc", ENOMEM);
+    char c = 'x';
+    for (long i = -100; i < n; i++) { /* 100 warm-up round trips */
+        int64_t t0 = now_ns();
+        if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
+            die_io("pingpong", "pipe io", errno);
+        if (i >= 0) s[i] = now_ns() - t0;
+    }
+    close(ab[1]);
+    waitpid(pid, NULL, 0);
+    qsort(s, (size_t)n, sizeof *s, cmp_i64);
+    printf("{\"pingpong_n\": %ld, \"pingpong_median_us\": %.3f}\n", n, median_us(s, n));
+    free(s);
+    return 0;
+}
+
 int main(int argc, char** argv) {
     long threads = 2, iters = 2000, warmup = 50, dur_ms = 1000, rounds = 4, block = 20;
     int nfiles = 0;
@@ -185,10 +225,13 @@ int main(int argc, char** argv) {
             block = parse_num(a, v, 1), i++;
         else if (!strcmp(a, "--buf"))
             g_buf = (size_t)parse_num(a, v, 1), i++;
+        else if (!strcmp(a, "--pingpong"))
+            return pingpong(parse_num(a, v, 1));
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             printf(
                 "usage: fs_read [--threads N] [--iterations N] [--warmup N] "
-                "[--duration-ms N] [--rounds N] [--block N] [--buf BYTES] FILE...\n");
+                "[--duration-ms N] [--rounds N] [--block N] [--buf BYTES] FILE...\n"
+                "       fs_read --pingpong N\n");
             return 0;
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "fs_read: unknown option %s\n", a);
