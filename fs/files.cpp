@@ -4,13 +4,13 @@
 #include "fs/files.h"
 
 #include <fcntl.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 
+#include "core/kernel_version.h"
 #include "core/sys.h"
 #include "core/unique_fd.h"
 #include "fs/container.h"
@@ -168,9 +168,7 @@ Result<void> render_partitions(Container& c, std::string& out) {
 }
 
 knobs::KernelVersion running_kernel() {
-    utsname u{};
-    ::uname(&u);
-    return knobs::parse_kernel_release(u.release).value_or(knobs::KernelVersion{});
+    return running_kernel_version().value_or(knobs::KernelVersion{});
 }
 
 std::vector<FileEntry> build_table() {

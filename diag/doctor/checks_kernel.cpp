@@ -18,6 +18,7 @@ std::string features(const KernelVersion& v) {
     std::vector<std::string> lack;
     auto add = [&](bool on, const char* what) { (on ? have : lack).emplace_back(what); };
     add(v.at_least(5, 0), "seccomp user-notify (5.0)");
+    add(v.at_least(5, 5), "the mount trap's notify-continue (5.5)");
     add(v.at_least(5, 9), "notify addfd (5.9)");
     add(v.at_least(5, 12), "ID-mapped mounts (5.12)");
     add(v.at_least(6, 0), "overlay on ID-mapped layers (6.0)");
@@ -39,6 +40,14 @@ CheckResult kernel_version(const HostView& host) {
     std::string evidence = fmt::format("{}: {}", *release, features(*v));
     if (!v->at_least(5, 0)) {
         return fail(id, evidence + " (sysbox-fs needs seccomp user-notify)", kUpgradeKernel);
+    }
+    if (!v->at_least(5, 5)) {
+        return warn(id,
+                    evidence +
+                        " (no mount trap: proc and sysfs mounted inside a system container, "
+                        "e.g. by its inner Docker, show the host's files; rootfs ids are "
+                        "shifted by chowning a copy: slow starts)",
+                    kUpgradeKernel);
     }
     if (!v->at_least(5, 12)) {
         return warn(id, evidence + " (rootfs ids are shifted by chowning a copy: slow starts)",

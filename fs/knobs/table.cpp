@@ -5,7 +5,6 @@
 #include "fs/knobs/table.h"
 
 #include <array>
-#include <climits>
 #include <cstdint>
 
 #include "core/strings.h"
@@ -195,20 +194,6 @@ std::string_view to_string(Policy policy) {
             return "per-container";
     }
     return "unknown";
-}
-
-std::optional<KernelVersion> parse_kernel_release(std::string_view release) {
-    auto parts = str::split(release, '.');
-    if (parts.size() < 2) return std::nullopt;
-    // The minor may carry a suffix ("6.18-rc1", "6.1+"): keep its leading digits.
-    std::string_view minor = parts[1];
-    size_t digits = 0;
-    while (digits < minor.size() && minor[digits] >= '0' && minor[digits] <= '9')
-        ++digits;
-    auto major = str::to_uint(parts[0]);
-    auto min = str::to_uint(minor.substr(0, digits));
-    if (!major || !min || *major > UINT_MAX || *min > UINT_MAX) return std::nullopt;
-    return KernelVersion{static_cast<unsigned>(*major), static_cast<unsigned>(*min)};
 }
 
 const std::vector<Knob>& knob_table() {

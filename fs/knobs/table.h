@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/kernel_version.h"
+
 namespace sysbox::fs::knobs {
 
 // Where a knob's value lives. Only knobs the kernel does not namespace are emulated; the
@@ -51,17 +53,8 @@ constexpr Validator no_check() {
     return {};
 }
 
-// "major.minor" of a running kernel; {0, 0} means "never" in Knob::native_since.
-struct KernelVersion {
-    unsigned major = 0;
-    unsigned minor = 0;
-    bool operator==(const KernelVersion&) const = default;
-    bool at_least(KernelVersion other) const {
-        return major > other.major || (major == other.major && minor >= other.minor);
-    }
-};
-// "6.18.44-fc-v1098" (uname -r) -> {6, 18}.
-std::optional<KernelVersion> parse_kernel_release(std::string_view release);
+// "major.minor" of a running kernel (lib/core); {0, 0} means "never" in Knob::native_since.
+using sysbox::KernelVersion;
 
 struct Knob {
     std::string_view path;  // absolute path inside the container ("/proc/sys/kernel/panic")

@@ -11,6 +11,8 @@ struct KernelVersion {
     int major = 0;
     int minor = 0;
     bool at_least(int maj, int min) const { return major > maj || (major == maj && minor >= min); }
+    bool at_least(const KernelVersion& other) const { return at_least(other.major, other.minor); }
+    bool operator==(const KernelVersion&) const = default;
 };
 std::optional<KernelVersion> parse_kernel_version(std::string_view release);
 // uname(2)'s release, parsed.

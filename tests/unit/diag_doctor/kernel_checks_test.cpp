@@ -57,6 +57,14 @@ TEST_F(KernelChecks, FiveFourWarnsNoIdmappedMounts) {
     EXPECT_NE(r.evidence.find("ID-mapped mounts"), std::string::npos);
 }
 
+TEST_F(KernelChecks, BelowFiveFiveWarnsThereIsNoMountTrap) {
+    auto r = kernel("5.4.0");
+    EXPECT_EQ(r.status, Status::Warn);
+    EXPECT_NE(r.evidence.find("lacks the mount trap's notify-continue (5.5)"), std::string::npos);
+    EXPECT_NE(r.evidence.find("no mount trap"), std::string::npos);
+    EXPECT_EQ(kernel("5.5.0").evidence.find("no mount trap"), std::string::npos);
+}
+
 TEST_F(KernelChecks, FourXFailsForUserNotify) {
     auto r = kernel("4.19.0-25-amd64");
     EXPECT_EQ(r.status, Status::Fail);
