@@ -3,7 +3,9 @@
 #   1. installs the build and test dependencies with apt (skipped when all are present)
 #   2. starts dockerd if `docker info` fails (log: /var/log/dockerd-sysbox.log; it is
 #      left running afterwards)
-#   3. configures and builds the release preset and the debug preset (ASan + UBSan)
+#   3. configures and builds the release preset, then the debug preset (ASan + UBSan) in
+#      the background at low priority while the release tests run (most of those wait on
+#      containers, not the CPU; --no-overlap builds it afterwards instead)
 #   4. ctest --preset release (every label: unit, integration, docker, fuzz, ...)
 #      ctest --preset debug -L unit
 #   5. prints a summary; exits non-zero if any step failed
@@ -11,6 +13,7 @@
 # Options:
 #   --no-apt        do not install packages (fail later if something is missing)
 #   --release-only  skip the debug (sanitizer) build and its unit tests
+#   --no-overlap    build the debug preset after the release tests, not during them
 #   -j N            build parallelism (default: ninja's)
 # Environment:
 #   CI=true                    missing prerequisites fail tests instead of skipping them
@@ -25,14 +28,16 @@ cd "$ROOT" || exit 1
 
 DO_APT=1
 DO_DEBUG=1
+OVERLAP=1
 BUILD_JOBS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-apt) DO_APT=0 ;;
         --release-only) DO_DEBUG=0 ;;
+        --no-overlap) OVERLAP=0 ;;
         -j) BUILD_JOBS=(-j "$2"); shift ;;
         -j*) BUILD_JOBS=(-j "${1#-j}") ;;
-        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-all.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -101,14 +106,55 @@ fi
 docker_ok=0
 step "dockerd" ensure_dockerd && docker_ok=1
 
+DEBUG_LOG="$ROOT/build/debug-build.log"
+DEBUG_PID=""
+DEBUG_START=0
+
+# The debug build runs niced in the background while the release tests run; its output
+# goes to $DEBUG_LOG and is printed when it is collected.
+start_debug_build() {
+    mkdir -p "$ROOT/build"
+    log "build debug (sanitizers): started in the background (nice 15), log $DEBUG_LOG"
+    DEBUG_START=$SECONDS
+    # setsid: its own process group, so a TERM can stop ninja and the compilers too.
+    setsid nice -n 15 bash -c 'cmake --preset debug && cmake --build --preset debug "$@"' \
+        build-debug "${BUILD_JOBS[@]}" >"$DEBUG_LOG" 2>&1 &
+    DEBUG_PID=$!
+}
+
+collect_debug_build() {
+    local rc=0 name="build debug (sanitizers, overlapped)"
+    log "$name: waiting for it"
+    wait "$DEBUG_PID" || rc=$?
+    cat "$DEBUG_LOG"
+    local dur=$((SECONDS - DEBUG_START))
+    if [ "$rc" = 0 ]; then
+        SUMMARY+=("$(printf '%-34s %-6s %5ss' "$name" PASS "$dur")")
+    else
+        SUMMARY+=("$(printf '%-34s %-6s %5ss  (exit %s)' "$name" FAIL "$dur" "$rc")")
+        FAILED=1
+    fi
+    return "$rc"
+}
+
+# A TERM from .ci/run's timeout must not leave the background build running.
+trap '[ -n "$DEBUG_PID" ] && kill -- "-$DEBUG_PID" 2>/dev/null; exit 143' TERM INT
+
+debug_built=0
 if step "build release" build release; then
+    [ "$DO_DEBUG" = 1 ] && [ "$OVERLAP" = 1 ] && start_debug_build
     step "ctest release (all labels)" run_ctest release
 else
     skipped "ctest release (all labels)" "release build failed"
 fi
 
 if [ "$DO_DEBUG" = 1 ]; then
-    if step "build debug (sanitizers)" build debug; then
+    if [ -n "$DEBUG_PID" ]; then
+        collect_debug_build && debug_built=1
+    else
+        step "build debug (sanitizers)" build debug && debug_built=1
+    fi
+    if [ "$debug_built" = 1 ]; then
         step "ctest debug -L unit" run_ctest debug -L unit
     else
         skipped "ctest debug -L unit" "debug build failed"
