@@ -20,6 +20,7 @@
 #include "core/strings.h"
 #include "core/sys.h"
 #include "fs/files.h"
+#include "ipc/fs_api.h"
 
 namespace sysbox::fs {
 
@@ -32,8 +33,6 @@ constexpr fuse_ino_t kFileMask = (fuse_ino_t{1} << kFileBits) - 1;
 // (a re-registered id): the kernel may cache it too, because Service invalidates the entry
 // (forget()) before it unregisters or replaces the id.
 constexpr double kStableTimeout = 86400.0;
-
-constexpr const char* kFsType = "fuse.sysboxfs";
 
 // Each open's permission check (default_permissions) sends GETATTR once the kernel's copy
 // of the file's attributes has expired. GETATTR renders the file and reports its real
@@ -402,7 +401,7 @@ Result<int> remove_stale_mounts(const std::string& mountpoint) {
         bool found = false;
         for (const auto& line : str::split(text, '\n', true)) {
             auto e = mountinfo::parse_line(line);
-            if (!e || e->mountpoint != mountpoint || e->fstype != kFsType) continue;
+            if (!e || e->mountpoint != mountpoint || e->fstype != ipc::fs::kFsType) continue;
             found = true;
             break;
         }

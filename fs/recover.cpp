@@ -14,6 +14,7 @@
 #include "core/sys.h"
 #include "core/syscalls.h"
 #include "core/unique_fd.h"
+#include "ipc/fs_api.h"
 
 namespace sysbox::fs {
 
@@ -59,7 +60,7 @@ std::vector<StaleBind> sysboxfs_binds(std::string_view mountinfo) {
     std::vector<StaleBind> out;
     for (const auto& line : str::split(mountinfo, '\n', true)) {
         auto e = mountinfo::parse_line(line);
-        if (!e || e->fstype != "fuse.sysboxfs" || e->root == "/") continue;
+        if (!e || e->fstype != ipc::fs::kFsType || e->root == "/") continue;
         out.push_back({e->mountpoint, e->root});
     }
     return out;

@@ -17,6 +17,7 @@
 #include "fs/knobs/store.h"
 #include "fs/service.h"
 #include "fs/tracer.h"
+#include "ipc/fs_api.h"
 #include "ipc/server.h"
 
 namespace sysbox::fs {
@@ -89,7 +90,7 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     Service service(registry, cfg.fs.mountpoint, events.get(),
                     [&fuse](const std::string& id) { fuse->forget(id); });
     service.set_state_file(run_dir + "/fs-state.json");
-    Tracer tracer;
+    Tracer tracer(ipc::fs::kFsType);
     TRY(tracer.start());
     service.set_tracer(&tracer);
     service.set_mgr_socket(cfg.mgr.socket);

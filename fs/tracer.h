@@ -34,10 +34,9 @@ class Tracer {
         uint64_t mounts = 0;     // proc/sysfs mounts made with the files bound
     };
 
-    // `files_fstype`: the file system type of the files' mounts in mountinfo (tests use
-    // plain files).
-    explicit Tracer(std::string files_fstype = "fuse.sysboxfs")
-        : m_files_fstype(std::move(files_fstype)) {}
+    // `files_fstype`: the file system type of the files' mounts in mountinfo (sysbox-fs's
+    // ipc::fs::kFsType; tests use plain files).
+    explicit Tracer(std::string files_fstype) : m_files_fstype(std::move(files_fstype)) {}
     Tracer(const Tracer&) = delete;
     Tracer& operator=(const Tracer&) = delete;
     ~Tracer();

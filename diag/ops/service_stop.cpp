@@ -11,6 +11,7 @@
 #include "core/sys.h"
 #include "diag/ops/pid_file.h"
 #include "diag/ops/service.h"
+#include "ipc/fs_api.h"
 
 namespace sysbox::ctl::ops {
 
@@ -57,7 +58,7 @@ void remove_leftover_mount(const DaemonSpec& spec) {
     if (!text) return;
     for (const auto& line : str::split(*text, '\n', true)) {
         auto e = mountinfo::parse_line(line);
-        if (!e || e->mountpoint != spec.mountpoint || e->fstype != "fuse.sysboxfs") continue;
+        if (!e || e->mountpoint != spec.mountpoint || e->fstype != ipc::fs::kFsType) continue;
         if (::umount2(spec.mountpoint.c_str(), MNT_DETACH) == 0)
             fmt::print("{}: removed its leftover FUSE mount on {}\n", spec.name, spec.mountpoint);
         else

@@ -43,6 +43,6 @@ std::optional<std::string> absolute_path(std::string_view path, std::string_view
 // mounts are all sysbox-fs binds (file system type `ours`). Empty: nothing to do (the
 // kernel decides alone).
 std::vector<std::string> binds_to_detach(std::string_view mountinfo, std::string_view target,
-                                         std::string_view ours = "fuse.sysboxfs");
+                                         std::string_view ours);
 
 }  // namespace sysbox::fs::trap

@@ -15,6 +15,8 @@ namespace sysbox::ipc::fs {
 
 inline constexpr const char* kDefaultSocket = "/run/sysbox/fs.sock";
 inline constexpr const char* kDefaultMountpoint = "/var/lib/sysboxfs";
+// The type of sysbox-fs's mount and of its binds in mountinfo.
+inline constexpr const char* kFsType = "fuse.sysboxfs";
 
 inline constexpr const char* kRegister = "io.sysbox.fs.v1.Register";
 inline constexpr const char* kSetInitPid = "io.sysbox.fs.v1.SetInitPid";

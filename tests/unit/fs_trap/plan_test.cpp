@@ -73,18 +73,18 @@ constexpr const char* kMounts =
     "501 40 0:54 / /mnt/r rw - tmpfs tmpfs rw\n";
 
 TEST(TrapPlan, UnmountDetachesOnlyOurBindsOfTheTopmostProcMount) {
-    auto binds = binds_to_detach(kMounts, "/mnt/p");
+    auto binds = binds_to_detach(kMounts, "/mnt/p", "fuse.sysboxfs");
     ASSERT_EQ(binds.size(), 2U);
     EXPECT_EQ(binds[0], "/mnt/p/uptime");
     EXPECT_EQ(binds[1], "/mnt/p/sys/kernel/panic");
     // A foreign child: the kernel's EBUSY stands, our binds stay.
-    EXPECT_TRUE(binds_to_detach(kMounts, "/mnt/q").empty());
+    EXPECT_TRUE(binds_to_detach(kMounts, "/mnt/q", "fuse.sysboxfs").empty());
     // The topmost mount at /mnt/r is a tmpfs.
-    EXPECT_TRUE(binds_to_detach(kMounts, "/mnt/r").empty());
+    EXPECT_TRUE(binds_to_detach(kMounts, "/mnt/r", "fuse.sysboxfs").empty());
     // Not a mount point, or not proc/sysfs.
-    EXPECT_TRUE(binds_to_detach(kMounts, "/mnt/none").empty());
-    EXPECT_TRUE(binds_to_detach(kMounts, "/mnt").empty());
-    EXPECT_TRUE(binds_to_detach("", "/proc").empty());
+    EXPECT_TRUE(binds_to_detach(kMounts, "/mnt/none", "fuse.sysboxfs").empty());
+    EXPECT_TRUE(binds_to_detach(kMounts, "/mnt", "fuse.sysboxfs").empty());
+    EXPECT_TRUE(binds_to_detach("", "/proc", "fuse.sysboxfs").empty());
 }
 
 }  // namespace
