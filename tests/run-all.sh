@@ -3,17 +3,19 @@
 #   1. installs the build and test dependencies with apt (skipped when all are present)
 #   2. starts dockerd if `docker info` fails (log: /var/log/dockerd-sysbox.log; it is
 #      left running afterwards)
-#   3. configures and builds the release preset, then the debug preset (ASan + UBSan) in
-#      the background at low priority while the release tests run (most of those wait on
-#      containers, not the CPU; --no-overlap builds it afterwards instead)
-#   4. ctest --preset release (every label: unit, integration, docker, fuzz, ...)
-#      ctest --preset debug -L unit
+#   3. configures and builds the release preset; then, in the background at low priority
+#      while the release tests run (most of those wait on containers, not the CPU), builds
+#      the .deb (installer/build-deb.sh, what the package.build test runs) and the debug
+#      preset (ASan + UBSan); --no-overlap runs them in the foreground instead
+#   4. ctest --preset release: every label but package; then the package tests once the
+#      .deb is there; then ctest --preset debug -L unit
 #   5. prints a summary; exits non-zero if any step failed
 #
 # Options:
 #   --no-apt        do not install packages (fail later if something is missing)
 #   --release-only  skip the debug (sanitizer) build and its unit tests
-#   --no-overlap    build the debug preset after the release tests, not during them
+#   --no-overlap    no background builds: package.build runs inside ctest, the debug
+#                   preset is built after the release tests
 #   -j N            build parallelism (default: ninja's)
 # Environment:
 #   CI=true                    missing prerequisites fail tests instead of skipping them
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
         --no-overlap) OVERLAP=0 ;;
         -j) BUILD_JOBS=(-j "$2"); shift ;;
         -j*) BUILD_JOBS=(-j "${1#-j}") ;;
-        -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-all.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -106,28 +108,33 @@ fi
 docker_ok=0
 step "dockerd" ensure_dockerd && docker_ok=1
 
-DEBUG_LOG="$ROOT/build/debug-build.log"
-DEBUG_PID=""
-DEBUG_START=0
+# Background jobs: the package build and the debug build are CPU work, most release tests
+# wait on containers; so both run in the background (niced, each in its own process group)
+# while the release tests run, and are collected when their results are needed. Output
+# goes to build/<job>.log and is printed when the job is collected.
+declare -A BG_PID=() BG_START=() BG_LOG=()
 
-# The debug build runs niced in the background while the release tests run; its output
-# goes to $DEBUG_LOG and is printed when it is collected.
-start_debug_build() {
+# bg_start JOB NICE CMD...: CMD in the background.
+bg_start() {
+    local job="$1" niceness="$2"
+    shift 2
     mkdir -p "$ROOT/build"
-    log "build debug (sanitizers): started in the background (nice 15), log $DEBUG_LOG"
-    DEBUG_START=$SECONDS
+    BG_LOG[$job]="$ROOT/build/$job.log"
+    log "$job: started in the background (nice $niceness), log ${BG_LOG[$job]}"
+    BG_START[$job]=$SECONDS
     # setsid: its own process group, so a TERM can stop ninja and the compilers too.
-    setsid nice -n 15 bash -c 'cmake --preset debug && cmake --build --preset debug "$@"' \
-        build-debug "${BUILD_JOBS[@]}" >"$DEBUG_LOG" 2>&1 &
-    DEBUG_PID=$!
+    setsid nice -n "$niceness" "$@" >"${BG_LOG[$job]}" 2>&1 &
+    BG_PID[$job]=$!
 }
 
-collect_debug_build() {
-    local rc=0 name="build debug (sanitizers, overlapped)"
+# bg_collect JOB SUMMARY-NAME: waits for JOB, prints its log, records it like a step.
+bg_collect() {
+    local job="$1" name="$2" rc=0
     log "$name: waiting for it"
-    wait "$DEBUG_PID" || rc=$?
-    cat "$DEBUG_LOG"
-    local dur=$((SECONDS - DEBUG_START))
+    wait "${BG_PID[$job]}" || rc=$?
+    unset "BG_PID[$job]"
+    cat "${BG_LOG[$job]}"
+    local dur=$((SECONDS - BG_START[$job]))
     if [ "$rc" = 0 ]; then
         SUMMARY+=("$(printf '%-34s %-6s %5ss' "$name" PASS "$dur")")
     else
@@ -137,20 +144,43 @@ collect_debug_build() {
     return "$rc"
 }
 
-# A TERM from .ci/run's timeout must not leave the background build running.
-trap '[ -n "$DEBUG_PID" ] && kill -- "-$DEBUG_PID" 2>/dev/null; exit 143' TERM INT
+# A TERM from .ci/run's timeout must not leave a background build running.
+kill_bg() { local p; for p in "${BG_PID[@]}"; do kill -- "-$p" 2>/dev/null; done; }
+trap 'kill_bg; exit 143' TERM INT
+
+# The package tests: package.build is the fixture the others need. Overlapped, the .deb is
+# built by the same command in the background and the foreground runs the rest without
+# that fixture's setup (ctest -FS).
+DEB_DIR="$ROOT/build/release/deb"
+package_tests() {
+    if [ -n "${BG_PID[package-build]:-}" ]; then
+        bg_collect package-build "package build (overlapped)" || {
+            skipped "ctest release -L package" "package build failed"
+            return
+        }
+        step "ctest release -L package" run_ctest release -L '^package$' -E '^package\.build$' -FS package_deb
+    else
+        step "ctest release -L package" run_ctest release -L '^package$'
+    fi
+}
 
 debug_built=0
 if step "build release" build release; then
-    [ "$DO_DEBUG" = 1 ] && [ "$OVERLAP" = 1 ] && start_debug_build
-    step "ctest release (all labels)" run_ctest release
+    if [ "$OVERLAP" = 1 ]; then
+        # The package build (on the tests' critical path) before the debug build.
+        bg_start package-build 10 "$ROOT/installer/build-deb.sh" --out "$DEB_DIR"
+        [ "$DO_DEBUG" = 1 ] && bg_start debug-build 15 bash -c \
+            'cmake --preset debug && cmake --build --preset debug "$@"' build-debug "${BUILD_JOBS[@]}"
+    fi
+    step "ctest release (all but package)" run_ctest release -LE '^package$'
+    package_tests
 else
-    skipped "ctest release (all labels)" "release build failed"
+    skipped "ctest release" "release build failed"
 fi
 
 if [ "$DO_DEBUG" = 1 ]; then
-    if [ -n "$DEBUG_PID" ]; then
-        collect_debug_build && debug_built=1
+    if [ -n "${BG_PID[debug-build]:-}" ]; then
+        bg_collect debug-build "build debug (sanitizers, overlapped)" && debug_built=1
     else
         step "build debug (sanitizers)" build debug && debug_built=1
     fi
