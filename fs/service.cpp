@@ -323,26 +323,26 @@ void install_methods(ipc::Server& server, Service& service) {
         return ipc::Reply::success();
     });
     server.add_method(api::kUnregister, [&service](const ipc::Call& call, const ipc::Peer& peer) {
-        auto id = call.parameters.find("id");
-        if (id == call.parameters.end() || !id->is_string())
+        auto id = call.string_param("id");
+        if (!id)
             return ipc::Reply::failure(ipc::kErrInvalidParameter, "id: a container id is required",
                                        {{"parameter", "id"}});
-        spdlog::debug("Unregister {} from pid {}", id->get<std::string>(), peer.pid);
-        bool known = service.unregister(id->get<std::string>());
+        spdlog::debug("Unregister {} from pid {}", *id, peer.pid);
+        bool known = service.unregister(*id);
         return ipc::Reply::success({{"known", known}});
     });
     server.add_method(
         api::kSeccompListener, [&service](const ipc::Call& call, const ipc::Peer& peer) {
-            auto id = call.parameters.find("id");
-            auto fd = call.parameters.find("fd");
-            if (id == call.parameters.end() || !id->is_string() || fd == call.parameters.end() ||
-                !fd->is_number_integer())
+            auto id = call.string_param("id");
+            auto fd = call.int_param("fd");
+            if (!id || !fd)
                 return ipc::Reply::failure(ipc::kErrInvalidParameter,
-                                           "id (a container id) and fd (an integer) are required",
-                                           {{"parameter", "id"}});
-            auto r = service.take_listener(id->get<std::string>(), peer.pid, fd->get<int>());
+                                           "id (a container id) and fd (a file descriptor "
+                                           "number) are required",
+                                           {{"parameter", !id ? "id" : "fd"}});
+            auto r = service.take_listener(*id, peer.pid, *fd);
             if (!r) {
-                spdlog::warn("mount trap of {}: {}", id->get<std::string>(), r.error().to_string());
+                spdlog::warn("mount trap of {}: {}", *id, r.error().to_string());
                 return failure(r.error());
             }
             return ipc::Reply::success();

@@ -32,11 +32,9 @@ ipc::Reply failure(const Error& e) {
 
 // The call's "id" when it is a valid container id.
 std::optional<std::string> id_of(const ipc::Call& call) {
-    auto id = call.parameters.find("id");
-    if (id == call.parameters.end() || !id->is_string() ||
-        !mapi::valid_container_id(id->get<std::string>()))
-        return std::nullopt;
-    return id->get<std::string>();
+    auto id = call.string_param("id");
+    if (!id || !mapi::valid_container_id(*id)) return std::nullopt;
+    return id;
 }
 
 ipc::Reply invalid(const Error& e) {
@@ -76,20 +74,21 @@ void install_methods(ipc::Server& server, Registry& registry,
         return ipc::Reply::success(mapi::to_json(registry.status()));
     });
     if (keeper == nullptr) return;
-    server.add_method(mapi::kKeepTrapListener, [keeper](const ipc::Call& call,
-                                                        const ipc::Peer& peer) {
-        auto id = id_of(call);
-        auto fd = call.parameters.find("fd");
-        if (!id || fd == call.parameters.end() || !fd->is_number_integer())
-            return ipc::Reply::failure(ipc::kErrInvalidParameter,
-                                       "id (a valid container id) and fd (an integer) are required",
-                                       {{"parameter", "id"}});
-        if (auto r = keeper->keep(*id, peer.pid, fd->get<int>()); !r) {
-            spdlog::warn("keep the mount trap of {}: {}", *id, r.error().to_string());
-            return ipc::Reply::failure(mapi::kErrHostFailure, r.error().to_string());
-        }
-        return ipc::Reply::success();
-    });
+    server.add_method(
+        mapi::kKeepTrapListener, [keeper](const ipc::Call& call, const ipc::Peer& peer) {
+            auto id = id_of(call);
+            auto fd = call.int_param("fd");
+            if (!id || !fd)
+                return ipc::Reply::failure(ipc::kErrInvalidParameter,
+                                           "id (a valid container id) and fd (a file descriptor "
+                                           "number) are required",
+                                           {{"parameter", !id ? "id" : "fd"}});
+            if (auto r = keeper->keep(*id, peer.pid, *fd); !r) {
+                spdlog::warn("keep the mount trap of {}: {}", *id, r.error().to_string());
+                return ipc::Reply::failure(mapi::kErrHostFailure, r.error().to_string());
+            }
+            return ipc::Reply::success();
+        });
     server.add_method(mapi::kTrapListeners, [keeper](const ipc::Call& call, const ipc::Peer&) {
         auto id = id_of(call);
         if (!id)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <limits>
 
 namespace sysbox::ipc {
@@ -91,6 +92,26 @@ std::string dump_frame(const json& doc) {
 }
 
 }  // namespace
+
+std::optional<std::string> Call::string_param(const char* name) const {
+    auto it = parameters.find(name);
+    if (it == parameters.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+}
+
+std::optional<int> Call::int_param(const char* name) const {
+    auto it = parameters.find(name);
+    if (it == parameters.end() || !it->is_number_integer()) return std::nullopt;
+    if (it->is_number_unsigned()) {
+        auto v = it->get<uint64_t>();
+        if (v > static_cast<uint64_t>(std::numeric_limits<int>::max())) return std::nullopt;
+        return static_cast<int>(v);
+    }
+    auto v = it->get<int64_t>();
+    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+        return std::nullopt;
+    return static_cast<int>(v);
+}
 
 std::string Reply::message() const {
     if (!parameters.is_object()) return {};

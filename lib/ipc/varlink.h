@@ -33,6 +33,12 @@ struct Call {
     std::string method;
     nlohmann::json parameters = nlohmann::json::object();
     bool operator==(const Call&) const = default;
+
+    // parameters[name] when it is a string, else nullopt.
+    std::optional<std::string> string_param(const char* name) const;
+    // parameters[name] when it is an integer that fits an int (a file descriptor, say),
+    // else nullopt: 2^32 + 3 is not fd 3.
+    std::optional<int> int_param(const char* name) const;
 };
 
 // A reply: {"parameters": {...}} or {"error": "<name>", "parameters": {"message": ...}}.

@@ -55,6 +55,30 @@ TEST(Varlink, MessageIsEmptyWhenMissingOrNotAString) {
     EXPECT_EQ(Reply::success({{"message", 5}}).message(), "");
 }
 
+TEST(Varlink, StringParamIsTheStringOrNothing) {
+    Call call{"a.b.C", {{"id", "abc"}, {"n", 5}, {"nul", nullptr}}};
+    EXPECT_EQ(call.string_param("id"), "abc");
+    EXPECT_EQ(call.string_param("n"), std::nullopt);
+    EXPECT_EQ(call.string_param("nul"), std::nullopt);
+    EXPECT_EQ(call.string_param("missing"), std::nullopt);
+}
+
+TEST(Varlink, IntParamRejectsWhatDoesNotFitAnInt) {
+    auto parsed = parse_call(
+        R"({"method":"a.b.C","parameters":{"fd":3,"neg":-2,"max":2147483647,"big":4294967299,)"
+        R"("huge":18446744073709551615,"low":-2147483649,"real":3.0,"text":"3"}})");
+    ASSERT_TRUE(parsed) << parsed.error().message();
+    EXPECT_EQ(parsed->int_param("fd"), 3);
+    EXPECT_EQ(parsed->int_param("neg"), -2);
+    EXPECT_EQ(parsed->int_param("max"), 2147483647);
+    EXPECT_EQ(parsed->int_param("big"), std::nullopt);  // not fd 3
+    EXPECT_EQ(parsed->int_param("huge"), std::nullopt);
+    EXPECT_EQ(parsed->int_param("low"), std::nullopt);
+    EXPECT_EQ(parsed->int_param("real"), std::nullopt);
+    EXPECT_EQ(parsed->int_param("text"), std::nullopt);
+    EXPECT_EQ(parsed->int_param("missing"), std::nullopt);
+}
+
 TEST(Varlink, MissingParametersMeanAnEmptyObject) {
     auto call = parse_call(R"({"method":"io.sysbox.mgr.v1.Status"})");
     ASSERT_TRUE(call);
