@@ -130,7 +130,7 @@ TEST_F(RegistryTest, StateSurvivesAReopenAndNothingIsHandedOutTwice) {
     auto d = reg->register_container(request("d"));
     ASSERT_TRUE(c && d);
     EXPECT_EQ(c->ids.start, kStart);
-    EXPECT_EQ(d->ids.start, kStart + 2 * 65536);
+    EXPECT_EQ(d->ids.start, kStart + uint64_t{2} * 65536);
 }
 
 TEST_F(RegistryTest, ReconcileFreesContainersWhoseStateDirIsGone) {

@@ -29,6 +29,7 @@ bool overlaps(const IdRange& x, const IdRange& y) {
 TEST(UidAllocator, ManyContainersGetDisjointConsecutiveRanges) {
     UidAllocator a({{231072, 100 * kBlock}});
     std::vector<IdRange> got;
+    got.reserve(100);
     for (int i = 0; i < 100; ++i)
         got.push_back(must_allocate(a, "c" + std::to_string(i), kBlock));
     for (size_t i = 0; i < got.size(); ++i) {

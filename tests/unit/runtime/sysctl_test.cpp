@@ -5,10 +5,10 @@
 namespace sysbox::runtime {
 namespace {
 
-oci::Spec spec_with(std::vector<std::string> namespaces,
+oci::Spec spec_with(const std::vector<std::string>& namespaces,
                     std::map<std::string, std::string> sysctl) {
     oci::Spec s;
-    for (auto& n : namespaces)
+    for (const auto& n : namespaces)
         s.linux.namespaces.push_back({n, ""});
     s.linux.sysctl = std::move(sysctl);
     return s;
