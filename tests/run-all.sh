@@ -6,7 +6,8 @@
 #   3. configures and builds the release preset; then, in the background at low priority
 #      while the release tests run (most of those wait on containers, not the CPU), builds
 #      the .deb (installer/build-deb.sh, what the package.build test runs) and the debug
-#      preset (ASan + UBSan); --no-overlap runs them in the foreground instead
+#      preset's unit tests (ASan + UBSan; target unit-tests, not the daemons, integration
+#      tests or fuzzers); --no-overlap runs them in the foreground instead
 #   4. ctest --preset release: every label but package; then the package tests once the
 #      .deb is there; then ctest --preset debug -L unit
 #   5. prints a summary; exits non-zero if any step failed
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
         --no-overlap) OVERLAP=0 ;;
         -j) BUILD_JOBS=(-j "$2"); shift ;;
         -j*) BUILD_JOBS=(-j "${1#-j}") ;;
-        -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-all.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -86,9 +87,12 @@ ensure_dockerd() {
 
 # --- 3./4. build and test ------------------------------------------------------------
 
+# build PRESET [TARGET...]: configures and builds PRESET (all targets by default).
 build() {
-    local preset="$1"
-    cmake --preset "$preset" && cmake --build --preset "$preset" "${BUILD_JOBS[@]}"
+    local preset="$1" targets=()
+    shift
+    [ $# -gt 0 ] && targets=(--target "$@")
+    cmake --preset "$preset" && cmake --build --preset "$preset" "${BUILD_JOBS[@]}" "${targets[@]}"
 }
 
 run_ctest() {
@@ -170,7 +174,8 @@ if step "build release" build release; then
         # The package build (on the tests' critical path) before the debug build.
         bg_start package-build 10 "$ROOT/installer/build-deb.sh" --out "$DEB_DIR"
         [ "$DO_DEBUG" = 1 ] && bg_start debug-build 15 bash -c \
-            'cmake --preset debug && cmake --build --preset debug "$@"' build-debug "${BUILD_JOBS[@]}"
+            'cmake --preset debug && cmake --build --preset debug "$@" --target unit-tests' \
+            build-debug "${BUILD_JOBS[@]}"
     fi
     step "ctest release (all but package)" run_ctest release -LE '^package$'
     package_tests
@@ -182,7 +187,7 @@ if [ "$DO_DEBUG" = 1 ]; then
     if [ -n "${BG_PID[debug-build]:-}" ]; then
         bg_collect debug-build "build debug (sanitizers, overlapped)" && debug_built=1
     else
-        step "build debug (sanitizers)" build debug && debug_built=1
+        step "build debug (sanitizers)" build debug unit-tests && debug_built=1
     fi
     if [ "$debug_built" = 1 ]; then
         step "ctest debug -L unit" run_ctest debug -L unit
