@@ -3,11 +3,13 @@
 #   1. installs the build and test dependencies with apt (skipped when all are present)
 #   2. starts dockerd if `docker info` fails (log: /var/log/dockerd-sysbox.log; it is
 #      left running afterwards)
-#   3. configures and builds the release preset; then, in the background at low priority
-#      while the release tests run (most of those wait on containers, not the CPU), builds
-#      the .deb (installer/build-deb.sh, what the package.build test runs) and the debug
-#      preset's unit tests (ASan + UBSan; target unit-tests, not the daemons, integration
-#      tests or fuzzers); --no-overlap runs them in the foreground instead
+#   3. builds the test images' tarballs in the background if they are not cached yet
+#      (/var/cache/sysbox-test) and configures and builds the release preset; then, in
+#      the background at low priority while the release tests run (most of those wait on
+#      containers, not the CPU), builds the .deb (installer/build-deb.sh, what the
+#      package.build test runs) and the debug preset's unit tests (ASan + UBSan; target
+#      unit-tests, not the daemons, integration tests or fuzzers); --no-overlap runs all
+#      of that in the foreground instead
 #   4. ctest --preset release: every label but package; then the package tests once the
 #      .deb is there; then ctest --preset debug -L unit
 #   5. prints a summary; exits non-zero if any step failed
@@ -16,7 +18,7 @@
 #   --no-apt        do not install packages (fail later if something is missing)
 #   --release-only  skip the debug (sanitizer) build and its unit tests
 #   --no-overlap    no background builds: package.build runs inside ctest, the debug
-#                   preset is built after the release tests
+#                   preset is built after the release tests, the images by the tests
 #   -j N            build parallelism (default: ninja's)
 # Environment:
 #   CI=true                    missing prerequisites fail tests instead of skipping them
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
         --no-overlap) OVERLAP=0 ;;
         -j) BUILD_JOBS=(-j "$2"); shift ;;
         -j*) BUILD_JOBS=(-j "${1#-j}") ;;
-        -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-all.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -55,10 +57,49 @@ NOTES=()
 
 log() { printf '\n=== [%s +%ss] %s\n' "$(date -u +%H:%M:%S)" "$((SECONDS - SUITE_START))" "$*"; }
 
-# step NAME CMD...: runs CMD, records pass/fail and duration.
+# A TERM (.ci/run's timeout) or ^C stops the run: bash would run its trap only once the
+# foreground command has finished, so the long commands (builds, ctest) run through
+# `fg_run` instead: in their own process group, waited for with `wait`, which a trapped
+# signal interrupts. The trap passes the TERM on to that group and to the background jobs;
+# the remaining steps are skipped and the leftovers are released below, as after failures.
+STOPPED=""
+FG_PID=""
+
+# fg_run CMD...: runs the executable CMD in its own process group and waits for it.
+fg_run() {
+    local rc=0
+    setsid "$@" &
+    FG_PID=$!
+    wait "$FG_PID" || rc=$?
+    # Interrupted by the trap: wait for the command to finish its own cleanup.
+    while [ -n "$STOPPED" ] && kill -0 "$FG_PID" 2>/dev/null; do
+        wait "$FG_PID" || rc=$?
+    done
+    FG_PID=""
+    return "$rc"
+}
+
+# Background jobs (bg_start below), by job name: pid (= process group), start time, log.
+declare -A BG_PID=() BG_START=() BG_LOG=()
+
+stop_run() {
+    local p
+    STOPPED="$1"
+    echo "run-all.sh: $1: stopping the running step and the background jobs" >&2
+    [ -n "$FG_PID" ] && kill -TERM -- "-$FG_PID" 2>/dev/null
+    for p in "${BG_PID[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
+}
+trap 'stop_run SIGTERM' TERM
+trap 'stop_run SIGINT' INT
+
+# step NAME CMD...: runs CMD, records pass/fail and duration (a step after a stop is skipped).
 step() {
     local name="$1" start=$SECONDS rc=0
     shift
+    if [ -n "$STOPPED" ]; then
+        skipped "$name" "stopped by $STOPPED"
+        return 1
+    fi
     log "$name"
     "$@" || rc=$?
     local dur=$((SECONDS - start))
@@ -92,13 +133,14 @@ build() {
     local preset="$1" targets=()
     shift
     [ $# -gt 0 ] && targets=(--target "$@")
-    cmake --preset "$preset" && cmake --build --preset "$preset" "${BUILD_JOBS[@]}" "${targets[@]}"
+    fg_run cmake --preset "$preset" &&
+        fg_run cmake --build --preset "$preset" "${BUILD_JOBS[@]}" "${targets[@]}"
 }
 
 run_ctest() {
     local preset="$1"
     shift
-    ctest --preset "$preset" --output-on-failure --no-tests=error --timeout 1800 "$@"
+    fg_run ctest --preset "$preset" --output-on-failure --no-tests=error --timeout 1800 "$@"
 }
 
 [ "$(id -u)" = 0 ] || { echo "run-all.sh must run as root (apt, dockerd, cgroups, namespaces)" >&2; exit 1; }
@@ -116,7 +158,6 @@ step "dockerd" ensure_dockerd && docker_ok=1
 # wait on containers; so both run in the background (niced, each in its own process group)
 # while the release tests run, and are collected when their results are needed. Output
 # goes to build/<job>.log and is printed when the job is collected.
-declare -A BG_PID=() BG_START=() BG_LOG=()
 
 # bg_start JOB NICE CMD...: CMD in the background.
 bg_start() {
@@ -136,6 +177,9 @@ bg_collect() {
     local job="$1" name="$2" rc=0
     log "$name: waiting for it"
     wait "${BG_PID[$job]}" || rc=$?
+    while [ -n "$STOPPED" ] && kill -0 "${BG_PID[$job]}" 2>/dev/null; do
+        wait "${BG_PID[$job]}" || rc=$?
+    done
     unset "BG_PID[$job]"
     cat "${BG_LOG[$job]}"
     local dur=$((SECONDS - BG_START[$job]))
@@ -147,10 +191,6 @@ bg_collect() {
     fi
     return "$rc"
 }
-
-# A TERM from .ci/run's timeout must not leave a background build running.
-kill_bg() { local p; for p in "${BG_PID[@]}"; do kill -- "-$p" 2>/dev/null; done; }
-trap 'kill_bg; exit 143' TERM INT
 
 # The package tests: package.build is the fixture the others need. Overlapped, the .deb is
 # built by the same command in the background and the foreground runs the rest without
@@ -167,6 +207,16 @@ package_tests() {
         step "ctest release -L package" run_ctest release -L '^package$'
     fi
 }
+
+# The test images' tarballs (tests/support/images.sh: debootstrap, mostly downloads and
+# dpkg) are built once per host and cached; on a host without the cache they are built in
+# the background during the release build instead of inside the first test that needs
+# them. The tests take the same per-image lock, so one that needs an image still being
+# built waits for it.
+if [ "$OVERLAP" = 1 ]; then
+    bg_start test-images 5 bash -c 'for name in busybox debian syscont testhost; do
+        "$0" tarball "$name" || exit; done' "$ROOT/tests/support/images.sh"
+fi
 
 debug_built=0
 if step "build release" build release; then
@@ -196,14 +246,23 @@ if [ "$DO_DEBUG" = 1 ]; then
     fi
 fi
 
+if [ -n "${BG_PID[test-images]:-}" ]; then
+    bg_collect test-images "test image tarballs (background)"
+fi
+
 # --- 5. summary ----------------------------------------------------------------------
 
 log "summary"
 printf '%s\n' "${SUMMARY[@]}"
 [ "$docker_ok" = 1 ] || echo "note: dockerd was not available, so the docker-labelled tests failed"
 for n in "${NOTES[@]}"; do echo "note: $n"; done
-# The docker.unregister cleanup fixture restores daemon.json even when tests fail; if ctest
-# itself was killed, release what its fixtures held (bats holders clean up by themselves).
+# The docker.cleanup and docker.unregister fixtures remove the test containers and restore
+# daemon.json even when tests fail; if ctest itself was stopped or killed, do what they
+# would have done (containers first: removing one needs the runtime and its daemons).
+if [ "$docker_ok" = 1 ] && docker ps -aq --filter label=sysbox-test=1 | grep -q .; then
+    echo "warning: removing the test containers left behind"
+    "$ROOT/tests/docker/cleanup-containers.sh" || FAILED=1
+fi
 for h in /run/sysbox-test/registration/holders/ctest-*; do
     [ -e "$h" ] || continue
     echo "warning: releasing the leftover runtime registration $(basename "$h")"
@@ -216,6 +275,11 @@ fi
 if [ -e /run/sysbox-test/fs/pid ]; then
     echo "warning: stopping the Docker suite's leftover sysbox-fs"
     "$ROOT/tests/support/test-fs.sh" stop || FAILED=1
+fi
+if [ -n "$STOPPED" ]; then
+    echo "total: $((SECONDS - SUITE_START))s — STOPPED by $STOPPED"
+    [ "$STOPPED" = SIGINT ] && exit 130
+    exit 143
 fi
 echo "total: $((SECONDS - SUITE_START))s — $([ "$FAILED" = 0 ] && echo PASSED || echo FAILED)"
 exit "$FAILED"

@@ -216,15 +216,33 @@ sbt_build_syscont_rootfs() {
     install -D -m 0644 "$bb_tar" "$dir/opt/images/busybox.tar"
 }
 
+# sbt_rm_build_dir DIR: removes a scratch build directory, first unmounting (deepest
+# first) whatever a killed debootstrap left mounted under it (/proc, /sys in the chroot);
+# never crosses into another file system.
+sbt_rm_build_dir() {
+    local dir="$1" m
+    findmnt -rn -o TARGET | grep -F -- "$dir/" | sort -r | while read -r m; do
+        umount -l "$m" || sbt_log "could not unmount $m (left under $dir)"
+    done
+    rm -rf --one-file-system -- "$dir"
+}
+
 # Builds the cached tarball for $1 unless it exists. Call with the image lock held.
 sbt_build_tarball_locked() {
-    local name="$1" tarball tmp rc=0
+    local name="$1" tarball tmp stale rc=0
     tarball="$(sbt_image_tarball_path "$name")" || return
     [ -s "$tarball" ] && return 0
     if [ "$(id -u)" != 0 ]; then
         sbt_log "building $name needs root"
         return 1
     fi
+    # A build killed mid-way (a timeout, ^C) leaves its scratch directory; with the lock
+    # held nobody else is building this image, so any left is stale.
+    for stale in "$SBT_IMAGE_CACHE/.build-$name."*; do
+        [ -d "$stale" ] || continue
+        sbt_log "removing $stale, left by an interrupted build"
+        sbt_rm_build_dir "$stale"
+    done
     tmp="$(mktemp -d "$SBT_IMAGE_CACHE/.build-$name.XXXXXX")" || return
     local start=$SECONDS
     sbt_log "building $name into $tarball"
@@ -240,7 +258,7 @@ sbt_build_tarball_locked() {
         tar -C "$tmp/rootfs" --sort=name --numeric-owner --xattrs -cf "$tmp/image.tar" . &&
             mv -f "$tmp/image.tar" "$tarball" || rc=1
     fi
-    rm -rf "$tmp"
+    sbt_rm_build_dir "$tmp"
     [ "$rc" = 0 ] && sbt_log "built $tarball in $((SECONDS - start))s ($(du -h "$tarball" | cut -f1))"
     return "$rc"
 }
