@@ -3,10 +3,13 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -74,6 +77,20 @@ bool is_proc_or_sysfs(pid_t tid, const std::string& path) {
     struct statfs st {};
     if (!target || ::fstatfs(target->get(), &st) < 0) return false;
     return st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC;
+}
+
+// Whether something is mounted on one of `binds`' paths below the mount `root` already (a
+// clone of a tree that has our files, say). Resolved without leaving `root`'s mount and
+// without symlinks, so nothing the container placed there leads outside.
+bool carries_mounts(int root, const std::vector<trap::Bind>& binds) {
+    for (const auto& b : binds) {
+        auto f = sys::openat2(root, b.relative, O_PATH | O_CLOEXEC,
+                              RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (f) return false;  // our first file is on the mount itself: nothing there yet
+        if (f.error().code() == EXDEV) return true;
+        // Absent from this mount (no conntrack in its netns, say): look at the next one.
+    }
+    return false;
 }
 
 }  // namespace
@@ -188,6 +205,8 @@ bool Tracer::serve(const Listener& l) {
         on_mount(l, n);
     else if (n.nr == SYS_umount2)
         on_umount(l, n);
+    else if (n.nr == SYS_move_mount)
+        on_move_mount(l, n);
     else
         trap::let_through(l.fd.get(), n.id);
     return true;
@@ -232,12 +251,18 @@ void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
     std::vector<trap::Attach> attaches;
     auto trees =
         clone_files(trap::binds_for(kind, l.target->files), (flags & MS_RDONLY) != 0, attaches);
-    auto out = trap::mount_as(*caller, call, attaches);
+    finish(l, n, fmt::format("{} mount on {}", call.fstype, call.target),
+           trap::mount_as(*caller, call, attaches), started);
+}
+
+void Tracer::finish(const Listener& l, const trap::Notification& n, std::string_view what,
+                    const Result<trap::MountOutcome>& out,
+                    std::chrono::steady_clock::time_point started) {
     if (!out) {
-        // Never worse than without the trap: the kernel mounts it, without our files.
-        spdlog::warn("container {}: {} mount on {} left to the kernel: {}", l.target->id,
-                     call.fstype, call.target, out.error().to_string());
-        return trap::let_through(fd, n.id);
+        // Never worse than without the trap: the kernel does it, without our files.
+        spdlog::warn("container {}: {} left to the kernel: {}", l.target->id, what,
+                     out.error().to_string());
+        return trap::let_through(l.fd.get(), n.id);
     }
     if (out->error == 0) {
         std::lock_guard lock(m_mu);
@@ -245,12 +270,68 @@ void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
     }
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
-    spdlog::debug(
-        "container {}: {} mount on {} by thread {}: {} ({} files bound, {} absent, {} us)",
-        l.target->id, call.fstype, call.target, n.pid,
-        out->error == 0 ? "done" : std::strerror(out->error), out->attached, out->missing,
-        took.count());
-    trap::answer(fd, n.id, out->error);
+    spdlog::debug("container {}: {} by thread {}: {} ({} files bound, {} absent, {} us)",
+                  l.target->id, what, n.pid, out->error == 0 ? "done" : std::strerror(out->error),
+                  out->attached, out->missing, took.count());
+    trap::answer(l.fd.get(), n.id, out->error);
+}
+
+void Tracer::on_move_mount(const Listener& l, const trap::Notification& n) {
+    auto started = std::chrono::steady_clock::now();
+    int fd = l.fd.get();
+    auto from_dfd = static_cast<int>(n.args[0]);
+    auto to_dfd = static_cast<int>(n.args[2]);
+    auto flags = static_cast<unsigned>(n.args[4]);
+    auto from_path = trap::read_string(n.pid, n.args[1], kMaxPath);
+    if (!from_path || !*from_path || !trap::moves_mount_fd(flags, from_dfd, **from_path))
+        return trap::let_through(fd, n.id);
+
+    // The caller's mount: a proc or sysfs, the root of a mount that is in no mount table
+    // yet (fsmount's result), with nothing mounted on our files' paths yet.
+    UniqueFd from(
+        ::open(fmt::format("/proc/{}/fd/{}", n.pid, from_dfd).c_str(), O_PATH | O_CLOEXEC));
+    struct statfs sfs {};
+    if (!from || ::fstatfs(from.get(), &sfs) < 0) return trap::let_through(fd, n.id);
+    auto kind = trap::kind_of_magic(static_cast<long long>(sfs.f_type));
+    if (kind == trap::MountKind::Other) return trap::let_through(fd, n.id);
+    struct statx stx {};
+    if (::statx(from.get(), "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
+        (stx.stx_mask & STATX_MNT_ID) == 0 ||
+        (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0 ||
+        (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) == 0)
+        return trap::let_through(fd, n.id);
+    auto mountinfo = fs::read_file("/proc/" + std::to_string(n.pid) + "/mountinfo");
+    if (!mountinfo || trap::mount_listed(*mountinfo, static_cast<long long>(stx.stx_mnt_id)))
+        return trap::let_through(fd, n.id);  // a mount already in the tree, being moved
+    auto binds = trap::binds_for(kind, l.target->files);
+    if (binds.empty() || carries_mounts(from.get(), binds)) return trap::let_through(fd, n.id);
+
+    trap::MoveCall call;
+    call.from_fd = from.get();
+    call.flags = flags;
+    auto to_path = trap::read_string(n.pid, n.args[3], kMaxPath);
+    if (!to_path || !*to_path) return trap::let_through(fd, n.id);  // the kernel: EFAULT
+    call.to_path = **to_path;
+    UniqueFd to;
+    if (to_dfd != AT_FDCWD) {
+        if (to_dfd < 0) return trap::let_through(fd, n.id);  // the kernel: EBADF
+        to = UniqueFd(
+            ::open(fmt::format("/proc/{}/fd/{}", n.pid, to_dfd).c_str(), O_PATH | O_CLOEXEC));
+        if (!to) return trap::let_through(fd, n.id);
+        call.to_dirfd = to.get();
+    }
+    auto admin = trap::has_sys_admin(n.pid);
+    if (!admin || !*admin) return trap::let_through(fd, n.id);  // the kernel says EPERM
+    auto caller = trap::open_caller(n.pid);
+    if (!trap::still_valid(fd, n.id)) return;
+    if (!caller) return trap::let_through(fd, n.id);
+
+    std::vector<trap::Attach> attaches;
+    auto trees = clone_files(binds, (sfs.f_flags & ST_RDONLY) != 0, attaches);
+    finish(l, n,
+           fmt::format("{} attached with move_mount to {}",
+                       kind == trap::MountKind::Proc ? "proc" : "sysfs", call.to_path),
+           trap::move_as(*caller, call, attaches), started);
 }
 
 void Tracer::on_umount(const Listener& l, const trap::Notification& n) {

@@ -1,21 +1,26 @@
 // The mount trap's server: one thread waiting on every container's seccomp listeners (the
 // init's and each exec's). A proc or sysfs mount is made for the caller with the
-// container's emulated files bound on it; an umount2 of such a mount first detaches those
-// binds; every other trapped call goes on in the kernel unchanged (SECCOMP_USER_NOTIF_FLAG_
-// CONTINUE: the trap decides nothing about security, the caller's own privileges apply).
+// container's emulated files bound on it; so is the move_mount(2) that attaches a detached
+// proc or sysfs made with the new mount API (fsopen, fsmount); an umount2 of such a mount
+// first detaches those binds; every other trapped call goes on in the kernel unchanged
+// (SECCOMP_USER_NOTIF_FLAG_CONTINUE: the trap decides nothing about security, the caller's
+// own privileges apply).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/result.h"
 #include "core/unique_fd.h"
+#include "fs/trap/agent.h"
 #include "fs/trap/notify.h"
 
 namespace sysbox::fs {
@@ -59,6 +64,11 @@ class Tracer {
     bool serve(const Listener& l);  // false: the listener is unusable
     void on_mount(const Listener& l, const trap::Notification& n);
     void on_umount(const Listener& l, const trap::Notification& n);
+    void on_move_mount(const Listener& l, const trap::Notification& n);
+    // The answer to a proc or sysfs mount or move done by the helper (or left to the kernel).
+    void finish(const Listener& l, const trap::Notification& n, std::string_view what,
+                const Result<trap::MountOutcome>& out,
+                std::chrono::steady_clock::time_point started);
 
     std::string m_files_fstype;
     mutable std::mutex m_mu;

@@ -105,6 +105,25 @@ Result<Report> run_as(const Caller& c, Work work) {
     return r;
 }
 
+// In the helper, once `mnt` is in place: each emulated file attached below it.
+void attach_all(int mnt, const std::vector<Attach>& attaches, const std::vector<const char*>& rel,
+                Report& out) {
+    for (size_t i = 0; i < attaches.size(); ++i) {
+        if (raw::move_mount(attaches[i].tree, "", mnt, rel[i], MOVE_MOUNT_F_EMPTY_PATH) == 0)
+            ++out.b;
+        else
+            ++out.c;
+    }
+}
+
+std::vector<const char*> relative_paths(const std::vector<Attach>& attaches) {
+    std::vector<const char*> rel;
+    rel.reserve(attaches.size());
+    for (const auto& a : attaches)
+        rel.push_back(a.relative.c_str());
+    return rel;
+}
+
 }  // namespace
 
 Result<Caller> open_caller(pid_t tid) {
@@ -173,10 +192,7 @@ Result<MountOutcome> mount_as(const Caller& caller, const MountCall& call,
         opts.emplace_back(k.c_str(), v ? v->c_str() : nullptr);
     const char* source = call.source ? call.source->c_str() : nullptr;
     unsigned attrs = mount_attrs(call.flags);
-    std::vector<const char*> rel;
-    rel.reserve(attaches.size());
-    for (const auto& a : attaches)
-        rel.push_back(a.relative.c_str());
+    auto rel = relative_paths(attaches);
     auto r = TRY(run_as(caller, [&]() -> Report {
         Report out;
         int target = call.target_fd;
@@ -197,12 +213,26 @@ Result<MountOutcome> mount_as(const Caller& caller, const MountCall& call,
             out.a = errno != 0 ? errno : EINVAL;
             return out;
         }
-        for (size_t i = 0; i < attaches.size(); ++i) {
-            if (raw::move_mount(attaches[i].tree, "", mnt, rel[i], MOVE_MOUNT_F_EMPTY_PATH) == 0)
-                ++out.b;
-            else
-                ++out.c;
+        attach_all(mnt, attaches, rel, out);
+        return out;
+    }));
+    return MountOutcome{r.a, r.b, r.c};
+}
+
+Result<MountOutcome> move_as(const Caller& caller, const MoveCall& call,
+                             const std::vector<Attach>& attaches) {
+    auto rel = relative_paths(attaches);
+    const char* to_path = call.to_path.c_str();
+    int to = call.to_dirfd >= 0 ? call.to_dirfd : AT_FDCWD;
+    auto r = TRY(run_as(caller, [&]() -> Report {
+        Report out;
+        // The caller's own move, with its flags: the kernel checks it as it would for the
+        // caller (the helper holds only the caller's power in its user namespace).
+        if (raw::move_mount(call.from_fd, "", to, to_path, call.flags) < 0) {
+            out.a = errno != 0 ? errno : EINVAL;
+            return out;
         }
+        attach_all(call.from_fd, attaches, rel, out);
         return out;
     }));
     return MountOutcome{r.a, r.b, r.c};

@@ -56,6 +56,20 @@ struct MountOutcome {
 Result<MountOutcome> mount_as(const Caller& caller, const MountCall& call,
                               const std::vector<Attach>& attaches);
 
+// A move_mount(2) of a detached proc or sysfs mount (the new mount API's last step), with
+// the caller's descriptors copied into sysbox-fs.
+struct MoveCall {
+    int from_fd = -1;     // the detached mount
+    int to_dirfd = -1;    // the caller's to_dfd; -1 for AT_FDCWD (the caller's cwd)
+    std::string to_path;  // as the caller passed it
+    unsigned flags = 0;   // as the caller passed them
+};
+
+// move_mount(2) as `caller`, then each attach below the moved mount (as mount_as does).
+// Fails only when the helper could not run.
+Result<MountOutcome> move_as(const Caller& caller, const MoveCall& call,
+                             const std::vector<Attach>& attaches);
+
 // mount(2)'s data string as fsconfig() keys: "hidepid=2,subset=pid" -> {hidepid, 2},
 // {subset, pid}; a key without '=' is a flag.
 std::vector<std::pair<std::string, std::optional<std::string>>> split_options(

@@ -1,5 +1,7 @@
 #include "fs/trap/plan.h"
 
+#include <linux/magic.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 
 #include "core/mountinfo.h"
@@ -19,6 +21,24 @@ MountKind classify_mount(std::string_view fstype, unsigned long flags) {
     if (fstype == "proc") return MountKind::Proc;
     if (fstype == "sysfs") return MountKind::Sysfs;
     return MountKind::Other;
+}
+
+bool moves_mount_fd(unsigned flags, int from_dfd, std::string_view from_path) {
+    return (flags & MOVE_MOUNT_F_EMPTY_PATH) != 0 && from_path.empty() && from_dfd >= 0;
+}
+
+MountKind kind_of_magic(long long f_type) {
+    if (f_type == PROC_SUPER_MAGIC) return MountKind::Proc;
+    if (f_type == SYSFS_MAGIC) return MountKind::Sysfs;
+    return MountKind::Other;
+}
+
+bool mount_listed(std::string_view mountinfo, long long id) {
+    for (const auto& line : str::split(mountinfo, '\n', true)) {
+        auto e = mountinfo::parse_line(line);
+        if (e && e->id == id) return true;
+    }
+    return false;
 }
 
 std::string_view prefix_of(MountKind kind) {

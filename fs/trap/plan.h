@@ -18,6 +18,19 @@ enum class MountKind {
 // A mount(2) call, by its fstype and flags.
 MountKind classify_mount(std::string_view fstype, unsigned long flags);
 
+// The new mount API (fsopen, fsconfig, fsmount, then move_mount; crun 1.29+ mounts every
+// file system that way): whether a move_mount(2) call attaches a mount given by descriptor
+// (MOVE_MOUNT_F_EMPTY_PATH, an empty from-path, a real descriptor), the only move the trap
+// looks at. A move by path is of a mount already in the tree.
+bool moves_mount_fd(unsigned flags, int from_dfd, std::string_view from_path);
+
+// A mount's kind by its file system's magic (statfs f_type): Proc, Sysfs, or Other.
+MountKind kind_of_magic(long long f_type);
+
+// Whether mount id `id` is in `mountinfo` (a thread's /proc/<pid>/mountinfo): false for a
+// detached mount (fsmount's, open_tree's clone), which lives in no namespace's table yet.
+bool mount_listed(std::string_view mountinfo, long long id);
+
 // The prefix the emulated files of `kind` share ("/proc/" or "/sys/"), "" for Other.
 std::string_view prefix_of(MountKind kind);
 

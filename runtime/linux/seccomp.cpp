@@ -3,6 +3,7 @@
 // (libcontainer/seccomp/patchbpf); the container process loads the result with seccomp(2).
 #include "runtime/linux/seccomp.h"
 
+#include <linux/mount.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <spdlog/spdlog.h>
@@ -360,6 +361,15 @@ Result<SeccompFilter> SeccompFilter::mount_trap() {
         if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
         if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 0); rc < 0)
             return Error::with_code(-rc, "sysbox-fs mount trap: add the rule for {}", name);
+    }
+    // The new mount API's last step (fsmount's detached mount attached by descriptor, as
+    // crun 1.29+ mounts proc and sysfs); moves by path stay out of the trap.
+    if (int nr = seccomp_syscall_resolve_name("move_mount"); nr != __NR_SCMP_ERROR) {
+        if (int rc = seccomp_rule_add(
+                ctx.get(), SCMP_ACT_NOTIFY, nr, 1,
+                SCMP_A4(SCMP_CMP_MASKED_EQ, MOVE_MOUNT_F_EMPTY_PATH, MOVE_MOUNT_F_EMPTY_PATH));
+            rc < 0)
+            return Error::with_code(-rc, "sysbox-fs mount trap: add the rule for move_mount");
     }
     SeccompFilter f;
     f.m_program = TRY(export_bpf(ctx.get()).wrap("sysbox-fs mount trap"));

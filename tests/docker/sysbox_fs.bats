@@ -273,6 +273,34 @@ sh"
     fs_status | jq -e --arg id "$id" '.parameters.containers[] | select(.id == $id) | .trap_listeners >= 1 and .emulated_mounts >= 3' >/dev/null
 }
 
+@test "proc and sysfs made with the new mount API (fsopen, fsmount, move_mount; crun 1.29+) get the emulated files" {
+    local c id helper="$BATS_FILE_TMPDIR/newapi-mount"
+    cc -static -O1 -o "$helper" "$BATS_TEST_DIRNAME/../support/newapi_mount.c"
+    c="$(dk_start --memory 256m "$DEBIAN" sleep 86400)"
+    id="$(full_id "$c")"
+    docker exec -i "$c" sh -c 'cat > /usr/local/bin/newapi-mount && chmod 0755 /usr/local/bin/newapi-mount' <"$helper"
+    dx "$c" mkdir -p /mnt/p /mnt/s
+    dx "$c" newapi-mount proc /mnt/p
+    assert_eq "$(dx "$c" awk '/^MemTotal:/ {print $2}' /mnt/p/meminfo)" 262144
+    awk -v u="$(dx "$c" cut -d' ' -f1 /mnt/p/uptime)" 'BEGIN { exit !(u < 60) }'
+    # A proc of the caller's pid namespace, with the kernel's own files beside ours.
+    assert_eq "$(dx "$c" readlink /mnt/p/1/exe)" /usr/bin/sleep
+    dx "$c" umount /mnt/p
+    run dx "$c" test -e /mnt/p/meminfo
+    [ "$status" -ne 0 ]
+    dx "$c" newapi-mount sysfs /mnt/s
+    if [ -e /sys/module/nf_conntrack/parameters/hashsize ]; then
+        assert_eq "$(dx "$c" awk '$5 == "/mnt/s/module/nf_conntrack/parameters/hashsize" { for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 1); exit } }' /proc/self/mountinfo)" fuse.sysboxfs
+    fi
+    dx "$c" umount /mnt/s
+    # Other file systems are the kernel's business; without CAP_SYS_ADMIN fsopen fails.
+    dx "$c" newapi-mount tmpfs /mnt/p
+    dx "$c" umount /mnt/p
+    run docker exec -u 1000 "$c" newapi-mount proc /mnt/p
+    [ "$status" -ne 0 ]
+    fs_status | jq -e --arg id "$id" '.parameters.containers[] | select(.id == $id) | .emulated_mounts >= 2' >/dev/null
+}
+
 @test "sysbox-fs forgets a container at delete, and when its init dies without a delete" {
     local c id
     c="$(dk_start "$DEBIAN" sleep 86400)"

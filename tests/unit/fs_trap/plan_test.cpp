@@ -1,5 +1,8 @@
 #include "fs/trap/plan.h"
 
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 
 #include <gtest/gtest.h>
@@ -28,6 +31,38 @@ TEST(TrapPlan, EverythingElseGoesToTheKernel) {
                                                 MS_SLAVE,   MS_UNBINDABLE, MS_REMOUNT | MS_RDONLY};
     for (unsigned long f : changes)
         EXPECT_EQ(classify_mount("proc", f), MountKind::Other) << f;
+}
+
+TEST(TrapPlan, OnlyMovesOfAMountByDescriptorAreLookedAt) {
+    // fsmount's result attached: move_mount(fd, "", AT_FDCWD, "/mnt", F_EMPTY_PATH).
+    EXPECT_TRUE(moves_mount_fd(MOVE_MOUNT_F_EMPTY_PATH, 5, ""));
+    EXPECT_TRUE(moves_mount_fd(MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, 0, ""));
+    // A move by path, an empty path without the flag (the kernel: ENOENT), the cwd itself.
+    EXPECT_FALSE(moves_mount_fd(0, AT_FDCWD, "/proc"));
+    EXPECT_FALSE(moves_mount_fd(0, 5, ""));
+    EXPECT_FALSE(moves_mount_fd(MOVE_MOUNT_F_EMPTY_PATH, 5, "sub"));
+    EXPECT_FALSE(moves_mount_fd(MOVE_MOUNT_F_EMPTY_PATH, AT_FDCWD, ""));
+}
+
+TEST(TrapPlan, KindByFileSystemMagic) {
+    EXPECT_EQ(kind_of_magic(PROC_SUPER_MAGIC), MountKind::Proc);
+    EXPECT_EQ(kind_of_magic(SYSFS_MAGIC), MountKind::Sysfs);
+    EXPECT_EQ(kind_of_magic(TMPFS_MAGIC), MountKind::Other);
+    EXPECT_EQ(kind_of_magic(CGROUP2_SUPER_MAGIC), MountKind::Other);
+}
+
+TEST(TrapPlan, MountListedFindsTheIdInTheFirstField) {
+    const char* info =
+        "25 1 0:22 / / rw - ext4 /dev/vda rw\n"
+        "36 25 0:31 / /proc rw,nosuid - proc proc rw\n"
+        "412 36 0:60 /uptime /proc/uptime rw - fuse.sysboxfs sysboxfs rw\n";
+    EXPECT_TRUE(mount_listed(info, 36));
+    EXPECT_TRUE(mount_listed(info, 412));
+    // A parent id or a device number is not a mount id; a detached mount is nowhere.
+    EXPECT_FALSE(mount_listed(info, 1));
+    EXPECT_FALSE(mount_listed(info, 31));
+    EXPECT_FALSE(mount_listed(info, 999));
+    EXPECT_FALSE(mount_listed("", 36));
 }
 
 TEST(TrapPlan, BindsAreTheFilesUnderTheMountsPrefix) {

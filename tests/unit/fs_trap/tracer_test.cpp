@@ -2,10 +2,13 @@
 // mount and pid namespaces, root mapped to host uid 200000) loads the runtime's trap filter
 // and hands its listener to a Tracer whose files are plain host files. Its proc mount must
 // come back with those files bound on it, other mounts must be the kernel's own, an unmount
-// of the emulated proc must succeed, and a caller without CAP_SYS_ADMIN must get EPERM.
+// of the emulated proc must succeed, and a caller without CAP_SYS_ADMIN must get EPERM. A
+// proc made with the new mount API (fsopen, fsmount, move_mount) gets the files too, and a
+// recursive clone of it keeps them once.
 #include "fs/tracer.h"
 
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -24,6 +27,7 @@
 #include "core/fs.h"
 #include "core/mountinfo.h"
 #include "core/socket.h"
+#include "core/syscalls.h"
 #include "runtime/linux/seccomp.h"
 #include "temp_dir.h"
 
@@ -38,6 +42,17 @@ constexpr const char* kPanic = "7\n";
 std::string slurp(const std::string& path) {
     auto r = sysbox::fs::read_file(path);
     return r ? *r : "<" + r.error().message() + ">";
+}
+
+// How many mounts /proc/self/mountinfo lists at `path`.
+int mounts_at(const std::string& path) {
+    int n = 0;
+    std::istringstream in(slurp("/proc/self/mountinfo"));
+    for (std::string line; std::getline(in, line);) {
+        auto e = mountinfo::parse_line(line);
+        if (e && e->mountpoint == path) ++n;
+    }
+    return n;
 }
 
 // In the container's pid 1: every step's outcome as "name=value;" text.
@@ -69,6 +84,28 @@ std::string container_steps(const runtime::SeccompFilter& trap, int sock, const 
     step("tmpfs_umount", rc(::umount2(mnt2.c_str(), 0)));
     step("umount", rc(::umount2(mnt.c_str(), 0)));
     step("after_umount", slurp(mnt + "/uptime"));
+
+    // The new mount API (crun 1.29+): fsopen, fsconfig, fsmount, move_mount by descriptor.
+    int fsfd = raw::fsopen("proc", FSOPEN_CLOEXEC);
+    int ok = fsfd < 0 ? -1 : raw::fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0);
+    int detached = ok < 0 ? -1 : raw::fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID);
+    step("fsmount", detached < 0 ? std::string(std::strerror(errno)) : std::string("0"));
+    step("move", rc(raw::move_mount(detached, "", AT_FDCWD, mnt.c_str(), MOVE_MOUNT_F_EMPTY_PATH)));
+    step("new_uptime", slurp(mnt + "/uptime"));
+    step("new_panic", slurp(mnt + "/sys/kernel/panic"));
+    // As crun does: an open descriptor of a mount would make its unmount EBUSY.
+    for (int f : {fsfd, detached})
+        if (f >= 0) ::close(f);
+    // A recursive clone of it already carries the files: attached again, not doubled.
+    int clone =
+        raw::open_tree(AT_FDCWD, mnt.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    step("clone_move",
+         rc(raw::move_mount(clone, "", AT_FDCWD, mnt2.c_str(), MOVE_MOUNT_F_EMPTY_PATH)));
+    step("clone_uptime", slurp(mnt2 + "/uptime"));
+    step("clone_binds", std::to_string(mounts_at(mnt2 + "/uptime")));
+    if (clone >= 0) ::close(clone);
+    step("clone_umount", rc(::umount2(mnt2.c_str(), MNT_DETACH)));
+    step("new_umount", rc(::umount2(mnt.c_str(), 0)));
     pid_t pid = ::fork();
     if (pid == 0) {
         (void)!::setresgid(1000, 1000, 1000);
@@ -181,8 +218,15 @@ TEST(TrapTracer, ProcMountInsideNamespacesGetsTheFiles) {
     EXPECT_EQ(steps.find(std::string("after_umount=") + kUptime), std::string::npos) << steps;
     EXPECT_NE(steps.find(std::string("unprivileged=") + std::strerror(EPERM)), std::string::npos)
         << steps;
+    EXPECT_NE(steps.find("fsmount=0;move=0;"), std::string::npos) << steps;
+    EXPECT_NE(steps.find(std::string("new_uptime=") + kUptime + ";"), std::string::npos) << steps;
+    EXPECT_NE(steps.find(std::string("new_panic=") + kPanic + ";"), std::string::npos) << steps;
+    EXPECT_NE(steps.find(std::string("clone_move=0;clone_uptime=") + kUptime + ";clone_binds=1;"),
+              std::string::npos)
+        << steps;
+    EXPECT_NE(steps.find("new_umount=0;"), std::string::npos) << steps;
     EXPECT_EQ(tracer.counts(1).listeners, 1U);
-    EXPECT_EQ(tracer.counts(1).mounts, 1U);
+    EXPECT_EQ(tracer.counts(1).mounts, 2U);  // mount(2) and the new API's; not the clone
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
     tracer.drop(1);
     EXPECT_EQ(tracer.counts(1).listeners, 0U);
