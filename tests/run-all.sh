@@ -214,7 +214,7 @@ package_tests() {
 # them. The tests take the same per-image lock, so one that needs an image still being
 # built waits for it.
 if [ "$OVERLAP" = 1 ]; then
-    bg_start test-images 5 bash -c 'for name in busybox debian syscont testhost; do
+    bg_start test-images 5 bash -c 'for name in busybox debian syscont; do
         "$0" tarball "$name" || exit; done' "$ROOT/tests/support/images.sh"
 fi
 

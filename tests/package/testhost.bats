@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # The .deb on a fresh systemd host with Docker: a container booting systemd (the recipe of
-# /work/shared/host-notes.md, image sysbox-test/testhost). dpkg -i starts the units,
-# docker run --runtime=sysbox-runc works inside it, enable-default-runtime switches the
-# default, the same package installs again (upgrade), and dpkg --purge leaves the test
-# host's /etc, users, daemon.json and state dirs as before.
+# /work/shared/host-notes.md; image sysbox-test/syscont, which has the .deb's libraries).
+# dpkg -i starts the units, docker run --runtime=sysbox-runc works inside it,
+# enable-default-runtime switches the default, the same package installs again (upgrade),
+# and dpkg --purge leaves the test host's /etc, users, daemon.json and state dirs as before.
 #
 # The test host gets /dev/fuse (sysbox-fs) and volumes for /var/lib/docker and
 # /var/lib/sysbox (ext4 from the host: ID-mapped mounts work there; its overlay rootfs

@@ -37,10 +37,9 @@
 #                               `docker import /opt/images/busybox.tar busybox` by the inner
 #                               dockerd (no registry). CMD ["/bin/bash"]: tests pass /sbin/init
 #                               explicitly. ~60-90 s to build, ~430 MB.
-#   sysbox-test/testhost:bookworm
-#                               the syscont image plus the shared libraries of the sysbox
-#                               .deb (fuse3, yaml-cpp, spdlog, fmt, libarchive, ...): the
-#                               systemd test host of tests/package (not part of `all`).
+#                               It also has the shared libraries of the sysbox .deb (fuse3,
+#                               yaml-cpp, spdlog, fmt, libarchive, ...): under the name
+#                               "testhost" it is the systemd test host of tests/package.
 #
 # Each image carries the label sysbox-test.recipe=<name>-<version>; an image with another
 # (or no) recipe label under the same name is replaced. Bump the version below whenever a
@@ -52,25 +51,35 @@ SBT_LOCK_TIMEOUT="${SYSBOX_TEST_LOCK_TIMEOUT:-1200}"
 SBT_BUSYBOX_RECIPE="busybox-v1"
 SBT_DEBIAN_RECIPE="debian-bookworm-v1"
 # Embeds the busybox tarball: bump it too when SBT_BUSYBOX_RECIPE changes.
-SBT_SYSCONT_RECIPE="syscont-bookworm-v1"
-SBT_SYSCONT_PACKAGES="systemd,systemd-sysv,dbus,docker.io,openssh-server,procps,iproute2,iptables,kmod,ca-certificates,less"
+SBT_SYSCONT_RECIPE="syscont-bookworm-v2"
+# The last line: the shared libraries of the sysbox .deb, so `dpkg -i` works without a
+# network when the image serves as the package tests' systemd test host ("testhost").
+SBT_SYSCONT_PACKAGES="systemd,systemd-sysv,dbus,docker.io,openssh-server,procps,iproute2,iptables,kmod,ca-certificates,less,\
+fuse3,libfuse3-3,libyaml-cpp0.7,libspdlog1.10,libfmt9,libarchive13,libseccomp2,libcap2,libudev1,libsystemd0"
 # Units of the syscont image that cannot work in a container (no audit, udev, real tty, ...).
 SBT_SYSCONT_MASKED="systemd-journald-audit.socket systemd-udev-trigger.service systemd-udevd.service
 systemd-networkd-wait-online.service systemd-firstboot.service getty@tty1.service"
-# The systemd test host for package tests: the syscont image plus the shared libraries the
-# sysbox .deb depends on, so `dpkg -i` works without a network inside it.
-SBT_TESTHOST_RECIPE="testhost-bookworm-v1"
-SBT_TESTHOST_PACKAGES="$SBT_SYSCONT_PACKAGES,fuse3,libfuse3-3,libyaml-cpp0.7,libspdlog1.10,libfmt9,libarchive13,libseccomp2,libcap2,libudev1,libsystemd0"
+# Retired images (their own debootstrap until syscont-bookworm-v2): removed with their
+# cache when the image that replaces them is built.
+SBT_RETIRED="testhost"
 SBT_IMAGE_PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 sbt_log() { echo "images.sh: $*" >&2; }
+
+# The image a name stands for: "testhost" (the package tests' systemd test host) is the
+# syscont image, which has the .deb's libraries.
+sbt_name() {
+    case "$1" in
+        testhost) echo syscont ;;
+        *) echo "$1" ;;
+    esac
+}
 
 sbt_image_ref() {
     case "$1" in
         busybox) echo "sysbox-test/busybox:latest" ;;
         debian) echo "sysbox-test/debian:bookworm" ;;
-        syscont) echo "sysbox-test/syscont:bookworm" ;;
-        testhost) echo "sysbox-test/testhost:bookworm" ;;
+        syscont | testhost) echo "sysbox-test/syscont:bookworm" ;;
         *) sbt_log "unknown image '$1' (busybox|debian|syscont|testhost)"; return 2 ;;
     esac
 }
@@ -79,8 +88,7 @@ sbt_image_recipe() {
     case "$1" in
         busybox) echo "$SBT_BUSYBOX_RECIPE" ;;
         debian) echo "$SBT_DEBIAN_RECIPE" ;;
-        syscont) echo "$SBT_SYSCONT_RECIPE" ;;
-        testhost) echo "$SBT_TESTHOST_RECIPE" ;;
+        syscont | testhost) echo "$SBT_SYSCONT_RECIPE" ;;
         *) sbt_log "unknown image '$1' (busybox|debian|syscont|testhost)"; return 2 ;;
     esac
 }
@@ -250,8 +258,6 @@ sbt_build_tarball_locked() {
         busybox) sbt_build_busybox_rootfs "$tmp/rootfs" || rc=$? ;;
         debian) sbt_build_debian_rootfs "$tmp/rootfs" "$SBT_IMAGE_CACHE/$name-build.log" || rc=$? ;;
         syscont) sbt_build_syscont_rootfs "$tmp/rootfs" "$SBT_IMAGE_CACHE/$name-build.log" || rc=$? ;;
-        testhost) sbt_build_syscont_rootfs "$tmp/rootfs" "$SBT_IMAGE_CACHE/$name-build.log" \
-            "$SBT_TESTHOST_PACKAGES" || rc=$? ;;
     esac
     if [ "$rc" = 0 ]; then
         # Reproducible member order and owners; mtimes kept (debootstrap's are meaningful).
@@ -259,8 +265,22 @@ sbt_build_tarball_locked() {
             mv -f "$tmp/image.tar" "$tarball" || rc=1
     fi
     sbt_rm_build_dir "$tmp"
-    [ "$rc" = 0 ] && sbt_log "built $tarball in $((SECONDS - start))s ($(du -h "$tarball" | cut -f1))"
-    return "$rc"
+    [ "$rc" = 0 ] || return "$rc"
+    sbt_log "built $tarball in $((SECONDS - start))s ($(du -h "$tarball" | cut -f1))"
+    sbt_drop_old_tarballs "$name" "$tarball"
+}
+
+# sbt_drop_old_tarballs NAME KEEP: the cached tarballs of NAME's older recipes (and, for
+# syscont, of the images it replaced) are garbage once KEEP is built.
+sbt_drop_old_tarballs() {
+    local name="$1" keep="$2" old p prefixes="$1"
+    [ "$name" = syscont ] && prefixes="$name $SBT_RETIRED"
+    for p in $prefixes; do
+        for old in "$SBT_IMAGE_CACHE/$p-"*.tar; do
+            [ -f "$old" ] && [ "$old" != "$keep" ] || continue
+            rm -f "$old" && sbt_log "removed $old (an older recipe)"
+        done
+    done
 }
 
 sbt_import_locked() {
@@ -272,7 +292,7 @@ sbt_import_locked() {
     tarball="$(sbt_image_tarball_path "$name")"
     case "$name" in
         busybox) cmd='CMD ["/bin/sh"]' ;;
-        debian | syscont | testhost) cmd='CMD ["/bin/bash"]' ;;
+        debian | syscont) cmd='CMD ["/bin/bash"]' ;;
     esac
     old="$(docker image inspect --format '{{.Id}}' "$ref" 2>/dev/null || true)"
     if ! new="$(docker import -c "$cmd" -c "ENV $SBT_IMAGE_PATH_ENV" \
@@ -284,6 +304,11 @@ sbt_import_locked() {
     if [ -n "$old" ] && [ "$old" != "$new" ]; then
         docker image rm "$old" >/dev/null 2>&1 || true
     fi
+    if [ "$name" = syscont ]; then
+        for old in $SBT_RETIRED; do
+            docker image rm "sysbox-test/$old:bookworm" >/dev/null 2>&1 || true
+        done
+    fi
     sbt_log "imported $ref ($recipe)"
 }
 
@@ -294,6 +319,7 @@ sbt_image_ensure() {
     [ $# -gt 0 ] || set -- all
     for name in "$@"; do
         [ "$name" = all ] && { sbt_image_ensure busybox debian syscont || return; continue; }
+        name="$(sbt_name "$name")"
         sbt_image_ref "$name" >/dev/null || return
         sbt_image_present "$name" && continue
         if ! docker info >/dev/null 2>&1; then
@@ -305,9 +331,11 @@ sbt_image_ensure() {
 }
 
 sbt_image_tarball() {
+    local name
     sbt_image_ref "$1" >/dev/null || return
-    sbt_with_image_lock "$1" sbt_build_tarball_locked "$1" || return
-    sbt_image_tarball_path "$1"
+    name="$(sbt_name "$1")"
+    sbt_with_image_lock "$name" sbt_build_tarball_locked "$name" || return
+    sbt_image_tarball_path "$name"
 }
 
 sbt_rm_locked() {
@@ -318,13 +346,19 @@ sbt_rm_locked() {
 }
 
 sbt_image_rebuild() {
-    sbt_with_image_lock "$1" sbt_rm_locked "$1" && sbt_image_ensure "$1"
+    local name
+    name="$(sbt_name "$1")"
+    sbt_with_image_lock "$name" sbt_rm_locked "$name" && sbt_image_ensure "$name"
 }
 
 sbt_image_clean() {
     local name
-    for name in busybox debian syscont testhost; do
+    for name in busybox debian syscont; do
         sbt_with_image_lock "$name" sbt_rm_locked "$name" || return
+    done
+    for name in $SBT_RETIRED; do
+        docker image rm "sysbox-test/$name:bookworm" >/dev/null 2>&1 || true
+        rm -f "$SBT_IMAGE_CACHE/$name-"*.tar
     done
 }
 
