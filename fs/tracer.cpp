@@ -79,6 +79,12 @@ bool is_proc_or_sysfs(pid_t tid, const std::string& path) {
     return st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC;
 }
 
+// The calling thread's descriptor `fdnum` (what its "/proc/self/fd/N" or a *_dfd argument
+// names), opened O_PATH from the host: the same file, never a path the caller could change.
+UniqueFd caller_fd(pid_t tid, int fdnum) {
+    return UniqueFd(::open(fmt::format("/proc/{}/fd/{}", tid, fdnum).c_str(), O_PATH | O_CLOEXEC));
+}
+
 // Whether something is mounted on one of `binds`' paths below the mount `root` already (a
 // clone of a tree that has our files, say). Resolved without leaving `root`'s mount and
 // without symlinks, so nothing the container placed there leads outside.
@@ -239,9 +245,7 @@ void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
     // caller's fd N, not the helper's.
     UniqueFd target_fd;
     auto fdnum = self_fd_of(call.target);
-    if (fdnum)
-        target_fd = UniqueFd(
-            ::open(fmt::format("/proc/{}/fd/{}", n.pid, *fdnum).c_str(), O_PATH | O_CLOEXEC));
+    if (fdnum) target_fd = caller_fd(n.pid, *fdnum);
     // Everything of the caller's is open: if the notification still stands, it is all the
     // caller's and not a reused pid's.
     if (!trap::still_valid(fd, n.id)) return;
@@ -288,8 +292,7 @@ void Tracer::on_move_mount(const Listener& l, const trap::Notification& n) {
 
     // The caller's mount: a proc or sysfs, the root of a mount that is in no mount table
     // yet (fsmount's result), with nothing mounted on our files' paths yet.
-    UniqueFd from(
-        ::open(fmt::format("/proc/{}/fd/{}", n.pid, from_dfd).c_str(), O_PATH | O_CLOEXEC));
+    UniqueFd from = caller_fd(n.pid, from_dfd);
     struct statfs sfs {};
     if (!from || ::fstatfs(from.get(), &sfs) < 0) return trap::let_through(fd, n.id);
     auto kind = trap::kind_of_magic(static_cast<long long>(sfs.f_type));
@@ -315,8 +318,7 @@ void Tracer::on_move_mount(const Listener& l, const trap::Notification& n) {
     UniqueFd to;
     if (to_dfd != AT_FDCWD) {
         if (to_dfd < 0) return trap::let_through(fd, n.id);  // the kernel: EBADF
-        to = UniqueFd(
-            ::open(fmt::format("/proc/{}/fd/{}", n.pid, to_dfd).c_str(), O_PATH | O_CLOEXEC));
+        to = caller_fd(n.pid, to_dfd);
         if (!to) return trap::let_through(fd, n.id);
         call.to_dirfd = to.get();
     }

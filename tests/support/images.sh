@@ -76,19 +76,19 @@ sbt_name() {
 }
 
 sbt_image_ref() {
-    case "$1" in
+    case "$(sbt_name "$1")" in
         busybox) echo "sysbox-test/busybox:latest" ;;
         debian) echo "sysbox-test/debian:bookworm" ;;
-        syscont | testhost) echo "sysbox-test/syscont:bookworm" ;;
+        syscont) echo "sysbox-test/syscont:bookworm" ;;
         *) sbt_log "unknown image '$1' (busybox|debian|syscont|testhost)"; return 2 ;;
     esac
 }
 
 sbt_image_recipe() {
-    case "$1" in
+    case "$(sbt_name "$1")" in
         busybox) echo "$SBT_BUSYBOX_RECIPE" ;;
         debian) echo "$SBT_DEBIAN_RECIPE" ;;
-        syscont | testhost) echo "$SBT_SYSCONT_RECIPE" ;;
+        syscont) echo "$SBT_SYSCONT_RECIPE" ;;
         *) sbt_log "unknown image '$1' (busybox|debian|syscont|testhost)"; return 2 ;;
     esac
 }
