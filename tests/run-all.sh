@@ -6,7 +6,7 @@
 #   3. builds the test images' tarballs in the background if they are not cached yet
 #      (/var/cache/sysbox-test) and configures and builds the release preset; then, in
 #      the background at low priority while the release tests run (most of those wait on
-#      containers, not the CPU), builds the .deb (installer/build-deb.sh, what the
+#      containers, not the CPU), builds the .deb (installer/build-deb.sh --quick, what the
 #      package.build test runs) and the debug preset's unit tests (ASan + UBSan; target
 #      unit-tests, not the daemons, integration tests or fuzzers); --no-overlap runs all
 #      of that in the foreground instead
@@ -65,21 +65,29 @@ log() { printf '\n=== [%s +%ss] %s\n' "$(date -u +%H:%M:%S)" "$((SECONDS - SUITE
 STOPPED=""
 FG_PID=""
 
+# wait_for PID: waits for the child PID and returns its exit status. A trapped signal
+# interrupts `wait`; after a stop, wait on until the child has finished its own cleanup.
+wait_for() {
+    local rc=0
+    wait "$1" || rc=$?
+    while [ -n "$STOPPED" ] && kill -0 "$1" 2>/dev/null; do
+        rc=0
+        wait "$1" || rc=$?
+    done
+    return "$rc"
+}
+
 # fg_run CMD...: runs the executable CMD in its own process group and waits for it.
 fg_run() {
     local rc=0
     setsid "$@" &
     FG_PID=$!
-    wait "$FG_PID" || rc=$?
-    # Interrupted by the trap: wait for the command to finish its own cleanup.
-    while [ -n "$STOPPED" ] && kill -0 "$FG_PID" 2>/dev/null; do
-        wait "$FG_PID" || rc=$?
-    done
+    wait_for "$FG_PID" || rc=$?
     FG_PID=""
     return "$rc"
 }
 
-# Background jobs (bg_start below), by job name: pid (= process group), start time, log.
+# Background jobs (bg_start below), by job name: pid (= process group), start (epoch), log.
 declare -A BG_PID=() BG_START=() BG_LOG=()
 
 stop_run() {
@@ -166,7 +174,7 @@ bg_start() {
     mkdir -p "$ROOT/build"
     BG_LOG[$job]="$ROOT/build/$job.log"
     log "$job: started in the background (nice $niceness), log ${BG_LOG[$job]}"
-    BG_START[$job]=$SECONDS
+    BG_START[$job]=$(date +%s)
     # setsid: its own process group, so a TERM can stop ninja and the compilers too.
     setsid nice -n "$niceness" "$@" >"${BG_LOG[$job]}" 2>&1 &
     BG_PID[$job]=$!
@@ -176,13 +184,11 @@ bg_start() {
 bg_collect() {
     local job="$1" name="$2" rc=0
     log "$name: waiting for it"
-    wait "${BG_PID[$job]}" || rc=$?
-    while [ -n "$STOPPED" ] && kill -0 "${BG_PID[$job]}" 2>/dev/null; do
-        wait "${BG_PID[$job]}" || rc=$?
-    done
+    wait_for "${BG_PID[$job]}" || rc=$?
     unset "BG_PID[$job]"
     cat "${BG_LOG[$job]}"
-    local dur=$((SECONDS - BG_START[$job]))
+    # How long it ran: until its last output (the log's mtime), not until it was collected.
+    local dur=$(($(stat -c %Y "${BG_LOG[$job]}") - BG_START[$job]))
     if [ "$rc" = 0 ]; then
         SUMMARY+=("$(printf '%-34s %-6s %5ss' "$name" PASS "$dur")")
     else
@@ -222,7 +228,7 @@ debug_built=0
 if step "build release" build release; then
     if [ "$OVERLAP" = 1 ]; then
         # The package build (on the tests' critical path) before the debug build.
-        bg_start package-build 10 "$ROOT/installer/build-deb.sh" --out "$DEB_DIR"
+        bg_start package-build 10 "$ROOT/installer/build-deb.sh" --quick --out "$DEB_DIR"
         [ "$DO_DEBUG" = 1 ] && bg_start debug-build 15 bash -c \
             'cmake --preset debug && cmake --build --preset debug "$@" --target unit-tests' \
             build-debug "${BUILD_JOBS[@]}"
