@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ipc/client.h"
 #include "ipc/mgr_api.h"
 

@@ -9,6 +9,8 @@
 
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 #include "core/fs.h"
 #include "core/strings.h"
 #include "core/sys.h"

@@ -1,6 +1,7 @@
 // Registry: allocation, special dirs, the one-container volume rule, persistence, reconcile.
 #include "mgr/registry.h"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"

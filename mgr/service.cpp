@@ -7,6 +7,8 @@
 
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 namespace sysbox::mgr {
 
 namespace mapi = ipc::mgr;

@@ -2,6 +2,7 @@
 #include "diag/docker/daemon_config.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/fs.h"
 #include "core/sys.h"

@@ -2,6 +2,7 @@
 #include "diag/docker/daemon_json.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace sysbox::ctl::docker {
 

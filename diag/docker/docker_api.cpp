@@ -16,20 +16,20 @@ namespace sysbox::ctl::docker {
 
 namespace {
 
-using Json = nlohmann::json;
+using ApiJson = nlohmann::json;
 constexpr std::chrono::milliseconds kRequestTimeout{10000};
 
-Result<Json> get_json(const std::string& socket, const std::string& target) {
+Result<ApiJson> get_json(const std::string& socket, const std::string& target) {
     HttpResponse resp = TRY(http_get_unix(socket, target, kRequestTimeout));
     if (resp.status != 200)
         return Error::msg("GET {} on {}: HTTP {}: {}", target, socket, resp.status,
                           str::trim(resp.body));
-    Json j = Json::parse(resp.body, nullptr, false);
+    ApiJson j = ApiJson::parse(resp.body, nullptr, false);
     if (j.is_discarded()) return Error::msg("GET {} on {}: reply is not JSON", target, socket);
     return j;
 }
 
-std::string string_at(const Json& j, const char* key) {
+std::string string_at(const ApiJson& j, const char* key) {
     auto it = j.find(key);
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
@@ -37,7 +37,7 @@ std::string string_at(const Json& j, const char* key) {
 }  // namespace
 
 Result<Info> parse_info(std::string_view body) {
-    Json j = Json::parse(body, nullptr, false);
+    ApiJson j = ApiJson::parse(body, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return Error::msg("GET /info: reply is not a JSON object");
     Info info;
@@ -101,10 +101,10 @@ Result<Info> get_info(const std::string& socket) {
 
 Result<std::vector<ContainerSummary>> list_containers(bool with_runtime,
                                                       const std::string& socket) {
-    Json list = TRY(get_json(socket, "/containers/json"));
+    ApiJson list = TRY(get_json(socket, "/containers/json"));
     std::vector<ContainerSummary> out;
     if (!list.is_array()) return out;
-    for (const Json& c : list) {
+    for (const ApiJson& c : list) {
         ContainerSummary s;
         s.id = string_at(c, "Id");
         s.image = string_at(c, "Image");
@@ -115,7 +115,7 @@ Result<std::vector<ContainerSummary>> list_containers(bool with_runtime,
             if (!s.name.empty() && s.name.front() == '/') s.name.erase(0, 1);
         }
         if (with_runtime && !s.id.empty()) {
-            Json inspect = TRY(get_json(socket, "/containers/" + s.id + "/json"));
+            ApiJson inspect = TRY(get_json(socket, "/containers/" + s.id + "/json"));
             if (auto hc = inspect.find("HostConfig"); hc != inspect.end() && hc->is_object())
                 s.runtime = string_at(*hc, "Runtime");
         }

@@ -3,6 +3,8 @@
 
 #include <cerrno>
 
+#include <nlohmann/json.hpp>
+
 #include "core/fs.h"
 #include "core/sys.h"
 

@@ -2,6 +2,7 @@
 #include "diag/docker/runtime_ops.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/fs.h"
 #include "diag/docker/daemon_config.h"

@@ -16,7 +16,7 @@ namespace {
 
 constexpr const char* kRegisterFix = "sysbox-ctl register-runtime";
 
-std::string start_fix(const HostView& host) {
+std::string start_docker_fix(const HostView& host) {
     return host.probes().systemd_is_pid1()
                ? "systemctl start docker"
                : "start dockerd (e.g. 'dockerd >/var/log/dockerd.log 2>&1 &')";
@@ -53,7 +53,7 @@ CheckResult running(const HostView& host, const DockerState& d) {
             "check dockerd's log (journalctl -u docker or /var/log/dockerd.log)");
     }
     return fail(id, "dockerd not running" + (d.info_error.empty() ? "" : ": " + d.info_error),
-                start_fix(host));
+                start_docker_fix(host));
 }
 
 // daemon.json parsed; an Error when invalid (the check says why), null json when absent.

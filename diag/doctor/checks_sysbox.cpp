@@ -10,7 +10,7 @@ namespace sysbox::ctl::doctor {
 
 namespace {
 
-std::string start_fix(const HostView& host) {
+std::string start_sysbox_fix(const HostView& host) {
     return host.probes().systemd_is_pid1() ? "systemctl start sysbox" : "sysbox-ctl service start";
 }
 
@@ -19,7 +19,7 @@ CheckResult not_answering(const HostView& host, const char* id, const char* daem
                           const std::string& socket, const DaemonAnswer<Reply>& a) {
     if (a.error_code == ENOENT || a.error_code == ECONNREFUSED) {
         return fail(id, fmt::format("{} not running (no listener on {})", daemon, socket),
-                    start_fix(host));
+                    start_sysbox_fix(host));
     }
     if (a.error_code == EACCES || a.error_code == EPERM) {
         return fail(id, fmt::format("{} socket {}: {}", daemon, socket, a.error),

@@ -3,6 +3,8 @@
 #include <memory>
 
 #include "diag/commands.h"
+#include <nlohmann/json.hpp>
+
 #include "diag/doctor/checks.h"
 #include "diag/doctor/report.h"
 

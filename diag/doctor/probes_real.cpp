@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "diag/doctor/kernel_probes.h"
 #include "diag/doctor/probes.h"
 #include "ipc/client.h"

@@ -1,6 +1,7 @@
 #include "diag/doctor/report.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace sysbox::ctl::doctor {
 

@@ -2,6 +2,7 @@
 #include "diag/host/install.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/fs.h"
 #include "diag/docker/runtime_ops.h"

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/fs.h"
 #include "core/strings.h"

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/fs.h"
 #include "core/strings.h"

@@ -1,5 +1,6 @@
 // host uninstall: undo exactly what the host-changes record says; host show.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/fs.h"
 #include "core/sys.h"

@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "core/fs.h"
 #include "diag/ops/bundle.h"
 #include "diag/ops/redact.h"

@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "diag/commands.h"
+#include <nlohmann/json.hpp>
+
 #include "diag/ops/bundle.h"
 #include "diag/ops/service.h"
 #include "diag/ops/status.h"

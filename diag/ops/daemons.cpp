@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include <nlohmann/json.hpp>
+
 #include "config/sysbox_config.h"
 #include "core/fs.h"
 #include "core/socket.h"

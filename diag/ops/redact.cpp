@@ -4,6 +4,8 @@
 #include <cctype>
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 namespace sysbox::ctl::ops {
 
 using nlohmann::json;

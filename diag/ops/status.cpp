@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "ipc/fs_api.h"
 #include "ipc/mgr_api.h"
 

@@ -6,12 +6,14 @@
 #include <cerrno>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "core/socket.h"
 
 namespace sysbox::ipc {
 
 namespace {
-constexpr size_t kReadChunk = size_t{64} * 1024;
+constexpr size_t kReplyChunk = size_t{64} * 1024;
 
 Clock::time_point deadline_after(int timeout_ms) {
     return Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
@@ -77,7 +79,7 @@ Result<Reply> Client::exchange(const std::string& frame, Clock::time_point deadl
 }
 
 Result<std::string> Client::read_frame(Clock::time_point deadline) {
-    std::string buf(kReadChunk, '\0');
+    std::string buf(kReplyChunk, '\0');
     for (;;) {
         if (auto frame = m_dec.next()) return std::move(*frame);
         auto n = recv_some(m_fd.get(), buf.data(), buf.size(), deadline);

@@ -1,6 +1,8 @@
 // JSON form of the sysbox-fs interface; parsing is exception-free and names bad fields.
 #include "ipc/fs_api.h"
 
+#include <nlohmann/json.hpp>
+
 #include "ipc/mgr_api.h"
 #include "oci/json_reader.h"
 

@@ -1,6 +1,8 @@
 // JSON form of the sysbox-mgr interface; parsing is exception-free and names bad fields.
 #include "ipc/mgr_api.h"
 
+#include <nlohmann/json.hpp>
+
 #include "oci/json_reader.h"
 
 namespace sysbox::ipc::mgr {

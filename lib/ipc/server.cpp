@@ -19,7 +19,7 @@
 namespace sysbox::ipc {
 
 namespace {
-constexpr size_t kReadChunk = size_t{16} * 1024;
+constexpr size_t kRequestChunk = size_t{16} * 1024;
 constexpr int kBacklog = 64;
 constexpr auto kReplyTimeout = std::chrono::seconds(5);
 
@@ -182,7 +182,7 @@ void Server::accept_one() {
 }
 
 void Server::read_from(Connection& conn) {
-    char buf[kReadChunk];
+    char buf[kRequestChunk];
     ssize_t n = ::recv(conn.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <limits>
 
+#include <nlohmann/json.hpp>
+
 namespace sysbox::ipc {
 
 using nlohmann::json;

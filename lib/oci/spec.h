@@ -2,10 +2,11 @@
 // Spec::raw so rewrites never drop fields this model does not know.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -205,7 +206,9 @@ struct Spec {
     Hooks hooks;
     std::map<std::string, std::string> annotations;
     Linux linux;
-    nlohmann::json raw;
+    // The whole document as parsed (never null after parse_spec). Shared and read-only,
+    // so this header needs only json_fwd.hpp and copying a Spec does not copy the JSON.
+    std::shared_ptr<const nlohmann::json> raw;
 };
 
 // Parse config.json text; errors name the offending field ("process.args[1]: expected a string").

@@ -1,6 +1,8 @@
 // config.json -> oci::Spec. One read() per struct, found by the jr templates through ADL.
 #include <fcntl.h>
 
+#include <nlohmann/json.hpp>
+
 #include "core/fs.h"
 #include "oci/json_reader.h"
 #include "oci/spec.h"
@@ -328,8 +330,8 @@ Result<Resources> parse_resources(const json& j, const std::string& p) {
 
 Result<Spec> parse_spec(std::string_view text) {
     Spec s;
-    s.raw = TRY(parse_json(text, "config.json"));
-    const json& j = s.raw;
+    s.raw = std::make_shared<const json>(TRY(parse_json(text, "config.json")));
+    const json& j = *s.raw;
     TRY(jr::expect_object(j, "config.json"));
     TRY(required(j, "", "ociVersion", s.oci_version));
     if (auto it = j.find("root"); it != j.end() && !it->is_null()) {

@@ -1,4 +1,6 @@
 // make_manager / load_manager and runc's default device rules.
+#include <nlohmann/json.hpp>
+
 #include "core/fs.h"
 #include "runtime/cgroup/factory.h"
 #include "runtime/cgroup/v1.h"

@@ -43,7 +43,7 @@ Result<int64_t> v1_swap(int64_t limit, int64_t swap, bool has_memsw) {
     return swap;
 }
 
-Result<void> memory(const oci::MemoryResources& m, const V1Facts& facts, std::vector<Write>& w) {
+Result<void> v1_memory(const oci::MemoryResources& m, const V1Facts& facts, std::vector<Write>& w) {
     int64_t limit = m.limit.value_or(0);
     int64_t swap = TRY(v1_swap(limit, m.swap.value_or(0), facts.has_memsw));
     Write lw{"memory.limit_in_bytes", num(limit)};
@@ -70,7 +70,7 @@ Result<void> memory(const oci::MemoryResources& m, const V1Facts& facts, std::ve
     return {};
 }
 
-void cpu(const oci::CpuResources& c, std::vector<Write>& w) {
+void v1_cpu(const oci::CpuResources& c, std::vector<Write>& w) {
     if (c.shares && *c.shares != 0) w.push_back({"cpu.shares", std::to_string(*c.shares)});
     bool quota = c.quota && *c.quota != 0;
     // A shorter period can be refused until the quota shrinks with it (runc retries it).
@@ -85,7 +85,7 @@ void cpu(const oci::CpuResources& c, std::vector<Write>& w) {
     if (c.idle) w.push_back({"cpu.idle", num(*c.idle)});
 }
 
-void blkio(const oci::BlockIoResources& b, const V1Facts& facts, std::vector<Write>& w) {
+void v1_blkio(const oci::BlockIoResources& b, const V1Facts& facts, std::vector<Write>& w) {
     const char* weight = facts.blkio_bfq ? "blkio.bfq.weight" : "blkio.weight";
     const char* weight_device = facts.blkio_bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
     if (b.weight && *b.weight != 0) w.push_back({weight, std::to_string(*b.weight)});
@@ -122,11 +122,11 @@ Result<std::vector<Write>> v1_writes(const oci::Resources& r, const V1Facts& fac
     std::vector<Write> w;
     if (r.cpu && !r.cpu->cpus.empty()) w.push_back({"cpuset.cpus", r.cpu->cpus});
     if (r.cpu && !r.cpu->mems.empty()) w.push_back({"cpuset.mems", r.cpu->mems});
-    if (r.memory) TRY(memory(*r.memory, facts, w));
-    if (r.cpu) cpu(*r.cpu, w);
+    if (r.memory) TRY(v1_memory(*r.memory, facts, w));
+    if (r.cpu) v1_cpu(*r.cpu, w);
     // OCI pids.limit <= 0 means no limit (runc >= 1.2 writes "max" for it too).
     if (r.pids_limit) w.push_back({"pids.max", *r.pids_limit > 0 ? num(*r.pids_limit) : "max"});
-    if (r.block_io) blkio(*r.block_io, facts, w);
+    if (r.block_io) v1_blkio(*r.block_io, facts, w);
     for (const auto& h : r.hugepage_limits) {
         TRY(check_page_size(h.page_size));
         w.push_back({"hugetlb." + h.page_size + ".limit_in_bytes", std::to_string(h.limit)});

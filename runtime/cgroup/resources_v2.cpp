@@ -16,7 +16,7 @@ std::string v2_num(int64_t v) {
     return v == 0 ? "" : v == -1 ? "max" : std::to_string(v);
 }
 
-Result<void> memory(const oci::MemoryResources& m, std::vector<Write>& w) {
+Result<void> v2_memory(const oci::MemoryResources& m, std::vector<Write>& w) {
     int64_t limit = m.limit.value_or(0);
     int64_t swap = TRY(v2_swap(limit, m.swap.value_or(0)));
     std::string swap_text = v2_num(swap);
@@ -34,7 +34,7 @@ Result<void> memory(const oci::MemoryResources& m, std::vector<Write>& w) {
     return {};
 }
 
-void io(const oci::BlockIoResources& b, const V2Facts& facts, std::vector<Write>& w) {
+void v2_io(const oci::BlockIoResources& b, const V2Facts& facts, std::vector<Write>& w) {
     if (b.weight && *b.weight != 0) {
         if (facts.io_bfq)
             w.push_back({"io.bfq.weight", std::to_string(*b.weight)});
@@ -57,7 +57,7 @@ void io(const oci::BlockIoResources& b, const V2Facts& facts, std::vector<Write>
     io_max(b.throttle_write_iops, "wiops");
 }
 
-Result<void> cpu(const oci::CpuResources& c, std::vector<Write>& w) {
+Result<void> v2_cpu(const oci::CpuResources& c, std::vector<Write>& w) {
     if ((c.realtime_period && *c.realtime_period != 0) ||
         (c.realtime_runtime && *c.realtime_runtime != 0))
         return Error::with_code(EINVAL,
@@ -128,9 +128,9 @@ Result<std::vector<Write>> v2_writes(const oci::Resources& r, const V2Facts& fac
     std::vector<Write> w;
     if (r.pids_limit)
         w.push_back({"pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max"});
-    if (r.memory) TRY(memory(*r.memory, w));
-    if (r.block_io) io(*r.block_io, facts, w);
-    if (r.cpu) TRY(cpu(*r.cpu, w));
+    if (r.memory) TRY(v2_memory(*r.memory, w));
+    if (r.block_io) v2_io(*r.block_io, facts, w);
+    if (r.cpu) TRY(v2_cpu(*r.cpu, w));
     if (r.cpu && !r.cpu->cpus.empty()) w.push_back({"cpuset.cpus", r.cpu->cpus});
     if (r.cpu && !r.cpu->mems.empty()) w.push_back({"cpuset.mems", r.cpu->mems});
     for (const auto& h : r.hugepage_limits) {

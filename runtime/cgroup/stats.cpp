@@ -5,6 +5,8 @@
 
 #include <limits>
 
+#include <nlohmann/json.hpp>
+
 #include "cgroup/files.h"
 #include "core/strings.h"
 #include "runtime/cgroup/cgfs.h"

@@ -3,7 +3,7 @@
 //  "hugetlb":{"2MB":{...}}}.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 namespace sysbox::runtime::cgroups {

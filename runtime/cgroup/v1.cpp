@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/fs.h"

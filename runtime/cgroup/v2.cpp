@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <nlohmann/json.hpp>
+
 #include "core/fs.h"
 #include "core/strings.h"
 #include "core/sys.h"

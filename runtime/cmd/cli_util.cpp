@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/cmd/cli.h"
 #include "runtime/container/fs_link.h"
 #include "core/strings.h"

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/cmd/cli.h"
 #include "core/fs.h"
 #include "core/strings.h"

@@ -1,5 +1,7 @@
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/cmd/cli.h"
 #include "core/fs.h"
 #include "core/strings.h"

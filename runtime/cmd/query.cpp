@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/cmd/cli.h"
 #include "core/process.h"
 #include "core/strings.h"

@@ -1,6 +1,8 @@
 // spec (a starter config.json) and features (what this runtime supports, OCI features.json).
 #include <fcntl.h>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/cmd/cli.h"
 #include "core/fs.h"
 #include "runtime/linux/caps.h"

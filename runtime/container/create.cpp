@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "runtime/container/container.h"
@@ -154,7 +155,7 @@ Result<Prepared> prepare(const GlobalOptions& g, const CreateOptions& o) {
         return Error::with_code(ENOENT, "root.path {} is not a directory", p.rootfs);
     TRY(validate_sysctls(p.spec));
     TRY(check_security_labels(*p.spec.process));
-    warn_unapplied(p.spec.raw);
+    warn_unapplied(*p.spec.raw);
     if (!p.spec.hostname.empty() && p.spec.linux.find_namespace("uts") == nullptr)
         return Error::with_code(EINVAL, "hostname is set but the container has no uts namespace");
     return p;
@@ -365,7 +366,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     TRY(drive_setup(parent_sync.get(), p, state_json, g, o.id));
 
     st.init_start_time = process_start_time(child.pid);
-    TRY(dir.save_config(p.spec.raw));
+    TRY(dir.save_config(*p.spec.raw));
     TRY(dir.save(st));
     TRY(write_pid_file(o.pid_file, child.pid));
     tx.commit();

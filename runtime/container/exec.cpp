@@ -6,6 +6,7 @@
 
 #include <optional>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "runtime/container/container.h"

@@ -1,6 +1,7 @@
 // Register/SetInitPid/Unregister calls to sysbox-fs over lib/ipc.
 #include "runtime/container/fs_link.h"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "ipc/client.h"
@@ -9,14 +10,14 @@ namespace sysbox::runtime {
 
 namespace {
 
-constexpr int kTimeoutMs = 5000;
+constexpr int kFsTimeoutMs = 5000;
 
 bool not_running(int code) {
     return code == ENOENT || code == ECONNREFUSED;
 }
 
 Result<ipc::Client> connect(const std::string& socket) {
-    auto c = ipc::Client::connect(socket, kTimeoutMs);
+    auto c = ipc::Client::connect(socket, kFsTimeoutMs);
     if (c) return c;
     int code = c.error().code();
     if (not_running(code))
@@ -31,7 +32,7 @@ Result<ipc::Client> connect(const std::string& socket) {
 
 // Call `method`; an error reply becomes an Error carrying the reply's error name.
 Result<ipc::Reply> call(ipc::Client& client, const char* method, const nlohmann::json& params) {
-    auto reply = TRY(client.call(method, params, kTimeoutMs));
+    auto reply = TRY(client.call(method, params, kFsTimeoutMs));
     if (!reply.ok())
         return Error::with_code(EIO, "sysbox-fs refused: {} ({})", reply.message(), reply.error);
     return reply;
@@ -143,7 +144,7 @@ void fs_unregister(const std::string& socket, const std::string& id, bool maybe_
                      client.error().to_string());
         return;
     }
-    auto reply = client->call(ipc::fs::kUnregister, {{"id", id}}, kTimeoutMs);
+    auto reply = client->call(ipc::fs::kUnregister, {{"id", id}}, kFsTimeoutMs);
     if (!reply)
         spdlog::warn("container {}: unregister from sysbox-fs: {}", id, reply.error().to_string());
     else if (!reply->ok() && reply->error != ipc::fs::kErrNoSuchContainer)

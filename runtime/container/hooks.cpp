@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/sys.h"

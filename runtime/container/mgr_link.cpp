@@ -1,6 +1,7 @@
 // Register/Unregister calls to sysbox-mgr over lib/ipc.
 #include "runtime/container/mgr_link.h"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/fs.h"
@@ -10,10 +11,10 @@ namespace sysbox::runtime {
 
 namespace {
 
-constexpr int kTimeoutMs = 10000;
+constexpr int kMgrTimeoutMs = 10000;
 
 Result<ipc::Client> connect(const GlobalOptions& g) {
-    auto c = ipc::Client::connect(g.mgr_socket, kTimeoutMs);
+    auto c = ipc::Client::connect(g.mgr_socket, kMgrTimeoutMs);
     if (c) return c;
     int code = c.error().code();
     if (code == ENOENT || code == ECONNREFUSED)
@@ -42,7 +43,7 @@ Result<std::optional<ipc::mgr::RegisterReply>> mgr_register(const GlobalOptions&
     req.shared_ids = env.shared_ids;
     req.keep_special_dirs = env.keep_special_dirs;
     auto client = TRY(connect(g));
-    auto reply = TRY(client.call(ipc::mgr::kRegister, ipc::mgr::to_json(req), kTimeoutMs)
+    auto reply = TRY(client.call(ipc::mgr::kRegister, ipc::mgr::to_json(req), kMgrTimeoutMs)
                          .wrap("register container {} with sysbox-mgr", id));
     if (!reply.ok())
         return Error::with_code(EIO, "sysbox-mgr refused container {}: {}", id, reply.message());
@@ -62,7 +63,7 @@ void mgr_unregister(const GlobalOptions& g, const std::string& id) {
                      client.error().to_string());
         return;
     }
-    auto reply = client->call(ipc::mgr::kUnregister, {{"id", id}}, kTimeoutMs);
+    auto reply = client->call(ipc::mgr::kUnregister, {{"id", id}}, kMgrTimeoutMs);
     if (!reply)
         spdlog::warn("container {}: unregister from sysbox-mgr: {}", id, reply.error().to_string());
     else if (!reply->ok())
@@ -73,7 +74,7 @@ void mgr_keep_listener(const GlobalOptions& g, const std::string& id, int fd) {
     if (g.no_sysbox_mgr) return;
     auto client = connect(g);
     auto reply =
-        client ? client->call(ipc::mgr::kKeepTrapListener, {{"id", id}, {"fd", fd}}, kTimeoutMs)
+        client ? client->call(ipc::mgr::kKeepTrapListener, {{"id", id}, {"fd", fd}}, kMgrTimeoutMs)
                : Result<ipc::Reply>(std::move(client).error());
     std::string why = !reply ? reply.error().to_string() : reply->ok() ? "" : reply->message();
     if (!why.empty())

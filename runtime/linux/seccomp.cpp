@@ -20,6 +20,8 @@
 #include <optional>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "core/kernel_version.h"
 #include "core/socket.h"
 #include "core/sys.h"

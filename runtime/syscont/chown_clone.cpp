@@ -22,8 +22,6 @@ namespace sysbox::runtime::syscont {
 
 namespace {
 
-constexpr const char* kCapXattr = "security.capability";
-
 UniqueFd open_dir_at(int dir, const std::string& name) {
     return UniqueFd(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
@@ -42,7 +40,7 @@ Result<void> shift_file(int dir, const std::string& name, const struct stat& st,
     UniqueFd fd(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!fd) return Error::from_errno("open {}", name);
     char caps[64];
-    ssize_t n = ::fgetxattr(fd.get(), kCapXattr, caps, sizeof caps);
+    ssize_t n = ::fgetxattr(fd.get(), kCapsXattr, caps, sizeof caps);
     if (::fchown(fd.get(), uid, gid) < 0) return Error::from_errno("chown {}", name);
     if ((st.st_mode & 06000) != 0 && ::fchmod(fd.get(), st.st_mode & 07777) < 0)
         return Error::from_errno("chmod {}", name);
@@ -50,7 +48,7 @@ Result<void> shift_file(int dir, const std::string& name, const struct stat& st,
         std::string moved =
             shift_capability_xattr(std::string_view(caps, static_cast<size_t>(n)), shift)
                 .value_or(std::string());
-        if (!moved.empty() && ::fsetxattr(fd.get(), kCapXattr, moved.data(), moved.size(), 0) < 0)
+        if (!moved.empty() && ::fsetxattr(fd.get(), kCapsXattr, moved.data(), moved.size(), 0) < 0)
             return Error::from_errno("set the file capabilities of {}", name);
     }
     return {};

@@ -19,8 +19,6 @@ namespace sysbox::runtime::syscont {
 
 namespace {
 
-constexpr const char* kCapXattr = "security.capability";
-
 uint32_t le32_at(std::string_view v, size_t off) {
     uint32_t x = 0;
     std::memcpy(&x, v.data() + off, sizeof x);
@@ -43,7 +41,7 @@ void copy_xattrs(int src, int dst, const IdShift& shift) {
         ssize_t vlen = ::fgetxattr(src, name, value, sizeof value);
         if (vlen < 0) continue;
         std::string v(value, static_cast<size_t>(vlen));
-        if (std::strcmp(name, kCapXattr) == 0) {
+        if (std::strcmp(name, kCapsXattr) == 0) {
             auto shifted = shift_capability_xattr(v, shift);
             if (!shifted) continue;
             v = std::move(*shifted);

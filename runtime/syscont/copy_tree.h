@@ -29,6 +29,9 @@ struct CopyStats {
     uint64_t skipped = 0;  // device nodes other than overlay whiteouts
 };
 
+// The file-capabilities xattr, whose owner id (v3) shifts with the file's owner.
+inline constexpr const char* kCapsXattr = "security.capability";
+
 // `id` moved by the shift; ids that land outside the range become its nobody (65534).
 uint32_t shift_id(uint32_t id, const IdShift& shift);
 

@@ -6,6 +6,8 @@
 
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "cgroup/proc_cgroup.h"
 #include "cgroup_env.h"
 #include "child.h"

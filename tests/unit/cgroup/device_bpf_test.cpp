@@ -2,13 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "builders.h"
 #include "ebpf_eval.h"
 #include "runtime/cgroup/manager.h"
 
 namespace sysbox::runtime::cgroups {
 namespace {
 
-constexpr auto rule = device_rule;
+using builders::rule;
 
 std::vector<oci::DeviceRule> with_defaults(std::vector<oci::DeviceRule> rules) {
     for (auto& r : default_device_rules())

@@ -2,12 +2,13 @@
 
 #include "runtime/cgroup/devices_v1.h"
 #include "runtime/cgroup/manager.h"
+#include "builders.h"
 #include "write_printer.h"
 
 namespace sysbox::runtime::cgroups {
 namespace {
 
-constexpr auto rule = device_rule;
+using builders::rule;
 
 // What Docker passes for a plain container, plus what the runtime appends.
 std::vector<oci::DeviceRule> docker_rules() {

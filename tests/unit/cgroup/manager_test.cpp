@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/cgroup/cgfs.h"
 #include "runtime/cgroup/factory.h"
 #include "runtime/cgroup/v1.h"

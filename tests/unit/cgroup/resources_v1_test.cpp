@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/cgroup/resources.h"
+#include "builders.h"
 #include "write_printer.h"
 
 namespace sysbox::runtime::cgroups {
@@ -8,13 +9,7 @@ namespace {
 
 constexpr int64_t kMiB = 1024 * 1024;
 
-oci::Resources memory(std::optional<int64_t> limit, std::optional<int64_t> swap) {
-    oci::Resources r;
-    r.memory = oci::MemoryResources{};
-    r.memory->limit = limit;
-    r.memory->swap = swap;
-    return r;
-}
+using builders::memory;
 
 std::vector<Write> v1(const oci::Resources& r, V1Facts f = {}) {
     auto w = v1_writes(r, f);

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/cgroup/resources.h"
+#include "builders.h"
 #include "write_printer.h"
 
 namespace sysbox::runtime::cgroups {
@@ -12,13 +13,7 @@ std::vector<Write> v2(const oci::Resources& r, V2Facts f = {}) {
     return w ? *w : std::vector<Write>{};
 }
 
-oci::Resources memory(std::optional<int64_t> limit, std::optional<int64_t> swap) {
-    oci::Resources r;
-    r.memory = oci::MemoryResources{};
-    r.memory->limit = limit;
-    r.memory->swap = swap;
-    return r;
-}
+using builders::memory;
 
 TEST(ResourcesV2, SharesToWeightIsRuncsFormula) {
     EXPECT_EQ(shares_to_weight(0), 0u);

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "runtime/cgroup/stats.h"
 
 #include <gtest/gtest.h>

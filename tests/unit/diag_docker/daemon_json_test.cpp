@@ -1,6 +1,7 @@
 // daemon.json parsing and the pure edits: every bad input gets its own message, and every
 // key we do not own survives an edit with its value and place.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "diag/docker/daemon_json.h"
 

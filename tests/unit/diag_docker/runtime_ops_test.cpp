@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
 #include "core/fs.h"
 #include "core/sys.h"
 #include "diag/docker/runtime_ops.h"

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "diag/doctor/checks.h"
 #include "diag/doctor/report.h"
 #include "fake_host.h"

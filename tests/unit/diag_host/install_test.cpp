@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "core/fs.h"
 #include "core/sys.h"
 #include "diag/host/install.h"

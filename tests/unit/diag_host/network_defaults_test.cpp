@@ -1,5 +1,6 @@
 // bip / default-address-pools: added only when the user set neither and nothing collides.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "diag/host/network_defaults.h"
 

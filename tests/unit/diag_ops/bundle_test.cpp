@@ -1,4 +1,6 @@
 // A whole bundle collected from a fake host root, read back with libarchive.
+#include <nlohmann/json.hpp>
+
 #include "diag/ops/bundle.h"
 
 #include <gtest/gtest.h>

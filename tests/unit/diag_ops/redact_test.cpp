@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "diag/ops/redact.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "diag/ops/status.h"
 
 #include <gtest/gtest.h>

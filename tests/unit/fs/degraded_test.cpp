@@ -17,6 +17,7 @@
 #include "fs/container.h"
 #include "fs/emu/cpuset.h"
 #include "fs/files.h"
+#include "no_host.h"
 #include "temp_dir.h"
 
 namespace sysbox::fs {
@@ -25,15 +26,7 @@ namespace {
 using sysbox::test::TempDir;
 constexpr const char* kCg = "/docker/abc/syscont-cgroup-root";
 
-class NoHost final : public knobs::HostKnobs {
-  public:
-    Result<std::string> read(std::string_view p) override {
-        return Error::with_code(ENOENT, "{}", p);
-    }
-    Result<void> write(std::string_view p, std::string_view) override {
-        return Error::with_code(EPERM, "{}", p);
-    }
-};
+using fakes::NoHost;
 
 void put(const std::string& path, const std::string& content) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());

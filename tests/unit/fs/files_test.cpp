@@ -5,6 +5,7 @@
 #include <set>
 
 #include "fs/container.h"
+#include "no_host.h"
 
 namespace sysbox::fs {
 namespace {
@@ -48,15 +49,7 @@ TEST(FsFiles, TheIssueListIsServed) {
     EXPECT_EQ(find_file("proc:sys:kernel:shmmax"), -1);
 }
 
-class NoHost final : public knobs::HostKnobs {
-  public:
-    Result<std::string> read(std::string_view p) override {
-        return Error::with_code(ENOENT, "{}", p);
-    }
-    Result<void> write(std::string_view p, std::string_view) override {
-        return Error::with_code(EPERM, "{}", p);
-    }
-};
+using fakes::NoHost;
 
 TEST(FsFiles, BeforeItsInitIsKnownAContainerSeesUptimeSinceRegistrationAndHostMemory) {
     NoHost host;

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "ipc/fs_api.h"
 
 #include <gtest/gtest.h>

@@ -8,7 +8,7 @@ namespace sysbox::fs {
 namespace {
 
 // Host knobs in memory: the registry never touches them, the knob stores might.
-class FakeHost final : public knobs::HostKnobs {
+class MemoryKnobs final : public knobs::HostKnobs {
   public:
     Result<std::string> read(std::string_view path) override {
         auto it = values.find(std::string(path));
@@ -23,7 +23,7 @@ class FakeHost final : public knobs::HostKnobs {
 };
 
 TEST(FsRegistry, SerialsAreNeverReusedAndAReRegistrationReplacesTheOldFiles) {
-    FakeHost host;
+    MemoryKnobs host;
     Registry reg(host, 10);
     auto a = reg.add("c1", 100000, 100000, 65536);
     ASSERT_TRUE(a);
@@ -46,7 +46,7 @@ TEST(FsRegistry, SerialsAreNeverReusedAndAReRegistrationReplacesTheOldFiles) {
 }
 
 TEST(FsRegistry, RemoveBySerialOnlyRemovesThatRegistration) {
-    FakeHost host;
+    MemoryKnobs host;
     Registry reg(host, 10);
     auto old = reg.add("c1", 1, 1, 65536);
     ASSERT_TRUE(old);
@@ -61,7 +61,7 @@ TEST(FsRegistry, RemoveBySerialOnlyRemovesThatRegistration) {
 }
 
 TEST(FsRegistry, RefusesBeyondTheLimitWithAnErrorThatSaysWhatToChange) {
-    FakeHost host;
+    MemoryKnobs host;
     Registry reg(host, 2);
     ASSERT_TRUE(reg.add("a", 1, 1, 65536));
     ASSERT_TRUE(reg.add("b", 1, 1, 65536));
@@ -74,7 +74,7 @@ TEST(FsRegistry, RefusesBeyondTheLimitWithAnErrorThatSaysWhatToChange) {
 }
 
 TEST(FsRegistry, AReaderKeepsItsContainerAliveAfterUnregister) {
-    FakeHost host;
+    MemoryKnobs host;
     host.values["/proc/sys/kernel/panic"] = "0\n";
     Registry reg(host, 4);
     auto c = reg.add("c1", 1, 1, 65536);

@@ -5,13 +5,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fixture.h"
 #include "temp_dir.h"
 
 namespace sysbox::fs::emu {
 namespace {
 
 using sysbox::test::TempDir;
-constexpr uint64_t kMiB = 1024ULL * 1024;
+using test::kMiB;
 
 void put(const std::string& path, const std::string& content) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());

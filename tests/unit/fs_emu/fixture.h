@@ -13,6 +13,8 @@
 
 namespace sysbox::fs::emu::test {
 
+inline constexpr uint64_t kMiB = 1024ULL * 1024;
+
 inline std::string fixture(const std::string& name) {
     auto text = sysbox::fs::read_file(std::string(FIXTURES) + "/proc/" + name);
     EXPECT_TRUE(text.has_value()) << name;

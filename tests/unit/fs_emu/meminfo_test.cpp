@@ -11,7 +11,7 @@ using test::fixture;
 using test::lines;
 using test::value_of;
 
-constexpr uint64_t kMiB = 1024ULL * 1024;
+using test::kMiB;
 constexpr int64_t kHostTotal = 24683568;  // MemTotal in host_meminfo
 
 Memory limited(uint64_t limit, uint64_t usage) {

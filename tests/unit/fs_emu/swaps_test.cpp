@@ -10,7 +10,7 @@ namespace {
 using test::fixture;
 using test::lines;
 
-constexpr uint64_t kMiB = 1024ULL * 1024;
+using test::kMiB;
 constexpr std::string_view kHeader = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority";
 
 Memory with_swap(uint64_t limit, uint64_t usage) {

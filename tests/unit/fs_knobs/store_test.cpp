@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "knob_lookup.h"
+
 namespace sysbox::fs::knobs {
 namespace {
 
@@ -60,11 +62,7 @@ class FakeHost final : public HostKnobs {
     unsigned m_uuids = 0;
 };
 
-const Knob& knob(std::string_view path) {
-    const Knob* k = find_knob(path);
-    EXPECT_NE(k, nullptr) << path;
-    return *k;
-}
+using lookup::knob;
 
 constexpr const char* kPanic = "/proc/sys/kernel/panic";
 constexpr const char* kConntrackMax = "/proc/sys/net/netfilter/nf_conntrack_max";

@@ -3,15 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "fs/knobs/product_uuid.h"
+#include "knob_lookup.h"
 
 namespace sysbox::fs::knobs {
 namespace {
 
-const Knob& knob(std::string_view path) {
-    const Knob* k = find_knob(path);
-    EXPECT_NE(k, nullptr) << path;
-    return *k;
-}
+using lookup::knob;
 
 TEST(KnobValue, ParsesIntegersLikeTheKernel) {
     EXPECT_EQ(parse_kernel_int("5"), 5);

@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "core/fs.h"
 #include "core/socket.h"
 #include "ipc/client.h"

@@ -1,4 +1,6 @@
 // The mgr interface's JSON: round trips, and requests with missing or mistyped fields.
+#include <nlohmann/json.hpp>
+
 #include "ipc/mgr_api.h"
 
 #include <gtest/gtest.h>

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "ipc/varlink.h"
 
 namespace sysbox::ipc {

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "oci/spec.h"
 
@@ -30,7 +31,8 @@ TEST(Spec, KeepsTheRawJsonSoUnknownFieldsSurvive) {
     std::string text = R"({"ociVersion":"1.1.0","root":{"path":"r"},"x-custom":{"a":1}})";
     auto s = parse_spec(text);
     ASSERT_TRUE(s);
-    EXPECT_EQ(s->raw["x-custom"]["a"], 1);
+    ASSERT_NE(s->raw, nullptr);
+    EXPECT_EQ((*s->raw)["x-custom"]["a"], 1);
 }
 
 TEST(Spec, TypeErrorsNameTheField) {
