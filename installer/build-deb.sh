@@ -9,7 +9,7 @@
 # moves the .deb files, .buildinfo and .changes to DIR (default build/deb/), runs lintian
 # on the .changes (a warning or error fails the script) and prints the .deb's path last.
 # Missing build dependencies (debian/control) are installed with `apt-get build-dep`
-# unless --no-apt. Takes about 6 minutes on 2 CPUs.
+# unless --no-apt. Takes about 11 minutes on 2 CPUs (8 with --quick).
 #   --out DIR      where the packages go (default: <checkout>/build/deb)
 #   --quick        line tables only (-g1 instead of -g) and no sysbox-dbgsym package:
 #                  the same package otherwise, about a third less compile time (the
