@@ -16,7 +16,7 @@ namespace sysbox::ctl::docker {
 
 namespace {
 
-using ApiJson = nlohmann::json;
+using ApiJson = nlohmann::json;  // Engine API replies (docker::Json is daemon.json's ordered_json)
 constexpr std::chrono::milliseconds kRequestTimeout{10000};
 
 Result<ApiJson> get_json(const std::string& socket, const std::string& target) {
