@@ -98,6 +98,16 @@ Result<void> render_uptime(Container& c, std::string& out) {
     return {};
 }
 
+// /sys/devices/system/cpu/online: as many CPUs as /proc/cpuinfo and /proc/stat show, and
+// numbered like them, so that sysconf(_SC_NPROCESSORS_ONLN) (glibc reads this file: getconf,
+// Python's os.cpu_count()) agrees with them.
+Result<void> render_cpu_online(Container& c, std::string& out) {
+    const auto* cpu = TRY(cpu_of(c));
+    auto cpus = TRY(visible_cpus_of(cpu));
+    emu::append_online(out, cpus.size());
+    return {};
+}
+
 Result<void> render_loadavg(Container& c, std::string& out) {
     out += c.render_loadavg();
     return {};
@@ -184,6 +194,7 @@ std::vector<FileEntry> build_table() {
     gen("/proc/stat", render_stat);
     gen("/proc/diskstats", render_diskstats, false);  // no block devices: empty
     gen("/proc/partitions", render_partitions);
+    gen("/sys/devices/system/cpu/online", render_cpu_online);
     auto kernel = running_kernel();
     for (const auto& k : knobs::knob_table()) {
         if (knobs::policy_on(k, kernel) == knobs::Policy::Native) continue;

@@ -35,6 +35,15 @@ std::optional<std::vector<int>> parse_cpuset(std::string_view text) {
     return out;
 }
 
+void append_online(std::string& out, size_t ncpus) {
+    if (ncpus == 1) out += '0';
+    if (ncpus > 1) {
+        out += "0-";
+        out += std::to_string(ncpus - 1);
+    }
+    out += '\n';
+}
+
 unsigned quota_cpus(int64_t quota_us, uint64_t period_us) {
     if (quota_us <= 0 || period_us == 0) return 0;
     auto q = static_cast<uint64_t>(quota_us);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +14,10 @@ namespace sysbox::fs::emu {
 // An empty list is valid (empty cpuset file). False on malformed text.
 bool parse_cpuset(std::string_view text, std::vector<int>& out);
 std::optional<std::vector<int>> parse_cpuset(std::string_view text);
+
+// /sys/devices/system/cpu/online for a container shown `ncpus` CPUs, numbered from 0 like
+// its /proc/cpuinfo and /proc/stat: "0-3\n", "0\n" ("\n" for none).
+void append_online(std::string& out, size_t ncpus);
 
 // CPUs a CFS quota buys: ceil(quota / period), at least 1; 0 when there is no quota.
 unsigned quota_cpus(int64_t quota_us, uint64_t period_us);

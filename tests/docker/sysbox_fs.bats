@@ -110,7 +110,7 @@ host_uptime() { cut -d' ' -f1 /proc/uptime | cut -d. -f1; }
     if [ "$swap_total" = 0 ]; then assert_eq "$swaps_lines" 1; fi
 }
 
-@test "--cpuset-cpus and --cpus: /proc/cpuinfo, /proc/stat and nproc show the container's CPUs" {
+@test "--cpuset-cpus and --cpus: /proc/cpuinfo, /proc/stat, nproc and getconf show the container's CPUs" {
     local ncpu
     ncpu="$(nproc)"
     [ "$ncpu" -ge 2 ] || skip "the host has one CPU: nothing to restrict"
@@ -120,15 +120,21 @@ host_uptime() { cut -d' ' -f1 /proc/uptime | cut -d. -f1; }
     assert_eq "$(dx "$c" grep -c '^cpu[0-9]' /proc/stat)" 1
     dx "$c" grep -q '^cpu0 ' /proc/stat
     assert_eq "$(dx "$c" nproc)" 1
+    # sysconf(_SC_NPROCESSORS_ONLN) reads /sys/devices/system/cpu/online: numbered from 0
+    # like /proc/cpuinfo.
+    assert_eq "$(dx "$c" cat /sys/devices/system/cpu/online)" 0
+    assert_eq "$(dx "$c" getconf _NPROCESSORS_ONLN)" 1
     local q
     q="$(dk_start --cpus 1 "$DEBIAN" sleep 86400)"
     # The quota rounds up to whole CPUs: 1 of the host's $ncpu.
     assert_eq "$(dx "$q" grep -c ^processor /proc/cpuinfo)" 1
     assert_eq "$(dx "$q" grep -c '^cpu[0-9]' /proc/stat)" 1
+    assert_eq "$(dx "$q" getconf _NPROCESSORS_ONLN)" 1
     # Without limits: every host CPU.
     local u
     u="$(dk_start "$DEBIAN" sleep 86400)"
     assert_eq "$(dx "$u" grep -c ^processor /proc/cpuinfo)" "$ncpu"
+    assert_eq "$(dx "$u" getconf _NPROCESSORS_ONLN)" "$(getconf _NPROCESSORS_ONLN)"
 }
 
 @test "/proc/loadavg and /proc/stat are the container's: a busy loop shows up, the host's tasks do not" {

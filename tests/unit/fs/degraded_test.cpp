@@ -131,7 +131,7 @@ int64_t kb(std::string_view text, std::string_view key) {
 
 struct Rendered {
     std::shared_ptr<const InitInfo> init;
-    std::string uptime, loadavg, meminfo, swaps, cpuinfo, stat, partitions;
+    std::string uptime, loadavg, meminfo, swaps, cpuinfo, stat, partitions, online;
 };
 
 // The container started 100 s ago; its init is this process.
@@ -153,6 +153,7 @@ Rendered render_all(const Mounted& on) {
     r.cpuinfo = render(c, "proc:cpuinfo");
     r.stat = render(c, "proc:stat");
     r.partitions = render(c, "proc:partitions");
+    r.online = render(c, "sys:devices:system:cpu:online");
     std::string diskstats;
     EXPECT_TRUE(read_emulated(entry("proc:diskstats"), c, diskstats));  // may be empty
     return r;
@@ -200,6 +201,11 @@ void expect_sane(const Rendered& r, size_t ncpus) {
     EXPECT_TRUE(str::starts_with(r.swaps, "Filename")) << r.swaps;
     EXPECT_EQ(processors(r.cpuinfo), ncpus);
     EXPECT_EQ(cpu_rows(r.stat).size(), ncpus) << r.stat.substr(0, 300);
+    // sysconf(_SC_NPROCESSORS_ONLN) counts the same CPUs as /proc/cpuinfo.
+    auto online = emu::parse_cpuset(r.online);
+    ASSERT_TRUE(online) << r.online;
+    EXPECT_EQ(online->size(), ncpus) << r.online;
+    EXPECT_TRUE(r.online.ends_with('\n'));
     EXPECT_TRUE(str::starts_with(r.stat, "cpu  ")) << r.stat.substr(0, 100);
     EXPECT_NE(r.stat.find("\nbtime "), std::string::npos);
     EXPECT_TRUE(str::starts_with(r.partitions, "major minor")) << r.partitions;
@@ -210,6 +216,7 @@ TEST(FsDegraded, AllControllersMountedIsTheBaseline) {
     ASSERT_TRUE(r.init);
     EXPECT_TRUE(r.init->missing.empty());
     expect_sane(r, 1);  // cpuset "0"
+    EXPECT_EQ(r.online, "0\n");
     EXPECT_EQ(kb(r.meminfo, "MemTotal"), 262144);
     auto rows = cpu_rows(r.stat);
     ASSERT_EQ(rows.size(), 1U);

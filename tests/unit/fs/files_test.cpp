@@ -28,15 +28,26 @@ TEST(FsFiles, NamesAreFlatAndUnique) {
 }
 
 TEST(FsFiles, TheIssueListIsServed) {
-    for (const char* dest :
-         {"/proc/uptime", "/proc/loadavg", "/proc/meminfo", "/proc/swaps", "/proc/cpuinfo",
-          "/proc/stat", "/proc/diskstats", "/proc/partitions", "/proc/sys/kernel/panic",
-          "/proc/sys/kernel/panic_on_oops", "/proc/sys/kernel/ngroups_max",
-          "/proc/sys/kernel/cap_last_cap", "/proc/sys/kernel/random/uuid",
-          "/proc/sys/kernel/keys/maxkeys", "/proc/sys/vm/overcommit_memory",
-          "/proc/sys/net/netfilter/nf_conntrack_max", "/proc/sys/fs/file-max",
-          "/sys/module/nf_conntrack/parameters/hashsize",
-          "/sys/devices/virtual/dmi/id/product_uuid"}) {
+    for (const char* dest : {"/proc/uptime",
+                             "/proc/loadavg",
+                             "/proc/meminfo",
+                             "/proc/swaps",
+                             "/proc/cpuinfo",
+                             "/proc/stat",
+                             "/proc/diskstats",
+                             "/proc/partitions",
+                             "/proc/sys/kernel/panic",
+                             "/proc/sys/kernel/panic_on_oops",
+                             "/proc/sys/kernel/ngroups_max",
+                             "/proc/sys/kernel/cap_last_cap",
+                             "/proc/sys/kernel/random/uuid",
+                             "/proc/sys/kernel/keys/maxkeys",
+                             "/proc/sys/vm/overcommit_memory",
+                             "/proc/sys/net/netfilter/nf_conntrack_max",
+                             "/proc/sys/fs/file-max",
+                             "/sys/module/nf_conntrack/parameters/hashsize",
+                             "/sys/devices/virtual/dmi/id/product_uuid",
+                             "/sys/devices/system/cpu/online"}) {
         EXPECT_GE(find_file(file_name_for(dest)), 0) << dest;
     }
     // Generated files are read-only; knobs that take writes are writable by their owner.

@@ -19,6 +19,20 @@ TEST(Cpuset, RejectsMalformedLists) {
     EXPECT_FALSE(parse_cpuset("1-"));
 }
 
+TEST(Cpuset, OnlineListsTheShownCpusFromZero) {
+    auto online = [](size_t n) {
+        std::string out;
+        append_online(out, n);
+        return out;
+    };
+    EXPECT_EQ(online(4), "0-3\n");
+    EXPECT_EQ(online(2), "0-1\n");
+    EXPECT_EQ(online(1), "0\n");
+    EXPECT_EQ(online(0), "\n");
+    // It reads back as that many CPUs.
+    EXPECT_EQ(parse_cpuset(online(130))->size(), 130U);
+}
+
 TEST(Cpuset, QuotaRoundsUpToWholeCpus) {
     EXPECT_EQ(quota_cpus(-1, 100000), 0U);
     EXPECT_EQ(quota_cpus(150000, 100000), 2U);
