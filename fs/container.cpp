@@ -144,6 +144,10 @@ Result<std::shared_ptr<const InitInfo>> init_from(pid_t pid, double start_bootti
         info->dirs.unified = fs::join(layout.unified, *p);
         info->cgroups.push_back("0::" + *p);
         info->tasks_dir = info->dirs.unified;
+        // sysbox-runc's v2 init sits in the leaf init.scope of the container's directory,
+        // which is "/" inside: /proc/cgroups counts from there.
+        std::string tree = p->ends_with("/init.scope") ? fs::dirname(*p) : *p;
+        if (tree != "/") info->unified_tree = fs::join(layout.unified, tree);
     } else {
         // A controller the host does not mount (a host whose systemd mounts only some v1
         // hierarchies), or whose directory for this pid is not visible here, is left out:
@@ -178,6 +182,19 @@ Result<std::shared_ptr<const InitInfo>> init_from(pid_t pid, double start_bootti
             if (!info->tasks_dir.empty()) break;
             auto p = cgroup::path_in(m, h);
             if (p && fs::is_dir(host_dir(h, *p))) info->tasks_dir = host_dir(h, *p);
+        }
+        // Never a hierarchy's root: that would count the whole host (a container always has
+        // a cgroup of its own; "/" means it has none there).
+        for (const auto& h : layout.v1) {
+            auto p = cgroup::path_in(m, h);
+            if (!p || *p == "/" || !fs::is_dir(host_dir(h, *p))) continue;
+            for (const auto& controller : h.controllers)
+                if (!controller.starts_with("name="))
+                    info->v1_trees.emplace_back(controller, host_dir(h, *p));
+        }
+        if (auto p = cgroup::unified_path(m); p && *p != "/" && !layout.unified.empty()) {
+            auto dir = fs::join(layout.unified, *p);
+            if (fs::is_dir(dir)) info->unified_tree = std::move(dir);
         }
     }
     auto reader = TRY(emu::CgroupReader::open(info->dirs, ::sysconf(_SC_CLK_TCK)));

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cgroup/layout.h"
@@ -36,6 +37,11 @@ struct InitInfo {
     // Controllers the files would use but this host does not give us ("cpu", "cpuacct": not
     // mounted here, or the container's directory is missing). The files degrade (docs).
     std::vector<std::string> missing;
+    // What /proc/cgroups counts: the init's cgroup in every v1 hierarchy this host mounts, by
+    // controller ("memory" -> host dir; name= hierarchies left out), and in the cgroup2 tree
+    // (v2, or the hybrid unified mount), "" when there is none.
+    std::vector<std::pair<std::string, std::string>> v1_trees;
+    std::string unified_tree;
     std::unique_ptr<emu::CgroupReader> reader;
 };
 

@@ -9,11 +9,15 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "core/kernel_version.h"
 #include "core/sys.h"
 #include "core/unique_fd.h"
 #include "fs/container.h"
+#include "fs/emu/cgroups.h"
 #include "fs/emu/cpuinfo.h"
 #include "fs/emu/cpuset.h"
 #include "fs/emu/diskstats.h"
@@ -35,6 +39,7 @@ enum HostFile : unsigned {
     Diskstats,
     Partitions,
     Online,
+    Cgroups,
     kHostFiles
 };
 constexpr std::array<const char*, kHostFiles> kHostPaths = {
@@ -45,6 +50,7 @@ constexpr std::array<const char*, kHostFiles> kHostPaths = {
     "/proc/diskstats",
     "/proc/partitions",
     "/sys/devices/system/cpu/online",
+    "/proc/cgroups",
 };
 
 // The whole of a host file into `buf` (kept per thread, so it stops allocating).
@@ -177,6 +183,31 @@ Result<void> render_partitions(Container& c, std::string& out) {
     return {};
 }
 
+// /proc/cgroups with each row's num_cgroups counted in the container's tree (emu/cgroups.h).
+// Before the init is known every row shows 1. A hierarchy shared by several controllers
+// (cpu,cpuacct) is walked once.
+Result<void> render_cgroups(Container& c, std::string& out) {
+    auto host = TRY(read_host(Cgroups, t_host));
+    auto init = c.init();
+    std::vector<std::pair<std::string_view, std::optional<uint64_t>>> walked;
+    auto count_dir = [&walked](std::string_view dir) {
+        for (const auto& [d, n] : walked)
+            if (d == dir) return n;
+        walked.emplace_back(dir, emu::count_cgroup_tree(std::string(dir)));
+        return walked.back().second;
+    };
+    emu::append_cgroups(out, host, [&](std::string_view controller, uint64_t hierarchy) {
+        std::optional<uint64_t> none;
+        if (!init) return none;
+        if (hierarchy == 0)
+            return init->unified_tree.empty() ? none : count_dir(init->unified_tree);
+        for (const auto& [name, dir] : init->v1_trees)
+            if (name == controller) return count_dir(dir);
+        return none;
+    });
+    return {};
+}
+
 knobs::KernelVersion running_kernel() {
     return running_kernel_version().value_or(knobs::KernelVersion{});
 }
@@ -194,6 +225,7 @@ std::vector<FileEntry> build_table() {
     gen("/proc/stat", render_stat);
     gen("/proc/diskstats", render_diskstats, false);  // no block devices: empty
     gen("/proc/partitions", render_partitions);
+    gen("/proc/cgroups", render_cgroups);
     gen("/sys/devices/system/cpu/online", render_cpu_online);
     auto kernel = running_kernel();
     for (const auto& k : knobs::knob_table()) {

@@ -412,3 +412,32 @@ sh"
     # Far fewer than the host's (loop devices, partitions, ...).
     [ "$(wc -l <<<"$lines")" -le "$(wc -l </proc/diskstats)" ]
 }
+
+@test "/proc/cgroups counts the container's own cgroups; names, hierarchies and enabled flags are the kernel's" {
+    local c
+    c="$(dk_start "$DEBIAN" sleep 86400)"
+    # The same controllers, hierarchy ids and enabled flags as the host's (runc and systemd
+    # read those); only num_cgroups differs.
+    assert_eq "$(dx "$c" cut -f1,2,4 /proc/cgroups)" "$(cut -f1,2,4 /proc/cgroups)"
+    local dir=/sys/fs/cgroup/memory
+    dx "$c" test -d "$dir" || dir=/sys/fs/cgroup  # cgroup v2
+    local want host
+    mine() { dx "$c" awk '$1 == "memory" { print $3 }' /proc/cgroups; }
+    want="$(dx "$c" find "$dir" -type d | wc -l)"
+    host="$(awk '$1 == "memory" { print $3 }' /proc/cgroups)"
+    echo "memory cgroups: container $(mine), its tree $want, host $host" >&3
+    assert_eq "$(mine)" "$want"
+    # A cgroup made inside shows up (renderings live 10 ms), and goes again.
+    dx "$c" mkdir "$dir/sbt-extra"
+    sleep 0.1
+    assert_eq "$(mine)" "$((want + 1))"
+    dx "$c" rmdir "$dir/sbt-extra"
+    sleep 0.1
+    assert_eq "$(mine)" "$want"
+    # Host-side cgroups (this test's other containers, Docker's own) are not counted.
+    local other
+    other="$(dk_start "$DEBIAN" sleep 86400)"
+    dx "$other" mkdir "$dir/sbt-other"
+    sleep 0.1
+    assert_eq "$(mine)" "$want"
+}

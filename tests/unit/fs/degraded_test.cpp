@@ -10,11 +10,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "core/fs.h"
 #include "core/strings.h"
 #include "fs/container.h"
+#include "fs/emu/cgroups.h"
 #include "fs/emu/cpuset.h"
 #include "fs/files.h"
 #include "no_host.h"
@@ -296,6 +298,71 @@ TEST(FsDegraded, AMountedHierarchyWithoutTheContainersDirectoryIsMissingNotAnErr
     ASSERT_TRUE(init) << init.error().to_string();
     EXPECT_EQ((*init)->missing, (std::vector<std::string>{"cpuset"}));
     EXPECT_TRUE((*init)->dirs.cpuset.empty());
+}
+
+// /proc/cgroups: the host's rows, with num_cgroups counted in the container's trees (its own
+// cgroup plus what it created below it); rows it has no tree for show 1.
+TEST(FsDegraded, ProcCgroupsCountsTheContainersTreesOnly) {
+    Mounted on;
+    on.cpuacct = false;
+    FakeHost host(on);
+    std::filesystem::create_directories(host.dir("memory") + "/docker/inner");  // 3 cgroups
+    std::filesystem::create_directories(host.dir("pids") + "/init.scope");      // 2
+    auto init = init_from(::getpid(), boottime_now() - 100, host.layout, host.memberships);
+    ASSERT_TRUE(init) << init.error().to_string();
+    NoHost knobs_host;
+    Container c(1, "c1", 100000, 100000, 65536, knobs_host);
+    std::string before = render(c, "proc:cgroups");  // no init yet: every row 1
+    c.set_init(*init);
+    std::string text = render(c, "proc:cgroups");
+
+    auto host_text = fs::read_file("/proc/cgroups");
+    ASSERT_TRUE(host_text);
+    std::map<std::string, uint64_t> fake{
+        {"memory", 3}, {"pids", 2}, {"cpu", 1}, {"cpuset", 1}, {"blkio", 1}};
+    auto host_rows = str::split(str::trim(*host_text), '\n');
+    auto rows = str::split(str::trim(text), '\n');
+    auto rows_before = str::split(str::trim(before), '\n');
+    ASSERT_EQ(rows.size(), host_rows.size()) << text;
+    ASSERT_EQ(rows_before.size(), host_rows.size()) << before;
+    EXPECT_EQ(rows[0], host_rows[0]);  // the header
+    for (size_t i = 1; i < rows.size(); ++i) {
+        char name[64] = {};
+        unsigned hierarchy = 0, num = 0, enabled = 0;
+        ASSERT_EQ(
+            std::sscanf(host_rows[i].c_str(), "%63s %u %u %u", name, &hierarchy, &num, &enabled), 4)
+            << host_rows[i];
+        // Trees are looked up by controller for v1 rows; this fake has no cgroup2 tree.
+        auto it = fake.find(name);
+        uint64_t want = hierarchy != 0 && it != fake.end() ? it->second : 1;
+        EXPECT_EQ(rows[i], fmt::format("{}\t{}\t{}\t{}", name, hierarchy, want, enabled));
+        EXPECT_EQ(rows_before[i], fmt::format("{}\t{}\t1\t{}", name, hierarchy, enabled));
+    }
+    // cpuacct is not mounted here: it has no tree, so its row (if the kernel has one) shows 1.
+    EXPECT_TRUE((*init)->unified_tree.empty());
+}
+
+// cgroup v2: the init is in the runtime's leaf init.scope; the container's tree (its "/"
+// inside, where inner software creates cgroups) is the directory above it.
+TEST(FsDegraded, OnCgroupV2ProcCgroupsCountsFromTheContainersDirectory) {
+    TempDir root;
+    auto l = cgroup::parse_layout(
+        "30 20 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec - cgroup2 cgroup2 rw\n", root.path());
+    ASSERT_TRUE(l) << l.error().to_string();
+    std::string dir = root / "sys/fs/cgroup/system.slice/docker-abc.scope";
+    std::filesystem::create_directories(dir + "/init.scope");
+    std::filesystem::create_directories(dir + "/docker/inner");
+    auto init =
+        init_from(::getpid(), boottime_now(), *l,
+                  cgroup::parse_proc_cgroup("0::/system.slice/docker-abc.scope/init.scope\n"));
+    ASSERT_TRUE(init) << init.error().to_string();
+    EXPECT_EQ((*init)->unified_tree, dir);
+    EXPECT_EQ(emu::count_cgroup_tree((*init)->unified_tree),
+              4U);  // itself, init.scope, docker, inner
+    // An init at the root of the tree (no cgroup of its own) counts nothing of the host's.
+    auto at_root = init_from(::getpid(), boottime_now(), *l, cgroup::parse_proc_cgroup("0::/\n"));
+    ASSERT_TRUE(at_root) << at_root.error().to_string();
+    EXPECT_TRUE((*at_root)->unified_tree.empty());
 }
 
 TEST(FsDegraded, AnEmptyRenderingIsAnErrorNeverAnEmptyFile) {

@@ -36,6 +36,7 @@ TEST(FsFiles, TheIssueListIsServed) {
                              "/proc/stat",
                              "/proc/diskstats",
                              "/proc/partitions",
+                             "/proc/cgroups",
                              "/proc/sys/kernel/panic",
                              "/proc/sys/kernel/panic_on_oops",
                              "/proc/sys/kernel/ngroups_max",
