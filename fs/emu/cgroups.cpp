@@ -12,11 +12,11 @@ namespace sysbox::fs::emu {
 
 namespace {
 
+constexpr size_t kMaxDepth = 128;
+
 // Adds the directories below the open directory `fd` (consumed) to `n`, up to `cap` of
 // them and kMaxDepth levels down. Depth-first with an explicit stack of open directories, so
 // a deep tree cannot exhaust the thread's stack; one descriptor per level is open at a time.
-constexpr size_t kMaxDepth = 128;
-
 void count_below(int fd, uint64_t& n, uint64_t cap) {
     std::vector<DIR*> stack;
     DIR* top = ::fdopendir(fd);
