@@ -141,13 +141,15 @@ Result<std::shared_ptr<const InitInfo>> init_from(pid_t pid, double start_bootti
     if (layout.mode == cgroup::Mode::V2) {
         auto p = cgroup::unified_path(m);
         if (!p) return Error::with_code(ENOENT, "pid {} is in no cgroup2 cgroup", pid);
-        info->dirs.unified = fs::join(layout.unified, *p);
-        info->cgroups.push_back("0::" + *p);
+        // sysbox-runc's delegated v2 layout: Docker's limits are on the container's
+        // directory, which is "/" inside, and the init moves itself into its leaf init.scope
+        // (inner software adds siblings). The files read the directory: its limits, and the
+        // usage, CPU time and tasks of the whole tree.
+        std::string dir = p->ends_with("/init.scope") ? fs::dirname(*p) : *p;
+        info->dirs.unified = fs::join(layout.unified, dir);
+        info->cgroups.push_back("0::" + dir);
         info->tasks_dir = info->dirs.unified;
-        // sysbox-runc's v2 init sits in the leaf init.scope of the container's directory,
-        // which is "/" inside: /proc/cgroups counts from there.
-        std::string tree = p->ends_with("/init.scope") ? fs::dirname(*p) : *p;
-        if (tree != "/") info->unified_tree = fs::join(layout.unified, tree);
+        if (dir != "/") info->unified_tree = info->dirs.unified;
     } else {
         // A controller the host does not mount (a host whose systemd mounts only some v1
         // hierarchies), or whose directory for this pid is not visible here, is left out:

@@ -342,23 +342,53 @@ TEST(FsDegraded, ProcCgroupsCountsTheContainersTreesOnly) {
     EXPECT_TRUE((*init)->unified_tree.empty());
 }
 
-// cgroup v2: the init is in the runtime's leaf init.scope; the container's tree (its "/"
-// inside, where inner software creates cgroups) is the directory above it.
-TEST(FsDegraded, OnCgroupV2ProcCgroupsCountsFromTheContainersDirectory) {
+// cgroup v2: Docker's limits are on the container's directory and the init is in the
+// runtime's leaf init.scope below it; inner software adds siblings. Every file reads the
+// directory (its limits; the whole tree's usage and tasks), and /proc/cgroups counts from it.
+TEST(FsDegraded, OnCgroupV2TheFilesReadTheContainersDirectoryAboveInitScope) {
     TempDir root;
     auto l = cgroup::parse_layout(
         "30 20 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec - cgroup2 cgroup2 rw\n", root.path());
     ASSERT_TRUE(l) << l.error().to_string();
     std::string dir = root / "sys/fs/cgroup/system.slice/docker-abc.scope";
-    std::filesystem::create_directories(dir + "/init.scope");
     std::filesystem::create_directories(dir + "/docker/inner");
+    put(dir + "/memory.max", "268435456\n");
+    put(dir + "/memory.current", "104857600\n");
+    put(dir + "/memory.stat", "file 1048576\nanon 2097152\n");
+    put(dir + "/cgroup.threads", "");
+    put(dir + "/init.scope/memory.max", "max\n");  // the leaf has no limit of its own
+    put(dir + "/init.scope/memory.current", "4096\n");
+    put(dir + "/init.scope/cgroup.threads", std::to_string(::getpid()) + "\n");
     auto init =
-        init_from(::getpid(), boottime_now(), *l,
+        init_from(::getpid(), boottime_now() - 100, *l,
                   cgroup::parse_proc_cgroup("0::/system.slice/docker-abc.scope/init.scope\n"));
     ASSERT_TRUE(init) << init.error().to_string();
+    EXPECT_EQ((*init)->dirs.unified, dir);
+    EXPECT_EQ((*init)->tasks_dir, dir);
     EXPECT_EQ((*init)->unified_tree, dir);
+    EXPECT_EQ((*init)->cgroups, (std::vector<std::string>{"0::/system.slice/docker-abc.scope"}));
     EXPECT_EQ(emu::count_cgroup_tree((*init)->unified_tree),
               4U);  // itself, init.scope, docker, inner
+
+    NoHost knobs_host;
+    Container c(1, "c1", 100000, 100000, 65536, knobs_host);
+    c.set_init(*init);
+    c.sample_load(boottime_now());
+    auto meminfo = render(c, "proc:meminfo");
+    EXPECT_EQ(kb(meminfo, "MemTotal"), 262144);  // the directory's limit, not the leaf's "max"
+    EXPECT_EQ(kb(meminfo, "MemFree"), 262144 - 102400);
+    double l1 = 0, l5 = 0, l15 = 0;
+    unsigned running = 0, total = 0;
+    auto loadavg = render(c, "proc:loadavg");
+    ASSERT_EQ(std::sscanf(loadavg.c_str(), "%lf %lf %lf %u/%u", &l1, &l5, &l15, &running, &total),
+              5);
+    EXPECT_GE(total, 1U) << loadavg;  // this thread, listed in init.scope
+
+    // The init still in the directory (before it moved into the leaf): the same directory.
+    auto before = init_from(::getpid(), boottime_now(), *l,
+                            cgroup::parse_proc_cgroup("0::/system.slice/docker-abc.scope\n"));
+    ASSERT_TRUE(before) << before.error().to_string();
+    EXPECT_EQ((*before)->dirs.unified, dir);
     // An init at the root of the tree (no cgroup of its own) counts nothing of the host's.
     auto at_root = init_from(::getpid(), boottime_now(), *l, cgroup::parse_proc_cgroup("0::/\n"));
     ASSERT_TRUE(at_root) << at_root.error().to_string();
