@@ -47,6 +47,10 @@ out="$(cd "$out" && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/sysbox-deb.XXXXXX")"
 cleanup() { if [ "$keep" = 1 ]; then echo "scratch directory kept: $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
+# Every tool's temporary files go to the scratch directory and leave with it: lintian 2.116
+# leaves its mldbm-elf-* databases behind in $TMPDIR otherwise (two per run).
+mkdir "$work/tmp"
+export TMPDIR="$work/tmp"
 src="$work/sysbox-$upstream"
 
 step "copy the checkout to $src"
