@@ -1,61 +1,31 @@
 #include "fs/emu/cgroups.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <unistd.h>
 
-#include <vector>
-
+#include "core/unique_fd.h"
+#include "fs/emu/cgroup_tree.h"
 #include "fs/emu/text.h"
 
 namespace sysbox::fs::emu {
 
 namespace {
-
 constexpr size_t kMaxDepth = 128;
-
-// Adds the directories below the open directory `fd` (consumed) to `n`, up to `cap` of
-// them and kMaxDepth levels down. Depth-first with an explicit stack of open directories, so
-// a deep tree cannot exhaust the thread's stack; one descriptor per level is open at a time.
-void count_below(int fd, uint64_t& n, uint64_t cap) {
-    std::vector<DIR*> stack;
-    DIR* top = ::fdopendir(fd);
-    if (top == nullptr) {
-        ::close(fd);
-        return;
-    }
-    stack.push_back(top);
-    while (!stack.empty()) {
-        DIR* d = stack.back();
-        const dirent* e = n < cap ? ::readdir(d) : nullptr;
-        if (e == nullptr) {
-            ::closedir(d);
-            stack.pop_back();
-            continue;
-        }
-        if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) continue;
-        std::string_view name = e->d_name;
-        if (name == "." || name == "..") continue;
-        int child =
-            ::openat(::dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (child < 0) continue;  // removed meanwhile, or not a directory (DT_UNKNOWN)
-        ++n;
-        DIR* cd = stack.size() < kMaxDepth ? ::fdopendir(child) : nullptr;
-        if (cd == nullptr) {
-            ::close(child);
-            continue;
-        }
-        stack.push_back(cd);
-    }
-}
-
 }  // namespace
 
 std::optional<uint64_t> count_cgroup_tree(const std::string& dir, uint64_t cap) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
-    uint64_t n = 1;
-    count_below(fd, n, cap);
+    UniqueFd root(fd);
+    uint64_t n = 0;
+    auto walked = walk_cgroup_tree(
+        root.get(),
+        [&n](int) -> Result<void> {
+            ++n;
+            return {};
+        },
+        cap, kMaxDepth);
+    // Only listing a directory can fail here (out of memory): what was counted stands.
+    (void)walked;
     return n;
 }
 

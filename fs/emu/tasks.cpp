@@ -10,6 +10,7 @@
 
 #include "core/fs.h"
 #include "core/sys.h"
+#include "fs/emu/cgroup_tree.h"
 #include "fs/emu/text.h"
 
 namespace sysbox::fs::emu {
@@ -35,7 +36,8 @@ char thread_state(int proc_fd, std::string_view tid) {
     return stat[paren + 2];
 }
 
-Result<void> count_dir(int dir_fd, const char* list_name, int proc_fd, TaskCounts& counts) {
+// The threads listed in one cgroup directory (`list_name`: tasks or cgroup.threads).
+Result<void> count_listed(int dir_fd, const char* list_name, int proc_fd, TaskCounts& counts) {
     auto list = fs::read_file_at(dir_fd, list_name);
     if (!list && list.error().code() == ENOENT) return {};  // removed under us
     std::string text = TRY(std::move(list));                // the views below point into it
@@ -49,21 +51,7 @@ Result<void> count_dir(int dir_fd, const char* list_name, int proc_fd, TaskCount
         ++counts.total;
         if (state == 'R' || state == 'D') ++counts.running;
     }
-    // Descend into child cgroups (entries of type directory).
-    auto dup = TRY(sys::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY));
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(dup.get()), ::closedir);
-    if (!dir) return Error::from_errno("fdopendir");
-    (void)dup.release();  // the DIR owns it now
-    Result<void> result;
-    while (const dirent* e = ::readdir(dir.get())) {
-        std::string_view name(e->d_name);
-        if (e->d_type != DT_DIR || name == "." || name == "..") continue;
-        auto child = sys::openat(dir_fd, e->d_name, O_RDONLY | O_DIRECTORY);
-        if (!child) continue;  // removed meanwhile
-        result = count_dir(child->get(), list_name, proc_fd, counts);
-        if (!result) break;
-    }
-    return result;
+    return {};
 }
 
 }  // namespace
@@ -93,8 +81,10 @@ Result<TaskCounts> count_tasks(const std::string& cgroup_dir, bool v2,
     auto proc = TRY(sys::open(proc_root, O_RDONLY | O_DIRECTORY));
     auto dir = TRY(sys::open(cgroup_dir, O_RDONLY | O_DIRECTORY).wrap("count tasks"));
     TaskCounts counts;
-    TRY(count_dir(dir.get(), v2 ? "cgroup.threads" : "tasks", proc.get(), counts)
-            .wrap("count tasks in {}", cgroup_dir));
+    const char* list_name = v2 ? "cgroup.threads" : "tasks";
+    TRY(walk_cgroup_tree(dir.get(), [&](int fd) {
+            return count_listed(fd, list_name, proc.get(), counts);
+        }).wrap("count tasks in {}", cgroup_dir));
     return counts;
 }
 
