@@ -189,10 +189,11 @@ Result<std::shared_ptr<const InitInfo>> init_from(pid_t pid, double start_bootti
         // a cgroup of its own; "/" means it has none there).
         for (const auto& h : layout.v1) {
             auto p = cgroup::path_in(m, h);
-            if (!p || *p == "/" || !fs::is_dir(host_dir(h, *p))) continue;
+            if (!p || *p == "/") continue;
+            std::string dir = host_dir(h, *p);
+            if (!fs::is_dir(dir)) continue;
             for (const auto& controller : h.controllers)
-                if (!controller.starts_with("name="))
-                    info->v1_trees.emplace_back(controller, host_dir(h, *p));
+                if (!controller.starts_with("name=")) info->v1_trees.emplace_back(controller, dir);
         }
         if (auto p = cgroup::unified_path(m); p && *p != "/" && !layout.unified.empty()) {
             auto dir = fs::join(layout.unified, *p);
