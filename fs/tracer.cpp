@@ -16,12 +16,18 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <system_error>
 
 #include "core/fs.h"
 #include "core/strings.h"
 #include "core/sys.h"
 #include "core/syscalls.h"
 #include "fs/trap/agent.h"
+#include "fs/trap/notify.h"
 #include "fs/trap/plan.h"
 
 namespace sysbox::fs {
@@ -101,124 +107,64 @@ bool carries_mounts(int root, const std::vector<trap::Bind>& binds) {
 
 }  // namespace
 
-Tracer::~Tracer() {
-    stop();
-}
+struct Tracer::State {
+    State(std::string fstype, Options o) : files_fstype(std::move(fstype)), opts(o) {}
 
-Result<void> Tracer::start() {
-    m_epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
-    if (!m_epoll) return Error::from_errno("create the mount trap's epoll set");
-    m_wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!m_wake) return Error::from_errno("create the mount trap's eventfd");
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = 0;
-    if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, m_wake.get(), &ev) < 0)
-        return Error::from_errno("watch the mount trap's eventfd");
-    m_thread = std::thread([this] { loop(); });
-    return {};
-}
+    struct Listener {
+        UniqueFd fd;
+        std::shared_ptr<const Target> target;
+    };
+    struct Job {
+        std::shared_ptr<Listener> listener;
+        trap::Notification n;
+    };
+    struct Queue {
+        std::deque<Job> jobs;
+        int workers = 0;
+    };
 
-void Tracer::stop() {
-    if (!m_thread.joinable()) return;
-    uint64_t one = 1;
-    (void)!::write(m_wake.get(), &one, sizeof one);
-    m_thread.join();
-}
+    const std::string files_fstype;
+    const Options opts;
+    UniqueFd epoll;
+    UniqueFd wake;  // eventfd: stop
 
-Result<void> Tracer::add(UniqueFd listener, std::shared_ptr<const Target> target) {
-    std::lock_guard lock(m_mu);
-    uint64_t key = m_next_key++;
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = key;
-    if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, listener.get(), &ev) < 0)
-        return Error::from_errno("watch the mount trap of container {}", target->id);
-    ++m_counts[target->serial].listeners;
-    m_listeners[key] = std::make_shared<Listener>(Listener{std::move(listener), std::move(target)});
-    return {};
-}
+    mutable std::mutex mu;
+    std::condition_variable idle;                             // workers went to 0
+    std::map<uint64_t, std::shared_ptr<Listener>> listeners;  // key: epoll data
+    std::map<uint64_t, Counts> counts;                        // by container serial
+    std::map<uint64_t, Queue> queues;                         // by container serial
+    uint64_t next_key = 1;
+    int workers = 0;
+    bool stopping = false;
+};
 
-void Tracer::remove(uint64_t key) {
-    std::lock_guard lock(m_mu);
-    auto it = m_listeners.find(key);
-    if (it == m_listeners.end()) return;
-    (void)::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
-    m_listeners.erase(it);  // the fd closes once a serve() holding it is done
-}
+namespace {
 
-void Tracer::drop(uint64_t serial) {
-    std::lock_guard lock(m_mu);
-    for (auto it = m_listeners.begin(); it != m_listeners.end();) {
-        if (it->second->target->serial != serial) {
-            ++it;
-            continue;
-        }
-        (void)::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
-        it = m_listeners.erase(it);
+using State = Tracer::State;
+using Listener = Tracer::State::Listener;
+
+void finish(State& s, const Listener& l, const trap::Notification& n, std::string_view what,
+            const Result<trap::MountOutcome>& out, std::chrono::steady_clock::time_point started) {
+    if (!out) {
+        // Never worse than without the trap: the kernel does it, without our files.
+        spdlog::warn("container {}: {} left to the kernel: {}", l.target->id, what,
+                     out.error().to_string());
+        return trap::let_through(l.fd.get(), n.id);
     }
-    m_counts.erase(serial);
-}
-
-Tracer::Counts Tracer::counts(uint64_t serial) const {
-    std::lock_guard lock(m_mu);
-    auto it = m_counts.find(serial);
-    return it == m_counts.end() ? Counts{} : it->second;
-}
-
-void Tracer::loop() {
-    for (;;) {
-        epoll_event evs[16];
-        int n = ::epoll_wait(m_epoll.get(), evs, 16, -1);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            spdlog::error("mount trap: epoll_wait: {}; proc mounts in containers now fail",
-                          std::strerror(errno));
-            return;
-        }
-        for (int i = 0; i < n; ++i) {
-            uint64_t key = evs[i].data.u64;
-            if (key == 0) return;  // stop()
-            std::shared_ptr<Listener> l;
-            {
-                std::lock_guard lock(m_mu);
-                auto it = m_listeners.find(key);
-                if (it != m_listeners.end()) l = it->second;
-            }
-            if (!l) continue;
-            bool usable = (evs[i].events & EPOLLIN) == 0 || serve(*l);
-            // Every process that had the filter is gone (Linux 5.8+ reports it), or the
-            // listener broke: stop waiting on it.
-            if (!usable ||
-                ((evs[i].events & (EPOLLHUP | EPOLLERR)) != 0 && (evs[i].events & EPOLLIN) == 0))
-                remove(key);
-        }
+    if (out->error == 0) {
+        std::lock_guard lock(s.mu);
+        // Not re-created once drop() has removed the container.
+        if (auto it = s.counts.find(l.target->serial); it != s.counts.end()) ++it->second.mounts;
     }
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    spdlog::debug("container {}: {} by thread {}: {} ({} files bound, {} absent, {} us)",
+                  l.target->id, what, n.pid, out->error == 0 ? "done" : std::strerror(out->error),
+                  out->attached, out->missing, took.count());
+    trap::answer(l.fd.get(), n.id, out->error);
 }
 
-bool Tracer::serve(const Listener& l) {
-    auto got = trap::receive(l.fd.get());
-    if (!got) {
-        spdlog::warn(
-            "mount trap of container {}: {}; no longer served (mounts of its "
-            "processes fail with ENOSYS)",
-            l.target->id, got.error().to_string());
-        return false;
-    }
-    if (!*got) return true;
-    const auto& n = **got;
-    if (n.nr == SYS_mount)
-        on_mount(l, n);
-    else if (n.nr == SYS_umount2)
-        on_umount(l, n);
-    else if (n.nr == SYS_move_mount)
-        on_move_mount(l, n);
-    else
-        trap::let_through(l.fd.get(), n.id);
-    return true;
-}
-
-void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
+void on_mount(State& s, const Listener& l, const trap::Notification& n) {
     auto started = std::chrono::steady_clock::now();
     int fd = l.fd.get();
     auto flags = static_cast<unsigned long>(n.args[3]);
@@ -241,6 +187,7 @@ void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
     auto admin = trap::has_sys_admin(n.pid);
     if (!admin || !*admin) return trap::let_through(fd, n.id);  // the kernel says EPERM
     auto caller = trap::open_caller(n.pid);
+    if (caller) caller->timeout_ms = static_cast<int>(s.opts.helper_timeout.count());
     // systemd mounts on "/proc/self/fd/N" (an O_PATH fd of the target it opened): the
     // caller's fd N, not the helper's.
     UniqueFd target_fd;
@@ -255,32 +202,11 @@ void Tracer::on_mount(const Listener& l, const trap::Notification& n) {
     std::vector<trap::Attach> attaches;
     auto trees =
         clone_files(trap::binds_for(kind, l.target->files), (flags & MS_RDONLY) != 0, attaches);
-    finish(l, n, fmt::format("{} mount on {}", call.fstype, call.target),
+    finish(s, l, n, fmt::format("{} mount on {}", call.fstype, call.target),
            trap::mount_as(*caller, call, attaches), started);
 }
 
-void Tracer::finish(const Listener& l, const trap::Notification& n, std::string_view what,
-                    const Result<trap::MountOutcome>& out,
-                    std::chrono::steady_clock::time_point started) {
-    if (!out) {
-        // Never worse than without the trap: the kernel does it, without our files.
-        spdlog::warn("container {}: {} left to the kernel: {}", l.target->id, what,
-                     out.error().to_string());
-        return trap::let_through(l.fd.get(), n.id);
-    }
-    if (out->error == 0) {
-        std::lock_guard lock(m_mu);
-        ++m_counts[l.target->serial].mounts;
-    }
-    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started);
-    spdlog::debug("container {}: {} by thread {}: {} ({} files bound, {} absent, {} us)",
-                  l.target->id, what, n.pid, out->error == 0 ? "done" : std::strerror(out->error),
-                  out->attached, out->missing, took.count());
-    trap::answer(l.fd.get(), n.id, out->error);
-}
-
-void Tracer::on_move_mount(const Listener& l, const trap::Notification& n) {
+void on_move_mount(State& s, const Listener& l, const trap::Notification& n) {
     auto started = std::chrono::steady_clock::now();
     int fd = l.fd.get();
     auto from_dfd = static_cast<int>(n.args[0]);
@@ -325,18 +251,19 @@ void Tracer::on_move_mount(const Listener& l, const trap::Notification& n) {
     auto admin = trap::has_sys_admin(n.pid);
     if (!admin || !*admin) return trap::let_through(fd, n.id);  // the kernel says EPERM
     auto caller = trap::open_caller(n.pid);
+    if (caller) caller->timeout_ms = static_cast<int>(s.opts.helper_timeout.count());
     if (!trap::still_valid(fd, n.id)) return;
     if (!caller) return trap::let_through(fd, n.id);
 
     std::vector<trap::Attach> attaches;
     auto trees = clone_files(binds, (sfs.f_flags & ST_RDONLY) != 0, attaches);
-    finish(l, n,
+    finish(s, l, n,
            fmt::format("{} attached with move_mount to {}",
                        kind == trap::MountKind::Proc ? "proc" : "sysfs", call.to_path),
            trap::move_as(*caller, call, attaches), started);
 }
 
-void Tracer::on_umount(const Listener& l, const trap::Notification& n) {
+void on_umount(State& s, const Listener& l, const trap::Notification& n) {
     int fd = l.fd.get();
     auto flags = static_cast<int>(n.args[1]);
     // A lazy unmount takes our binds with it; expiry marks are the kernel's business.
@@ -348,11 +275,12 @@ void Tracer::on_umount(const Listener& l, const trap::Notification& n) {
     if (!clean || !is_proc_or_sysfs(n.pid, *clean)) return trap::let_through(fd, n.id);
     auto mountinfo = fs::read_file("/proc/" + std::to_string(n.pid) + "/mountinfo");
     if (!mountinfo) return trap::let_through(fd, n.id);
-    auto binds = trap::binds_to_detach(*mountinfo, *clean, m_files_fstype);
+    auto binds = trap::binds_to_detach(*mountinfo, *clean, s.files_fstype);
     if (binds.empty()) return trap::let_through(fd, n.id);
     auto admin = trap::has_sys_admin(n.pid);
     if (!admin || !*admin) return trap::let_through(fd, n.id);
     auto caller = trap::open_caller(n.pid);
+    if (caller) caller->timeout_ms = static_cast<int>(s.opts.helper_timeout.count());
     if (!trap::still_valid(fd, n.id)) return;
     if (caller) {
         auto done = trap::detach_as(*caller, binds);
@@ -361,6 +289,215 @@ void Tracer::on_umount(const Listener& l, const trap::Notification& n) {
                          *clean, done.error().to_string());
     }
     trap::let_through(fd, n.id);
+}
+
+void handle(State& s, const State::Job& job) {
+    const auto& l = *job.listener;
+    const auto& n = job.n;
+    if (n.nr == SYS_mount)
+        on_mount(s, l, n);
+    else if (n.nr == SYS_umount2)
+        on_umount(s, l, n);
+    else if (n.nr == SYS_move_mount)
+        on_move_mount(s, l, n);
+    else
+        trap::let_through(l.fd.get(), n.id);
+}
+
+// One of container `serial`'s workers: its calls, one at a time, until none is left.
+void work(const std::shared_ptr<State>& state, uint64_t serial) {
+    State& s = *state;
+    for (;;) {
+        State::Job job;
+        bool stopping = false;
+        {
+            std::lock_guard lock(s.mu);
+            auto& q = s.queues[serial];
+            if (q.jobs.empty()) {
+                if (--q.workers == 0) s.queues.erase(serial);
+                if (--s.workers == 0) s.idle.notify_all();
+                return;
+            }
+            job = std::move(q.jobs.front());
+            q.jobs.pop_front();
+            stopping = s.stopping;
+        }
+        if (stopping)
+            trap::let_through(job.listener->fd.get(), job.n.id);
+        else
+            handle(s, job);
+        std::lock_guard lock(s.mu);
+        if (auto it = s.counts.find(serial); it != s.counts.end() && it->second.busy > 0)
+            --it->second.busy;
+    }
+}
+
+// Queue a call for its container, and start a worker for it when it has fewer than its
+// share. Called by the loop thread only.
+void dispatch(const std::shared_ptr<State>& state, std::shared_ptr<Listener> l,
+              const trap::Notification& n) {
+    State& s = *state;
+    uint64_t serial = l->target->serial;
+    {
+        std::lock_guard lock(s.mu);
+        auto& q = s.queues[serial];
+        q.jobs.push_back({std::move(l), n});
+        if (auto it = s.counts.find(serial); it != s.counts.end()) ++it->second.busy;
+        if (q.workers >= s.opts.workers_per_container) return;
+        ++q.workers;
+        ++s.workers;
+    }
+    try {
+        std::thread(work, state, serial).detach();
+    } catch (const std::system_error& e) {
+        // No thread: this worker's share is handled when another one is free, or, with
+        // none, the call goes to the kernel unchanged now.
+        spdlog::warn("mount trap: start a worker for container serial {}: {}", serial, e.what());
+        std::vector<State::Job> orphans;
+        {
+            std::lock_guard lock(s.mu);
+            auto& q = s.queues[serial];
+            --s.workers;
+            if (--q.workers == 0) {
+                orphans.assign(std::make_move_iterator(q.jobs.begin()),
+                               std::make_move_iterator(q.jobs.end()));
+                s.queues.erase(serial);
+                if (auto it = s.counts.find(serial); it != s.counts.end()) it->second.busy = 0;
+            }
+            if (s.workers == 0) s.idle.notify_all();
+        }
+        for (const auto& j : orphans)
+            trap::let_through(j.listener->fd.get(), j.n.id);
+    }
+}
+
+void remove(State& s, uint64_t key) {
+    std::lock_guard lock(s.mu);
+    auto it = s.listeners.find(key);
+    if (it == s.listeners.end()) return;
+    (void)::epoll_ctl(s.epoll.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
+    s.listeners.erase(it);  // the fd closes once queued calls holding it are done
+}
+
+// The next call on `l`, handed to its container's workers. False: the listener is unusable.
+bool receive_one(const std::shared_ptr<State>& state, const std::shared_ptr<Listener>& l) {
+    auto got = trap::receive(l->fd.get());
+    if (!got) {
+        spdlog::warn(
+            "mount trap of container {}: {}; no longer served (mounts of its "
+            "processes fail with ENOSYS)",
+            l->target->id, got.error().to_string());
+        return false;
+    }
+    if (*got) dispatch(state, l, **got);
+    return true;
+}
+
+void loop(const std::shared_ptr<State>& state) {
+    State& s = *state;
+    for (;;) {
+        epoll_event evs[16];
+        int n = ::epoll_wait(s.epoll.get(), evs, 16, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            spdlog::error("mount trap: epoll_wait: {}; proc mounts in containers now fail",
+                          std::strerror(errno));
+            return;
+        }
+        for (int i = 0; i < n; ++i) {
+            uint64_t key = evs[i].data.u64;
+            if (key == 0) return;  // stop()
+            std::shared_ptr<Listener> l;
+            {
+                std::lock_guard lock(s.mu);
+                auto it = s.listeners.find(key);
+                if (it != s.listeners.end()) l = it->second;
+            }
+            if (!l) continue;
+            bool usable = (evs[i].events & EPOLLIN) == 0 || receive_one(state, l);
+            // Every process that had the filter is gone (Linux 5.8+ reports it), or the
+            // listener broke: stop waiting on it.
+            if (!usable ||
+                ((evs[i].events & (EPOLLHUP | EPOLLERR)) != 0 && (evs[i].events & EPOLLIN) == 0))
+                remove(s, key);
+        }
+    }
+}
+
+}  // namespace
+
+Tracer::Tracer(std::string files_fstype, Options opts)
+    : m_state(std::make_shared<State>(std::move(files_fstype), opts)) {}
+
+Tracer::~Tracer() {
+    stop();
+}
+
+Result<void> Tracer::start() {
+    State& s = *m_state;
+    s.epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+    if (!s.epoll) return Error::from_errno("create the mount trap's epoll set");
+    s.wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!s.wake) return Error::from_errno("create the mount trap's eventfd");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = 0;
+    if (::epoll_ctl(s.epoll.get(), EPOLL_CTL_ADD, s.wake.get(), &ev) < 0)
+        return Error::from_errno("watch the mount trap's eventfd");
+    m_thread = std::thread([state = m_state] { loop(state); });
+    return {};
+}
+
+void Tracer::stop() {
+    if (!m_thread.joinable()) return;
+    State& s = *m_state;
+    uint64_t one = 1;
+    (void)!::write(s.wake.get(), &one, sizeof one);
+    m_thread.join();
+    std::unique_lock lock(s.mu);
+    s.stopping = true;  // calls still queued go to the kernel unchanged
+    if (!s.idle.wait_for(lock, std::chrono::seconds(2), [&s] { return s.workers == 0; })) {
+        for (const auto& [serial, q] : s.queues)
+            spdlog::warn(
+                "mount trap: container serial {} still has {} call(s) blocked in the kernel; "
+                "leaving them (they end when what they wait on answers or the caller dies)",
+                serial, q.workers);
+    }
+}
+
+Result<void> Tracer::add(UniqueFd listener, std::shared_ptr<const Target> target) {
+    State& s = *m_state;
+    std::lock_guard lock(s.mu);
+    uint64_t key = s.next_key++;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = key;
+    if (::epoll_ctl(s.epoll.get(), EPOLL_CTL_ADD, listener.get(), &ev) < 0)
+        return Error::from_errno("watch the mount trap of container {}", target->id);
+    ++s.counts[target->serial].listeners;
+    s.listeners[key] = std::make_shared<Listener>(Listener{std::move(listener), std::move(target)});
+    return {};
+}
+
+void Tracer::drop(uint64_t serial) {
+    State& s = *m_state;
+    std::lock_guard lock(s.mu);
+    for (auto it = s.listeners.begin(); it != s.listeners.end();) {
+        if (it->second->target->serial != serial) {
+            ++it;
+            continue;
+        }
+        (void)::epoll_ctl(s.epoll.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
+        it = s.listeners.erase(it);
+    }
+    s.counts.erase(serial);
+}
+
+Tracer::Counts Tracer::counts(uint64_t serial) const {
+    State& s = *m_state;
+    std::lock_guard lock(s.mu);
+    auto it = s.counts.find(serial);
+    return it == s.counts.end() ? Counts{} : it->second;
 }
 
 }  // namespace sysbox::fs

@@ -1,5 +1,8 @@
-// The mount trap's server: one thread waiting on every container's seccomp listeners (the
-// init's and each exec's). A proc or sysfs mount is made for the caller with the
+// The mount trap's server: one thread waits on every container's seccomp listeners (the
+// init's and each exec's) and hands each trapped call to that container's own workers (at
+// most two at a time), so a call that blocks (a path through a file system that never
+// answers, a caller's page that faults into its own FUSE server) holds up only the
+// container that made it. A proc or sysfs mount is made for the caller with the
 // container's emulated files bound on it; so is the move_mount(2) that attaches a detached
 // proc or sysfs made with the new mount API (fsopen, fsmount); an umount2 of such a mount
 // first detaches those binds; every other trapped call goes on in the kernel unchanged
@@ -9,19 +12,14 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/result.h"
 #include "core/unique_fd.h"
-#include "fs/trap/agent.h"
-#include "fs/trap/notify.h"
 
 namespace sysbox::fs {
 
@@ -37,16 +35,27 @@ class Tracer {
     struct Counts {
         uint64_t listeners = 0;  // listeners received
         uint64_t mounts = 0;     // proc/sysfs mounts made with the files bound
+        uint64_t busy = 0;       // calls being handled or waiting for a worker now
+    };
+    struct Options {
+        // How long a mount helper may take before it is killed (the call then goes to the
+        // kernel unchanged).
+        std::chrono::milliseconds helper_timeout{10000};
+        // Workers per container: calls beyond them wait for one to finish.
+        int workers_per_container = 2;
     };
 
     // `files_fstype`: the file system type of the files' mounts in mountinfo (sysbox-fs's
     // ipc::fs::kFsType; tests use plain files).
-    explicit Tracer(std::string files_fstype) : m_files_fstype(std::move(files_fstype)) {}
+    explicit Tracer(std::string files_fstype) : Tracer(std::move(files_fstype), Options{}) {}
+    Tracer(std::string files_fstype, Options opts);
     Tracer(const Tracer&) = delete;
     Tracer& operator=(const Tracer&) = delete;
     ~Tracer();
 
     Result<void> start();
+    // Stops waiting for calls; waits a little for the workers, and leaves behind (with a
+    // warning) any still blocked: they hold their own reference to what they use.
     void stop();
     // Serve `listener` for `target`. Thread-safe.
     Result<void> add(UniqueFd listener, std::shared_ptr<const Target> target);
@@ -54,29 +63,10 @@ class Tracer {
     void drop(uint64_t serial);
     Counts counts(uint64_t serial) const;
 
-  private:
-    struct Listener {
-        UniqueFd fd;
-        std::shared_ptr<const Target> target;
-    };
-    void loop();
-    void remove(uint64_t key);
-    bool serve(const Listener& l);  // false: the listener is unusable
-    void on_mount(const Listener& l, const trap::Notification& n);
-    void on_umount(const Listener& l, const trap::Notification& n);
-    void on_move_mount(const Listener& l, const trap::Notification& n);
-    // The answer to a proc or sysfs mount or move done by the helper (or left to the kernel).
-    void finish(const Listener& l, const trap::Notification& n, std::string_view what,
-                const Result<trap::MountOutcome>& out,
-                std::chrono::steady_clock::time_point started);
+    struct State;  // shared with the loop and the workers (tracer.cpp)
 
-    std::string m_files_fstype;
-    mutable std::mutex m_mu;
-    std::map<uint64_t, std::shared_ptr<Listener>> m_listeners;  // key: epoll data
-    std::map<uint64_t, Counts> m_counts;                        // by container serial
-    uint64_t m_next_key = 1;
-    UniqueFd m_epoll;
-    UniqueFd m_wake;  // eventfd: stop
+  private:
+    std::shared_ptr<State> m_state;
     std::thread m_thread;
 };
 

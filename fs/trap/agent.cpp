@@ -1,14 +1,20 @@
 #include "fs/trap/agent.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/mount.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 
 #include "core/fs.h"
@@ -28,7 +34,7 @@ struct Report {
 };
 
 // Exit codes of the first child (the helper's own failures, never the caller's errno).
-enum Step : int { kUserns = 10, kMntns, kPidns, kNetns, kFork, kWait, kPlace };
+enum Step : int { kUserns = 10, kMntns, kPidns, kNetns, kFork, kWait, kPlace, kHarden };
 
 const char* step_name(int code) {
     switch (code) {
@@ -45,33 +51,98 @@ const char* step_name(int code) {
         case kWait:
             return "wait for the helper's child";
         case kPlace:
-            return "take its root and working directory";
+            return "take its root and working directory as uid 0 of its user namespace";
+        case kHarden:
+            return "make itself non-dumpable";
         default:
             return "run the helper";
     }
 }
 
-// In the grandchild: the caller's root and cwd, root of its user namespace (best effort: a
-// user namespace without uid 0 keeps the capabilities setns gave).
+// In the grandchild: the caller's root and cwd, and root of its user namespace with no
+// supplementary groups (the daemon's host groups must not come along). A user namespace
+// that does not map uid 0 fails here: the helper would stay host root in it.
 bool take_place(const Caller& c) {
     if (::fchdir(c.root.get()) < 0 || ::chroot(".") < 0 || ::fchdir(c.cwd.get()) < 0) return false;
-    (void)!::setresgid(0, 0, 0);
-    (void)!::setresuid(0, 0, 0);
-    return true;
+    return ::setgroups(0, nullptr) == 0 && ::setresgid(0, 0, 0) == 0 && ::setresuid(0, 0, 0) == 0;
+}
+
+// The descriptors the helper keeps, sorted: the caller's, the pipe and `extra`.
+std::vector<int> kept_fds(const Caller& c, int pipe_wr, std::initializer_list<int> extra,
+                          const std::vector<Attach>& attaches) {
+    std::vector<int> keep{c.userns.get(), c.mntns.get(), c.pidns.get(), c.netns.get(),
+                          c.root.get(),   c.cwd.get(),   pipe_wr};
+    for (int fd : extra)
+        if (fd >= 0) keep.push_back(fd);
+    for (const auto& a : attaches)
+        keep.push_back(a.tree);
+    std::sort(keep.begin(), keep.end());
+    keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+    return keep;
+}
+
+// After fork: close every descriptor not in `keep` (sorted). Async-signal-safe.
+void close_others(const std::vector<int>& keep) {
+    unsigned next = 0;
+    for (int fd : keep) {
+        if (fd < 0) continue;
+        auto u = static_cast<unsigned>(fd);
+        if (u > next) (void)raw::close_range(next, u - 1, 0);
+        next = u + 1;
+    }
+    (void)raw::close_range(next, ~0U, 0);
+}
+
+// Wait for `child` at most `timeout_ms`; past it, kill it. Its status, or ETIMEDOUT.
+Result<int> wait_bounded(pid_t child, int timeout_ms) {
+    UniqueFd pidfd(raw::pidfd_open(child, 0));
+    if (pidfd) {
+        pollfd p{pidfd.get(), POLLIN, 0};
+        int left = timeout_ms;
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+        int r = 0;
+        while ((r = ::poll(&p, 1, left)) < 0 && errno == EINTR)
+            left = static_cast<int>(
+                std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         until - std::chrono::steady_clock::now())
+                                         .count()));
+        if (r == 0) {
+            // The helper's child dies with it (PR_SET_PDEATHSIG), once whatever it waits
+            // on lets a fatal signal in.
+            (void)raw::pidfd_send_signal(pidfd.get(), SIGKILL, nullptr, 0);
+            (void)sys::waitpid(child);
+            return Error::with_code(ETIMEDOUT,
+                                    "the mount helper did not finish within {} ms and was killed "
+                                    "(a path through a file system that does not answer?)",
+                                    timeout_ms);
+        }
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0)
+        if (errno != EINTR) return Error::from_errno("wait for the mount helper");
+    return status;
 }
 
 // Fork a helper that joins the caller's namespaces, forks again (a pid namespace applies
 // to children), and runs `work` there; `work` returns the Report it writes to the pipe.
-// Only async-signal-safe calls after fork(): this daemon is multi-threaded.
+// The helper keeps only the descriptors in `extra` and the caller's, and is not dumpable
+// from its first instruction on: the container can see the grandchild in its pid
+// namespace, and must not be able to ptrace it or open its /proc/<pid>/fd while it still
+// has host credentials. Only async-signal-safe calls after fork(): this daemon is
+// multi-threaded.
 template <typename Work>
-Result<Report> run_as(const Caller& c, Work work) {
+Result<Report> run_as(const Caller& c, std::initializer_list<int> extra,
+                      const std::vector<Attach>& attaches, Work work) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) < 0) return Error::from_errno("create the helper's pipe");
     UniqueFd rd(p[0]);
     UniqueFd wr(p[1]);
+    auto keep = kept_fds(c, wr.get(), extra, attaches);
     pid_t child = ::fork();
     if (child < 0) return Error::from_errno("fork the mount helper");
     if (child == 0) {
+        if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) ::_exit(kHarden);
+        close_others(keep);
         // The user namespace last: joining the others needs our host capabilities (a
         // container's network namespace may belong to an outer user namespace); once in
         // the caller's user namespace we hold only the power the caller has there.
@@ -83,6 +154,11 @@ Result<Report> run_as(const Caller& c, Work work) {
         if (gc < 0) ::_exit(kFork);
         if (gc == 0) {
             if (!take_place(c)) ::_exit(kPlace);
+            // Dies with its parent, which the daemon kills past the deadline. Set after
+            // the uid change (which clears it); getppid() is 0 while that parent, outside
+            // this pid namespace, is alive: a helper orphaned before this point stops here.
+            if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || ::getppid() != 0)
+                ::_exit(kHarden);
             Report r = work();
             (void)!::write(wr.get(), &r, sizeof r);
             ::_exit(0);
@@ -93,10 +169,11 @@ Result<Report> run_as(const Caller& c, Work work) {
         ::_exit(WIFEXITED(st) ? WEXITSTATUS(st) : kWait);
     }
     wr.reset();
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0)
-        if (errno != EINTR) return Error::from_errno("wait for the mount helper");
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    auto status = wait_bounded(child, c.timeout_ms);
+    if (!status)
+        return Error::with_code(status.error().code(), "mount helper for thread {}: {}", c.tid,
+                                status.error().message());
+    int code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
     if (code != 0)
         return Error::with_code(EPERM, "mount helper for thread {}: {}", c.tid, step_name(code));
     Report r;
@@ -193,7 +270,7 @@ Result<MountOutcome> mount_as(const Caller& caller, const MountCall& call,
     const char* source = call.source ? call.source->c_str() : nullptr;
     unsigned attrs = mount_attrs(call.flags);
     auto rel = relative_paths(attaches);
-    auto r = TRY(run_as(caller, [&]() -> Report {
+    auto r = TRY(run_as(caller, {call.target_fd}, attaches, [&]() -> Report {
         Report out;
         int target = call.target_fd;
         if (target < 0) target = ::open(call.target.c_str(), O_PATH | O_CLOEXEC);
@@ -224,7 +301,7 @@ Result<MountOutcome> move_as(const Caller& caller, const MoveCall& call,
     auto rel = relative_paths(attaches);
     const char* to_path = call.to_path.c_str();
     int to = call.to_dirfd >= 0 ? call.to_dirfd : AT_FDCWD;
-    auto r = TRY(run_as(caller, [&]() -> Report {
+    auto r = TRY(run_as(caller, {call.from_fd, call.to_dirfd}, attaches, [&]() -> Report {
         Report out;
         // The caller's own move, with its flags: the kernel checks it as it would for the
         // caller (the helper holds only the caller's power in its user namespace).
@@ -243,7 +320,7 @@ Result<int> detach_as(const Caller& caller, const std::vector<std::string>& moun
     paths.reserve(mountpoints.size());
     for (const auto& m : mountpoints)
         paths.push_back(m.c_str());
-    auto r = TRY(run_as(caller, [&]() -> Report {
+    auto r = TRY(run_as(caller, {}, {}, [&]() -> Report {
         Report out;
         for (const char* p : paths)
             if (::umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) == 0) ++out.a;

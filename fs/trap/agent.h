@@ -2,6 +2,10 @@
 // has: a child of sysbox-fs joins the calling thread's user, mount, pid and network
 // namespaces, becomes root of that user namespace, takes the thread's root and working
 // directory, and does the mount there. The daemon itself never changes namespace.
+// The helper is made non-dumpable before it joins anything and keeps only the descriptors
+// its work needs (the container sees it in its pid namespace and must find nothing of the
+// daemon's there); it refuses to run as anything but uid 0 of the caller's user namespace
+// with no supplementary groups, and is killed past Caller::timeout_ms.
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +25,10 @@ namespace sysbox::fs::trap {
 struct Caller {
     pid_t tid = 0;
     UniqueFd userns, mntns, pidns, netns, root, cwd;
+    // How long the helper may take. Past it the helper is killed and the call fails with
+    // ETIMEDOUT (a path through a file system that never answers, e.g. the container's own
+    // FUSE server, must not hold the daemon).
+    int timeout_ms = 10000;
 };
 Result<Caller> open_caller(pid_t tid);
 

@@ -30,6 +30,7 @@
 #include "core/syscalls.h"
 #include "runtime/linux/seccomp.h"
 #include "temp_dir.h"
+#include "trap_container.h"
 
 namespace sysbox::fs {
 namespace {
@@ -56,21 +57,12 @@ int mounts_at(const std::string& path) {
 }
 
 // In the container's pid 1: every step's outcome as "name=value;" text.
-std::string container_steps(const runtime::SeccompFilter& trap, int sock, const std::string& mnt,
-                            const std::string& mnt2) {
+std::string container_steps(const std::string& mnt, const std::string& mnt2) {
     std::string out;
     auto step = [&out](const char* name, const std::string& v) {
         out += std::string(name) + "=" + v + ";";
     };
     auto rc = [](int r) { return r == 0 ? std::string("0") : std::string(std::strerror(errno)); };
-    (void)::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr);
-    auto listener = trap.load();
-    if (!listener) return "load=" + listener.error().to_string();
-    if (!sock::send_with_fd(sock, "listener", listener->get())) return "send=failed";
-    listener->reset();
-    char ack = 0;
-    if (::read(sock, &ack, 1) != 1) return "ack=missing";
-
     step("mount",
          rc(::mount("proc", mnt.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr)));
     step("uptime", slurp(mnt + "/uptime"));
@@ -159,55 +151,15 @@ TEST(TrapTracer, ProcMountInsideNamespacesGetsTheFiles) {
                      {"/proc/sys/kernel/panic", dir / "panic"},
                      {"/proc/no-such-file", dir / "panic"}};
 
-    int sp[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
-    UniqueFd ours(sp[0]);
-    UniqueFd theirs(sp[1]);
-    int go[2];
-    ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
-    pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-        ::close(go[1]);
-        if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) < 0) ::_exit(2);
-        (void)!::write(theirs.get(), "u", 1);
-        char c = 0;
-        if (::read(go[0], &c, 1) != 1) ::_exit(3);  // id maps written
-        pid_t init = ::fork();
-        if (init == 0) {
-            (void)!::setresgid(0, 0, 0);
-            (void)!::setresuid(0, 0, 0);
-            std::string out = container_steps(*trap, theirs.get(), mnt, mnt2);
-            (void)!::write(theirs.get(), out.data(), out.size());
-            ::_exit(0);
-        }
-        int st = 0;
-        ::waitpid(init, &st, 0);
-        ::_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 4);
-    }
-    ::close(go[0]);
-    theirs.reset();
+    auto c = test::start_container(*trap, 200000, [&](int) { return container_steps(mnt, mnt2); });
+    ASSERT_TRUE(c) << c.error().to_string();
     ASSERT_TRUE(tracer.start());
-    char c = 0;
-    ASSERT_EQ(::read(ours.get(), &c, 1), 1);
-    std::string proc = "/proc/" + std::to_string(child);
-    ASSERT_TRUE(sysbox::fs::write_file(proc + "/uid_map", "0 200000 65536\n"));
-    ASSERT_TRUE(sysbox::fs::write_file(proc + "/gid_map", "0 200000 65536\n"));
-    ASSERT_EQ(::write(go[1], "g", 1), 1);
-    ::close(go[1]);
+    ASSERT_TRUE(tracer.add(std::move(c->listener), target));
+    ASSERT_TRUE(c->go());
 
-    auto got = sock::recv_with_fd(ours.get(), 64);
-    ASSERT_TRUE(got) << got.error().to_string();
-    ASSERT_TRUE(got->second.valid()) << got->first;
-    ASSERT_TRUE(tracer.add(std::move(got->second), target));
-    ASSERT_EQ(::write(ours.get(), "a", 1), 1);
-
-    char buf[4096];
-    ssize_t n = ::read(ours.get(), buf, sizeof buf);
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    ASSERT_GT(n, 0);
-    std::string steps(buf, static_cast<size_t>(n));
+    std::string steps = c->result();
+    int status = c->wait();
+    ASSERT_FALSE(steps.empty());
     EXPECT_NE(steps.find("mount=0;"), std::string::npos) << steps;
     EXPECT_NE(steps.find(std::string("uptime=") + kUptime + ";"), std::string::npos) << steps;
     EXPECT_NE(steps.find(std::string("panic=") + kPanic + ";"), std::string::npos) << steps;
