@@ -271,14 +271,15 @@ void on_umount(State& s, const Listener& l, const trap::Notification& n) {
     auto target = trap::read_string(n.pid, n.args[0], kMaxPath);
     if (!target || !*target || (*target)->empty() || (**target)[0] != '/')
         return trap::let_through(fd, n.id);
+    // The caller's privilege first: an unprivileged caller costs no path walk.
+    auto admin = trap::has_sys_admin(n.pid);
+    if (!admin || !*admin) return trap::let_through(fd, n.id);
     auto clean = trap::absolute_path(**target, "/");
     if (!clean || !is_proc_or_sysfs(n.pid, *clean)) return trap::let_through(fd, n.id);
     auto mountinfo = fs::read_file("/proc/" + std::to_string(n.pid) + "/mountinfo");
     if (!mountinfo) return trap::let_through(fd, n.id);
     auto binds = trap::binds_to_detach(*mountinfo, *clean, s.files_fstype);
     if (binds.empty()) return trap::let_through(fd, n.id);
-    auto admin = trap::has_sys_admin(n.pid);
-    if (!admin || !*admin) return trap::let_through(fd, n.id);
     auto caller = trap::open_caller(n.pid);
     if (caller) caller->timeout_ms = static_cast<int>(s.opts.helper_timeout.count());
     if (!trap::still_valid(fd, n.id)) return;
