@@ -58,9 +58,12 @@ Result<api::RegisterReply> Service::register_container(const api::RegisterReques
     if (auto old = m_reg.find(req.id)) {
         forget_watch(old->serial());
         if (m_tracer) m_tracer->drop(old->serial());
-        m_forget(req.id);
     }
-    auto c = TRY(m_reg.add(req.id, req.root_uid, req.root_gid, req.id_size));
+    auto added = m_reg.add(req.id, req.root_uid, req.root_gid, req.id_size);  // replaces an old one
+    // The kernel's cached entry of the id goes only after the registry changed: a lookup in
+    // between would otherwise cache the old registration's directory again (for a day).
+    m_forget(req.id);
+    auto c = TRY(std::move(added));
     api::RegisterReply reply;
     reply.mountpoint = m_mountpoint;
     for (auto& [dest, source] : bound_files(req.id))
@@ -184,8 +187,8 @@ bool Service::unregister(const std::string& id) {
     if (!c) return false;
     forget_watch(c->serial());
     if (m_tracer) m_tracer->drop(c->serial());
-    m_forget(id);
     bool known = m_reg.remove(c->serial());
+    m_forget(id);  // after the registry changed (see register_container)
     if (known) spdlog::info("unregistered container {}", id);
     save();
     return known;
@@ -195,8 +198,10 @@ void Service::init_exited(uint64_t serial) {
     forget_watch(serial);
     if (m_tracer) m_tracer->drop(serial);
     auto c = m_reg.find(serial);
-    if (c) m_forget(c->id());
-    if (c && m_reg.remove(serial)) {
+    if (!c) return;
+    bool removed = m_reg.remove(serial);
+    m_forget(c->id());  // after the registry changed (see register_container)
+    if (removed) {
         spdlog::info("container {}: its init exited; unregistered", c->id());
         save();
     }
