@@ -446,32 +446,48 @@ namespace {
 
 // One worker that answers each request on the thread that read it (libfuse's loop with one
 // thread hands requests between threads). Measured faster than several workers here.
-void single_worker_loop(fuse_session* se) {
+// 0 when the session was exited or unmounted, else the failed read's -errno.
+int single_worker_loop(fuse_session* se) {
     fuse_buf buf{};
+    int err = 0;
     while (!fuse_session_exited(se)) {
         int rc = fuse_session_receive_buf(se, &buf);
         if (rc == -EINTR || rc == -EAGAIN) continue;
-        if (rc <= 0) break;  // 0 or -ENODEV: unmounted
+        if (rc <= 0) {
+            if (rc < 0 && rc != -ENODEV) err = rc;  // 0 or -ENODEV: unmounted
+            break;
+        }
         fuse_session_process_buf(se, &buf);
     }
     std::free(buf.mem);  // NOLINT(cppcoreguidelines-no-malloc): libfuse allocated it
+    return err;
 }
 
 }  // namespace
 
 void FuseFs::start(unsigned max_threads) {
     m_loop = std::thread([this, max_threads] {
+        int rc = 0;
         if (max_threads == 1) {
-            single_worker_loop(m_se);
-            return;
+            rc = single_worker_loop(m_se);
+        } else {
+            fuse_loop_config* cfg = fuse_loop_cfg_create();
+            fuse_loop_cfg_set_clone_fd(cfg, 1);
+            fuse_loop_cfg_set_max_threads(cfg, max_threads);
+            fuse_loop_cfg_set_idle_threads(cfg, max_threads);  // no thread churn per request
+            rc = fuse_session_loop_mt(m_se, cfg);
+            fuse_loop_cfg_destroy(cfg);
         }
-        fuse_loop_config* cfg = fuse_loop_cfg_create();
-        fuse_loop_cfg_set_clone_fd(cfg, 1);
-        fuse_loop_cfg_set_max_threads(cfg, max_threads);
-        fuse_loop_cfg_set_idle_threads(cfg, max_threads);  // no thread churn per request
-        int rc = fuse_session_loop_mt(m_se, cfg);
-        fuse_loop_cfg_destroy(cfg);
-        if (rc != 0) spdlog::error("the FUSE loop stopped with error {}", std::strerror(-rc));
+        if (m_stopping.load()) return;
+        // Nobody answers the mount any more, yet it stays mounted while this process holds
+        // /dev/fuse: every read in every container would hang. Exit instead: the kernel
+        // then fails those reads, and a restart re-binds the files.
+        spdlog::critical(
+            "the FUSE loop on {} ended on its own ({}); exiting so that sysbox-fs is restarted "
+            "(systemd does that) and re-binds the containers' files",
+            m_mountpoint, rc == 0 ? "unmounted from outside?" : std::strerror(rc < 0 ? -rc : rc));
+        spdlog::shutdown();
+        std::_Exit(1);
     });
 }
 
@@ -486,6 +502,7 @@ void FuseFs::forget(const std::string& id) {
 
 void FuseFs::stop() {
     if (!m_se) return;
+    m_stopping = true;
     fuse_session_exit(m_se);
     if (m_mounted) {
         fuse_session_unmount(m_se);

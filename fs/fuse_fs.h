@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <atomic>
 #include <string>
 #include <thread>
 
@@ -46,6 +47,7 @@ class FuseFs {
     Registry& m_reg;
     fuse_session* m_se = nullptr;
     bool m_mounted = false;
+    std::atomic<bool> m_stopping{false};
     std::thread m_loop;
 };
 
