@@ -106,6 +106,19 @@ void Container::note_success(int index) {
     if (i < m_failed.size()) m_failed[i] = false;
 }
 
+std::optional<Container::TreeCounts> Container::tree_counts(
+    std::chrono::steady_clock::time_point now) {
+    std::lock_guard lock(m_files_mu);
+    if (now >= m_tree_counts_until) return std::nullopt;
+    return m_tree_counts;
+}
+
+void Container::set_tree_counts(TreeCounts counts, std::chrono::steady_clock::time_point until) {
+    std::lock_guard lock(m_files_mu);
+    m_tree_counts = std::move(counts);
+    m_tree_counts_until = until;
+}
+
 namespace {
 
 // Field 22 of /proc/<pid>/stat: start time in clock ticks after boot. The command name

@@ -86,6 +86,13 @@ class Container {
     bool note_failure(int index);
     void note_success(int index);
 
+    // /proc/cgroups' counts per tree directory, reused until `until`: a tree the container
+    // made large costs the FUSE worker milliseconds to seconds to walk, and other
+    // containers' reads wait behind it.
+    using TreeCounts = std::vector<std::pair<std::string, std::optional<uint64_t>>>;
+    std::optional<TreeCounts> tree_counts(std::chrono::steady_clock::time_point now);
+    void set_tree_counts(TreeCounts counts, std::chrono::steady_clock::time_point until);
+
     std::atomic<uint64_t> reads{0};
     std::atomic<uint64_t> writes{0};
 
@@ -109,9 +116,11 @@ class Container {
         std::shared_ptr<const std::string> content;
         std::chrono::steady_clock::time_point at;
     };
-    std::mutex m_files_mu;  // guards m_stash and m_failed (no I/O under it)
+    std::mutex m_files_mu;  // guards m_stash, m_failed and m_tree_counts (no I/O under it)
     std::map<int, Stash> m_stash;
     std::vector<bool> m_failed;
+    TreeCounts m_tree_counts;
+    std::chrono::steady_clock::time_point m_tree_counts_until{};
 };
 
 // Seconds since boot (CLOCK_BOOTTIME): the host's uptime.

@@ -185,15 +185,20 @@ Result<void> render_partitions(Container& c, std::string& out) {
 
 // /proc/cgroups with each row's num_cgroups counted in the container's tree (emu/cgroups.h).
 // Before the init is known every row shows 1. A hierarchy shared by several controllers
-// (cpu,cpuacct) is walked once.
+// (cpu,cpuacct) is walked once. The counts are reused for 50 times as long as the walks
+// took (a container of a few dozen cgroups: a few ms), so that a container with a huge tree
+// gets at most ~2% of the worker's time for it, however often it reads.
 Result<void> render_cgroups(Container& c, std::string& out) {
+    constexpr int kReuseFactor = 50;
     auto host = TRY(read_host(Cgroups, t_host));
     auto init = c.init();
-    std::vector<std::pair<std::string_view, std::optional<uint64_t>>> walked;
-    auto count_dir = [&walked](std::string_view dir) {
+    auto started = std::chrono::steady_clock::now();
+    auto cached = c.tree_counts(started);
+    Container::TreeCounts walked = cached ? std::move(*cached) : Container::TreeCounts{};
+    auto count_dir = [&walked](const std::string& dir) {
         for (const auto& [d, n] : walked)
             if (d == dir) return n;
-        walked.emplace_back(dir, emu::count_cgroup_tree(std::string(dir)));
+        walked.emplace_back(dir, emu::count_cgroup_tree(dir));
         return walked.back().second;
     };
     emu::append_cgroups(out, host, [&](std::string_view controller, uint64_t hierarchy) {
@@ -205,6 +210,10 @@ Result<void> render_cgroups(Container& c, std::string& out) {
             if (name == controller) return count_dir(dir);
         return none;
     });
+    if (!cached && init) {
+        auto now = std::chrono::steady_clock::now();
+        c.set_tree_counts(std::move(walked), now + (now - started) * kReuseFactor);
+    }
     return {};
 }
 

@@ -5,11 +5,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <limits>
 
 #include "core/result.h"
 
 namespace sysbox::fs::emu {
+
+// The bounds every walk has: a container makes its own tree, as wide and deep as it likes
+// (cgroup v1 has no depth limit), and each level costs the walker an open directory.
+inline constexpr uint64_t kMaxCgroupsWalked = 100000;
+inline constexpr size_t kMaxCgroupDepth = 128;
 
 // Calls visit(fd) for the cgroup directory `dir_fd` and every directory below it, depth-first,
 // without following symlinks; `fd` is valid during the call. Directories removed during the
@@ -19,7 +23,7 @@ namespace sysbox::fs::emu {
 // level, never stack.
 using CgroupVisit = std::function<Result<void>(int fd)>;
 Result<void> walk_cgroup_tree(int dir_fd, const CgroupVisit& visit,
-                              uint64_t max_cgroups = std::numeric_limits<uint64_t>::max(),
-                              size_t max_depth = std::numeric_limits<size_t>::max());
+                              uint64_t max_cgroups = kMaxCgroupsWalked,
+                              size_t max_depth = kMaxCgroupDepth);
 
 }  // namespace sysbox::fs::emu

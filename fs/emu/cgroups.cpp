@@ -8,10 +8,6 @@
 
 namespace sysbox::fs::emu {
 
-namespace {
-constexpr size_t kMaxDepth = 128;
-}  // namespace
-
 std::optional<uint64_t> count_cgroup_tree(const std::string& dir, uint64_t cap) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
@@ -23,7 +19,7 @@ std::optional<uint64_t> count_cgroup_tree(const std::string& dir, uint64_t cap) 
             ++n;
             return {};
         },
-        cap, kMaxDepth);
+        cap, kMaxCgroupDepth);
     // Only listing a directory can fail here (out of memory): what was counted stands.
     (void)walked;
     return n;

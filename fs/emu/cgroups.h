@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "fs/emu/cgroup_tree.h"
+
 namespace sysbox::fs::emu {
 
 // How many cgroups the container has in the tree of `controller` (its own cgroup counts as
@@ -24,8 +26,8 @@ void append_cgroups(std::string& out, std::string_view host_cgroups, const Cgrou
 
 // The cgroups in the tree at host directory `dir`, itself included: its directories, walked
 // without following symlinks. Directories removed during the walk are skipped; nullopt when
-// `dir` itself cannot be opened. Stops at `cap` cgroups and 128 levels down (a container
-// may create many).
-std::optional<uint64_t> count_cgroup_tree(const std::string& dir, uint64_t cap = 100000);
+// `dir` itself cannot be opened. Stops at `cap` cgroups and kMaxCgroupDepth levels down (a
+// container may create many).
+std::optional<uint64_t> count_cgroup_tree(const std::string& dir, uint64_t cap = kMaxCgroupsWalked);
 
 }  // namespace sysbox::fs::emu

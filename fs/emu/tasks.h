@@ -14,7 +14,9 @@ struct TaskCounts {
 
 // Counts the threads of the cgroup at `cgroup_dir` and all its descendants (a system
 // container nests cgroups): v1 lists them in `tasks`, v2 in `cgroup.threads`. Each state
-// comes from <proc_root>/<tid>/stat; a thread that exited meanwhile is not counted.
+// comes from <proc_root>/<tid>/stat; a thread that exited meanwhile is not counted. The walk
+// has the walker's bounds (kMaxCgroupsWalked cgroups, kMaxCgroupDepth levels): threads in a
+// tree the container made deeper or wider than that are not counted.
 Result<TaskCounts> count_tasks(const std::string& cgroup_dir, bool v2,
                                const std::string& proc_root = "/proc");
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fs/emu/cgroup_tree.h"
 #include "temp_dir.h"
 
 namespace sysbox::fs::emu {
@@ -34,6 +35,23 @@ TEST(Tasks, CountsRunningAndBlockedThreadsOfTheWholeTree) {
     ASSERT_TRUE(c) << c.error().to_string();
     EXPECT_EQ(c->running, 3U);
     EXPECT_EQ(c->total, 5U);
+}
+
+TEST(Tasks, ATreeDeeperThanTheWalkersLimitIsCountedToIt) {
+    sysbox::test::TempDir t;
+    ASSERT_TRUE(t.valid());
+    thread(t, 7, "shallow", 'R');
+    thread(t, 8, "deep", 'R');
+    // A chain of cgroups 10 levels past the limit, with a thread at the top and the bottom.
+    std::string dir = t / "cg";
+    put(dir + "/tasks", "7\n");
+    for (size_t i = 1; i < kMaxCgroupDepth + 10; ++i) {
+        dir += "/d";
+        put(dir + "/tasks", i + 1 == kMaxCgroupDepth + 10 ? "8\n" : "");
+    }
+    auto c = count_tasks(t / "cg", false, t / "proc");
+    ASSERT_TRUE(c) << c.error().to_string();
+    EXPECT_EQ(c->total, 1U);  // the bottom one is past the limit
 }
 
 TEST(Tasks, V2ReadsCgroupThreads) {
