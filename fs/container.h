@@ -30,7 +30,10 @@ struct InitInfo {
     pid_t pid = 0;
     double start_boottime = 0;         // seconds since host boot when the init started
     std::vector<std::string> cgroups;  // "memory:/docker/x/syscont-cgroup-root", for status
-    emu::CgroupDirs dirs;              // host paths of those cgroups
+    // The init's /proc/<pid>/cgroup as read at SetInitPid (before it ran anything), kept
+    // across a restart: the init may since have moved into a cgroup the container made.
+    std::string proc_cgroup;
+    emu::CgroupDirs dirs;  // host paths of those cgroups
     // The cgroup whose tree loadavg counts (pids, else memory, cpuset, blkio, cpuacct, cpu);
     // empty: no usable hierarchy, loadavg counts the init's own threads.
     std::string tasks_dir;
@@ -95,6 +98,10 @@ class Container {
 
     std::atomic<uint64_t> reads{0};
     std::atomic<uint64_t> writes{0};
+    // Emulated files open now (descriptors of any of its processes), and whether the limit
+    // on them was reported (once per container).
+    std::atomic<uint32_t> open_files{0};
+    std::atomic<bool> open_limit_logged{false};
 
   private:
     uint64_t m_serial;
@@ -129,10 +136,15 @@ double boottime_now();
 // Look up pid's cgroups on the host (v1 hierarchies and the v2 tree) and its start time.
 // Controllers the host does not mount are left out (InitInfo::missing), never an error.
 Result<std::shared_ptr<const InitInfo>> probe_init(pid_t pid);
+// The same with the memberships of `proc_cgroup` (a saved /proc/<pid>/cgroup text; empty:
+// the pid's current ones).
+Result<std::shared_ptr<const InitInfo>> probe_init(pid_t pid, const std::string& proc_cgroup);
 
-// probe_init's core, from a layout and the pid's memberships (tests: a fake cgroup tree).
+// probe_init's core, from a layout and the pid's memberships (tests: a fake cgroup tree);
+// `proc_cgroup` is kept as InitInfo::proc_cgroup.
 Result<std::shared_ptr<const InitInfo>> init_from(pid_t pid, double start_boottime,
                                                   const cgroup::Layout& layout,
-                                                  const cgroup::Memberships& m);
+                                                  const cgroup::Memberships& m,
+                                                  std::string proc_cgroup = {});
 
 }  // namespace sysbox::fs

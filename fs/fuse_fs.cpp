@@ -78,13 +78,25 @@ Registry& reg_of(fuse_req_t req) {
 // An open emulated file: the content rendered at open, so a reader going through it in
 // small reads sees one consistent snapshot (as procfs's seq_file gives). Shared with the
 // stash and the other opens that serve the same rendering; never null.
+// Counted in its container's open_files from open to release.
 struct Handle {
-    std::shared_ptr<Container> container;
+    explicit Handle(std::shared_ptr<Container> c) : container(std::move(c)) {}
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    ~Handle() { container->open_files.fetch_sub(1, std::memory_order_relaxed); }
+
+    std::shared_ptr<Container> container;  // never null
     const FileEntry* file = nullptr;
     std::mutex mu;  // data and read_once (libfuse's multi-threaded loop may read in parallel)
     std::shared_ptr<const std::string> data;
     bool read_once = false;  // a later read at offset 0 is a re-read: fresh data
 };
+
+// Emulated files one container may hold open at once. Each open holds its own rendering
+// once re-read (a few KB), in this daemon's memory, not the container's: without a bound a
+// container could make sysbox-fs take gigabytes. Far above what tools keep open (procps
+// keeps at most four per process).
+constexpr uint32_t kMaxOpenPerContainer = 16384;
 
 const std::shared_ptr<const std::string>& empty_data() {
     static const auto empty = std::make_shared<const std::string>();
@@ -259,8 +271,16 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if (!n->file) return (void)fuse_reply_err(req, EISDIR);
     int acc = fi->flags & O_ACCMODE;
     if (acc != O_RDONLY && !n->file->knob) return (void)fuse_reply_err(req, EACCES);
-    auto h = std::make_unique<Handle>();
-    h->container = std::move(n->container);
+    if (n->container->open_files.fetch_add(1, std::memory_order_relaxed) >= kMaxOpenPerContainer) {
+        n->container->open_files.fetch_sub(1, std::memory_order_relaxed);
+        if (!n->container->open_limit_logged.exchange(true))
+            spdlog::warn(
+                "container {}: {} emulated files are open, the most one container may hold; "
+                "further opens fail with ENFILE until some are closed",
+                n->container->id(), kMaxOpenPerContainer);
+        return (void)fuse_reply_err(req, ENFILE);
+    }
+    auto h = std::make_unique<Handle>(std::move(n->container));
     h->file = n->file;
     h->data = empty_data();
     int index = index_in_table(h->file);

@@ -83,6 +83,46 @@ host_uptime() { cut -d' ' -f1 /proc/uptime | cut -d. -f1; }
     [ "${lines[1]}" -ge $((lines[0] + 30000)) ]
 }
 
+@test "a container holds at most 16384 emulated files open (ENFILE past it); others are unaffected" {
+    local a b out n
+    a="$(dk_start "$DEBIAN" sleep 86400)"
+    b="$(dk_start "$DEBIAN" sleep 86400)"
+    # Two processes share the 16384 (a process's own RLIMIT_NOFILE is 20000 at most on
+    # hosts like this one, which lack CAP_SYS_RESOURCE to raise it).
+    n="$(dx "$a" sh -c 'ulimit -n')"
+    [ "$n" = unlimited ] || [ "$n" -ge 9100 ] || skip "RLIMIT_NOFILE in the container is $n, below 9100"
+    dx -d "$a" perl -e '
+        my @fh;
+        for (1 .. 9000) { open(my $f, "<", "/proc/uptime") or die "open $_: $!"; push @fh, $f; }
+        open(my $w, ">", "/tmp/first") or die; print $w "held\n"; close $w;
+        sleep 1 until -e "/tmp/checked";'
+    local i
+    for i in $(seq 1 120); do dx "$a" test -e /tmp/first && break; sleep 0.5; done
+    # Opens until one fails and holds them; meanwhile another process of the same container
+    # is refused too and container B is not; once one is closed, an open works again.
+    # (timeout runs the docker binary: the bounded wrapper would not work in the background)
+    timeout 120 docker exec "$a" sh -c 'perl -e '"'"'
+        my @fh; my $err = "none";
+        for (1 .. 9000) { open(my $f, "<", "/proc/uptime") or do { $err = $!; last }; push @fh, $f; }
+        my $other = system("cat /proc/uptime >/dev/null 2>&1") == 0 ? "ok" : "refused";
+        open(my $w, ">", "/tmp/held") or die; print $w "held\n"; close $w;
+        sleep 1 until -e "/tmp/checked";
+        close(pop @fh);
+        my $again = open(my $g, "<", "/proc/uptime") ? "ok" : "refused";
+        print 9000 + scalar(@fh) + 1, " $other $again $err\n";'"'"' >/tmp/open.out 2>&1' &
+    local second=$!
+    for i in $(seq 1 120); do dx "$a" test -e /tmp/held && break; sleep 0.5; done
+    dx "$a" test -e /tmp/held
+    run dx "$b" cat /proc/uptime
+    [ "$status" -eq 0 ]
+    [ -n "$output" ]
+    dx "$a" touch /tmp/checked
+    wait "$second"
+    out="$(dx "$a" cat /tmp/open.out)"
+    echo "opened, another process, reopen after a close, error: $out" >&3
+    [ "$out" = "16384 refused ok Too many open files in system" ]
+}
+
 @test "--memory: /proc/meminfo, free and top show the limit and the container's usage" {
     local c total free_total top_total host_total
     c="$(dk_start --memory 256m "$DEBIAN" sleep 86400)"
