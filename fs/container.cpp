@@ -147,9 +147,11 @@ std::string host_dir(const cgroup::Hierarchy& h, const std::string& path) {
 
 Result<std::shared_ptr<const InitInfo>> init_from(pid_t pid, double start_boottime,
                                                   const cgroup::Layout& layout,
-                                                  const cgroup::Memberships& m) {
+                                                  const cgroup::Memberships& m,
+                                                  std::string proc_cgroup) {
     auto info = std::make_shared<InitInfo>();
     info->pid = pid;
+    info->proc_cgroup = std::move(proc_cgroup);
     info->start_boottime = start_boottime;
     if (layout.mode == cgroup::Mode::V2) {
         auto p = cgroup::unified_path(m);
@@ -219,10 +221,18 @@ Result<std::shared_ptr<const InitInfo>> init_from(pid_t pid, double start_bootti
 }
 
 Result<std::shared_ptr<const InitInfo>> probe_init(pid_t pid) {
+    return probe_init(pid, "");
+}
+
+Result<std::shared_ptr<const InitInfo>> probe_init(pid_t pid, const std::string& proc_cgroup) {
     double start = TRY(start_boottime_of(pid));
     auto layout = TRY(cgroup::host_layout());
-    auto m = TRY(cgroup::read_proc_cgroup(pid));
-    return init_from(pid, start, layout, m);
+    std::string text = proc_cgroup;
+    if (text.empty())
+        text = TRY(fs::read_file("/proc/" + std::to_string(pid) + "/cgroup")
+                       .wrap("read the cgroups of pid {}", pid));
+    auto m = cgroup::parse_proc_cgroup(text);
+    return init_from(pid, start, layout, m, std::move(text));
 }
 
 }  // namespace sysbox::fs

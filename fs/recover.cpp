@@ -29,6 +29,7 @@ std::string to_json_text(const std::vector<SavedContainer>& saved) {
                        {"id_size", s.id_size},
                        {"init_pid", s.init_pid},
                        {"init_start", s.init_start},
+                       {"init_cgroup", s.init_cgroup},
                        {"knobs", s.knobs}});
     return json{{"version", 1}, {"containers", arr}}.dump(2) + "\n";
 }
@@ -47,6 +48,7 @@ Result<std::vector<SavedContainer>> from_json_text(std::string_view text, std::s
             s.id_size = c.at("id_size").get<uint64_t>();
             s.init_pid = c.at("init_pid").get<pid_t>();
             s.init_start = c.at("init_start").get<double>();
+            s.init_cgroup = c.value("init_cgroup", std::string());
             s.knobs = c.at("knobs").get<std::map<std::string, std::string>>();
             out.push_back(std::move(s));
         }

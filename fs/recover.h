@@ -25,6 +25,9 @@ struct SavedContainer {
     uint64_t id_size = 65536;
     pid_t init_pid = 0;
     double init_start = 0;  // the init's start (seconds after boot): detects a reused pid
+    // The init's /proc/<pid>/cgroup at registration ("" in a state saved before 2026-12-05:
+    // the init's cgroups are then read again).
+    std::string init_cgroup;
     std::map<std::string, std::string> knobs;  // knob path -> value written by the container
 };
 

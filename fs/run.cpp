@@ -8,6 +8,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
 
 #include "config/sysbox_config.h"
 #include "core/fs.h"
@@ -34,6 +39,41 @@ Result<config::Config> effective_config(const DaemonOptions& o) {
     if (!o.mgr_socket.empty()) cfg.mgr.socket = o.mgr_socket;
     return cfg;
 }
+
+// Samples every container's load average every 5 s on a thread of its own: counting tasks
+// walks cgroup trees and reads /proc/<tid>/stat of every thread, which takes long for a big
+// container, and the IPC thread must stay free for Register and SetInitPid.
+class LoadSampler {
+  public:
+    explicit LoadSampler(Service& service) : m_thread([this, &service] { run(service); }) {}
+    LoadSampler(const LoadSampler&) = delete;
+    LoadSampler& operator=(const LoadSampler&) = delete;
+    ~LoadSampler() { stop(); }
+
+    void stop() {
+        {
+            std::lock_guard lock(m_mu);
+            m_stop = true;
+        }
+        m_cv.notify_all();
+        if (m_thread.joinable()) m_thread.join();
+    }
+
+  private:
+    void run(Service& service) {
+        std::unique_lock lock(m_mu);
+        while (!m_cv.wait_for(lock, kLoadInterval, [this] { return m_stop; })) {
+            lock.unlock();
+            service.sample_loads();
+            lock.lock();
+        }
+    }
+
+    std::mutex m_mu;
+    std::condition_variable m_cv;
+    bool m_stop = false;
+    std::thread m_thread;  // last: starts once the members above exist
+};
 
 Result<void> serve(ipc::Server& server, Service& service, int events, int sigfd) {
     using clock = std::chrono::steady_clock;
@@ -101,13 +141,23 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     std::string status = fmt::format("serving {} on {}", cfg.fs.mountpoint, cfg.fs.socket);
     spdlog::info("sysbox-fs ready: {}", status);
     daemon::notify_ready(status);
+    LoadSampler sampler(service);
     auto served = serve(server, service, events.get(), sigfd.get());
     daemon::notify_stopping();
+    sampler.stop();
     tracer.stop();
     fuse->stop();
     spdlog::info("unmounted {}; {} registered containers lose their emulated files",
                  cfg.fs.mountpoint, registry.size());
-    return served;
+    // The FUSE workers may still be answering reads that come through the containers' binds
+    // (the connection outlives the unmount) and the trap's workers may still be blocked in a
+    // container; both use the registry and the host files on this stack. So nothing here is
+    // destroyed: the process ends now, and the kernel ends the connection with it.
+    { auto closing = std::move(server); }  // its socket file goes with it
+    if (!served) (void)std::fprintf(stderr, "sysbox-fs: %s\n", served.error().to_string().c_str());
+    spdlog::shutdown();
+    (void)std::fflush(nullptr);
+    std::_Exit(served ? 0 : 1);
 }
 
 }  // namespace sysbox::fs

@@ -109,7 +109,7 @@ void Service::save() {
         auto init = c->init();
         if (!init) continue;  // nothing to bring back before the init is known
         saved.push_back({c->id(), c->root_uid(), c->root_gid(), c->id_size(), init->pid,
-                         init->start_boottime, c->knobs().snapshot()});
+                         init->start_boottime, init->proc_cgroup, c->knobs().snapshot()});
     }
     m_saved_writes = writes;
     auto r =
@@ -134,7 +134,9 @@ size_t Service::recover() {
     }
     size_t back = 0;
     for (const auto& s : *saved) {
-        auto init = probe_init(s.init_pid);
+        // The cgroups the init had when it registered, not where it may have moved since
+        // (into a child cgroup the container made, with no limit of its own).
+        auto init = probe_init(s.init_pid, s.init_cgroup);
         if (!init || (*init)->start_boottime != s.init_start) {
             spdlog::info("container {} is gone (init pid {} no longer runs)", s.id, s.init_pid);
             continue;
@@ -207,11 +209,14 @@ void Service::init_exited(uint64_t serial) {
     }
 }
 
+void Service::sample_loads() {
+    for (const auto& c : m_reg.all())
+        c->sample_load(boottime_now());
+}
+
 void Service::tick() {
-    double now = boottime_now();
     uint64_t writes = 0;
     for (const auto& c : m_reg.all()) {
-        c->sample_load(now);
         c->prune_renders(2.0);  // renderings kept for the open after a GETATTR (fuse_fs.cpp)
         writes += c->writes.load(std::memory_order_relaxed);
     }

@@ -45,9 +45,12 @@ class Service {
 
     // The init of container `serial` exited: unregister it (if still that registration).
     void init_exited(uint64_t serial);
-    // Sample every container's load average (the main loop calls this every 5 s), and
-    // save the state if a container wrote a knob since the last save.
+    // Drop old renderings and save the state if a container wrote a knob since the last
+    // save (the main loop calls this every 5 s).
     void tick();
+    // Sample every container's load average (every 5 s, on a thread of its own: counting a
+    // big container's tasks takes long, and the IPC thread must stay free). Thread-safe.
+    void sample_loads();
 
     // Where the state is kept for a restarted daemon ("" = not kept).
     void set_state_file(std::string path) { m_state_file = std::move(path); }

@@ -7,8 +7,15 @@ namespace {
 
 TEST(FsRecover, StateRoundTrips) {
     std::vector<SavedContainer> in = {
-        {"abc", 100000, 100000, 65536, 1234, 5678.25, {{"/proc/sys/kernel/panic", "7\n"}}},
-        {"def", 165536, 165536, 65536, 99, 1.5, {}},
+        {"abc",
+         100000,
+         100000,
+         65536,
+         1234,
+         5678.25,
+         "5:memory:/docker/abc\n0::/docker/abc\n",
+         {{"/proc/sys/kernel/panic", "7\n"}}},
+        {"def", 165536, 165536, 65536, 99, 1.5, "", {}},
     };
     auto out = from_json_text(to_json_text(in), "state");
     ASSERT_TRUE(out) << out.error().to_string();
@@ -17,8 +24,20 @@ TEST(FsRecover, StateRoundTrips) {
     EXPECT_EQ((*out)[0].root_uid, 100000u);
     EXPECT_EQ((*out)[0].init_pid, 1234);
     EXPECT_DOUBLE_EQ((*out)[0].init_start, 5678.25);
+    EXPECT_EQ((*out)[0].init_cgroup, "5:memory:/docker/abc\n0::/docker/abc\n");
     EXPECT_EQ((*out)[0].knobs.at("/proc/sys/kernel/panic"), "7\n");
     EXPECT_TRUE((*out)[1].knobs.empty());
+}
+
+TEST(FsRecover, StateWithoutTheInitsCgroupsIsRead) {
+    // As saved before the init's cgroups were kept: they are read again at recovery.
+    auto out = from_json_text(R"({"version":1,"containers":[{"id":"x","root_uid":1,)"
+                              R"("root_gid":1,"id_size":65536,"init_pid":5,"init_start":2.5,)"
+                              R"("knobs":{}}]})",
+                              "state");
+    ASSERT_TRUE(out) << out.error().to_string();
+    ASSERT_EQ(out->size(), 1u);
+    EXPECT_EQ((*out)[0].init_cgroup, "");
 }
 
 TEST(FsRecover, BadStateIsAnErrorNamingTheFile) {
