@@ -58,11 +58,15 @@ Result<std::vector<SavedContainer>> from_json_text(std::string_view text, std::s
     return out;
 }
 
-std::vector<StaleBind> sysboxfs_binds(std::string_view mountinfo) {
+std::vector<StaleBind> sysboxfs_binds(std::string_view mountinfo, std::string_view id) {
     std::vector<StaleBind> out;
+    std::string dir = "/" + std::string(id) + "/";
     for (const auto& line : str::split(mountinfo, '\n', true)) {
         auto e = mountinfo::parse_line(line);
-        if (!e || e->fstype != ipc::fs::kFsType || e->root == "/") continue;
+        if (!e || e->fstype != ipc::fs::kFsType || !str::starts_with(e->root, dir)) continue;
+        std::string_view name = std::string_view(e->root).substr(dir.size());
+        if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..")
+            continue;
         out.push_back({e->mountpoint, e->root});
     }
     return out;

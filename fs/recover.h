@@ -40,8 +40,10 @@ struct StaleBind {
     std::string mountpoint;
     std::string file;
 };
-// The sysbox-fs binds in `mountinfo` (a /proc/<pid>/mountinfo text).
-std::vector<StaleBind> sysboxfs_binds(std::string_view mountinfo);
+// The sysbox-fs binds of container `id` in `mountinfo` (a /proc/<pid>/mountinfo text): only
+// files directly in "/<id>/". The container can make a FUSE mount of its own that looks like
+// ours in mountinfo; what it names there must never lead to another container's files.
+std::vector<StaleBind> sysboxfs_binds(std::string_view mountinfo, std::string_view id);
 
 // Bind `mountpoint_dir + b.file` over each stale bind in the mount namespace of `pid`:
 // a child process joins it (never this multi-threaded daemon), unmounts the stale bind and

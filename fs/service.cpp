@@ -152,7 +152,7 @@ size_t Service::recover() {
         auto mi = fs::read_file("/proc/" + std::to_string(s.init_pid) + "/mountinfo");
         size_t fixed = 0;
         if (mi) {
-            auto stale = sysboxfs_binds(*mi);
+            auto stale = sysboxfs_binds(*mi, s.id);
             auto n = rebind(s.init_pid, m_mountpoint, stale);
             if (n)
                 fixed = *n;

@@ -58,8 +58,13 @@ TEST(FsRecover, FindsOurBindsInAContainersMountinfo) {
         "603 601 0:70 /c1/proc:sys:kernel:panic /proc/sys/kernel/panic rw - fuse.sysboxfs "
         "sysboxfs rw\n"
         "604 600 0:71 / /mnt/fuse rw - fuse.sshfs host:/ rw\n"
-        "605 600 0:70 / /var/lib/sysboxfs rw - fuse.sysboxfs sysboxfs rw\n";
-    auto binds = sysboxfs_binds(mi);
+        "605 600 0:70 / /var/lib/sysboxfs rw - fuse.sysboxfs sysboxfs rw\n"
+        // The container's own FUSE mount, named like ours, binding another container's file
+        // or leaving its directory: never re-bound from our mount.
+        "606 600 0:72 /c2/proc:meminfo /proc/meminfo rw - fuse.sysboxfs sysboxfs rw\n"
+        "607 600 0:72 /c1/../c2/proc:stat /proc/stat rw - fuse.sysboxfs sysboxfs rw\n"
+        "608 600 0:72 /c1/proc/x /proc/x rw - fuse.sysboxfs sysboxfs rw\n";
+    auto binds = sysboxfs_binds(mi, "c1");
     ASSERT_EQ(binds.size(), 2u);
     EXPECT_EQ(binds[0].mountpoint, "/proc/uptime");
     EXPECT_EQ(binds[0].file, "/c1/proc:uptime");
