@@ -37,7 +37,7 @@ namespace {
 using sysbox::test::TempDir;
 using namespace std::chrono_literals;
 
-constexpr const char* kUptime = "12.00 3.00\n";
+constexpr const char* kFileUptime = "12.00 3.00\n";
 
 // Polls `done` every 10 ms for at most `limit`.
 template <typename F>
@@ -182,7 +182,7 @@ struct Scene {
         (void)::chmod(dir.path().c_str(), 0755);
         for (const char* d : {"fuse", "mnt"})
             (void)::mkdir((dir / d).c_str(), 0777);
-        std::ofstream(dir / "uptime") << kUptime;
+        std::ofstream(dir / "uptime") << kFileUptime;
         a = target(1, "blocked");
         b = target(2, "plain");
     }
@@ -241,7 +241,7 @@ TEST(TrapTracerBlocked, HelperIsSealedAndOtherContainersGoOn) {
 
     // B is served while A's helper still waits.
     ASSERT_TRUE(b->go());
-    EXPECT_EQ(b->result(), std::string("proc=0;uptime=") + kUptime);
+    EXPECT_EQ(b->result(), std::string("proc=0;uptime=") + kFileUptime);
     char state = state_of(helper);
     EXPECT_TRUE(state != '\0' && state != 'Z') << "A's helper ended early: " << state;
     EXPECT_EQ(tracer.counts(2).mounts, 1U);
