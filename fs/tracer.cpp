@@ -121,6 +121,7 @@ struct Tracer::State {
     struct Queue {
         std::deque<Job> jobs;
         int workers = 0;
+        int idle = 0;  // workers waiting for a call (they linger before they end)
     };
 
     const std::string files_fstype;
@@ -129,7 +130,8 @@ struct Tracer::State {
     UniqueFd wake;  // eventfd: stop
 
     mutable std::mutex mu;
-    std::condition_variable idle;                             // workers went to 0
+    std::condition_variable idle;  // workers went to 0
+    std::condition_variable more;  // a call was queued for a lingering worker, or stopping
     std::map<uint64_t, std::shared_ptr<Listener>> listeners;  // key: epoll data
     std::map<uint64_t, Counts> counts;                        // by container serial
     std::map<uint64_t, Queue> queues;                         // by container serial
@@ -139,6 +141,9 @@ struct Tracer::State {
 };
 
 namespace {
+
+// How long a container's worker waits for its next call before it ends.
+constexpr auto kLinger = std::chrono::milliseconds(100);
 
 using State = Tracer::State;
 using Listener = Tracer::State::Listener;
@@ -312,8 +317,15 @@ void work(const std::shared_ptr<State>& state, uint64_t serial) {
         State::Job job;
         bool stopping = false;
         {
-            std::lock_guard lock(s.mu);
+            std::unique_lock lock(s.mu);
             auto& q = s.queues[serial];
+            if (q.jobs.empty() && !s.stopping) {
+                // A burst (an inner container's start makes dozens of mounts) reuses the
+                // thread instead of starting one per call.
+                ++q.idle;
+                s.more.wait_for(lock, kLinger, [&] { return !q.jobs.empty() || s.stopping; });
+                --q.idle;
+            }
             if (q.jobs.empty()) {
                 if (--q.workers == 0) s.queues.erase(serial);
                 if (--s.workers == 0) s.idle.notify_all();
@@ -344,6 +356,10 @@ void dispatch(const std::shared_ptr<State>& state, std::shared_ptr<Listener> l,
         auto& q = s.queues[serial];
         q.jobs.push_back({std::move(l), n});
         if (auto it = s.counts.find(serial); it != s.counts.end()) ++it->second.busy;
+        if (q.idle > 0) {
+            s.more.notify_all();  // a lingering worker takes it
+            return;
+        }
         if (q.workers >= s.opts.workers_per_container) return;
         ++q.workers;
         ++s.workers;
@@ -457,6 +473,7 @@ void Tracer::stop() {
     m_thread.join();
     std::unique_lock lock(s.mu);
     s.stopping = true;  // calls still queued go to the kernel unchanged
+    s.more.notify_all();
     if (!s.idle.wait_for(lock, std::chrono::seconds(2), [&s] { return s.workers == 0; })) {
         for (const auto& [serial, q] : s.queues)
             spdlog::warn(

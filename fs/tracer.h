@@ -1,13 +1,12 @@
-// The mount trap's server: one thread waits on every container's seccomp listeners (the
-// init's and each exec's) and hands each trapped call to that container's own workers (at
-// most two at a time), so a call that blocks (a path through a file system that never
-// answers, a caller's page that faults into its own FUSE server) holds up only the
-// container that made it. A proc or sysfs mount is made for the caller with the
-// container's emulated files bound on it; so is the move_mount(2) that attaches a detached
-// proc or sysfs made with the new mount API (fsopen, fsmount); an umount2 of such a mount
-// first detaches those binds; every other trapped call goes on in the kernel unchanged
-// (SECCOMP_USER_NOTIF_FLAG_CONTINUE: the trap decides nothing about security, the caller's
-// own privileges apply).
+// The mount trap's server: one thread waits on every container's seccomp listeners (the init's and
+// each exec's) and hands each trapped call to that container's own workers (at most two at a time,
+// each ending 100 ms after its last call), so a call that blocks (a path through a file system that
+// never answers, a caller's page that faults into its own FUSE server) holds up only the container
+// that made it. A proc or sysfs mount is made for the caller with the container's emulated files
+// bound on it; so is the move_mount(2) that attaches a detached proc or sysfs made with the new
+// mount API (fsopen, fsmount); an umount2 of such a mount first detaches those binds; every other
+// trapped call goes on in the kernel unchanged (SECCOMP_USER_NOTIF_FLAG_CONTINUE: the trap decides
+// nothing about security, the caller's own privileges apply).
 #pragma once
 
 #include <chrono>
