@@ -150,15 +150,18 @@ Result<Report> run_as(const Caller& c, std::initializer_list<int> extra,
         if (::setns(c.pidns.get(), CLONE_NEWPID) < 0) ::_exit(kPidns);
         if (::setns(c.mntns.get(), CLONE_NEWNS) < 0) ::_exit(kMntns);
         if (::setns(c.userns.get(), CLONE_NEWUSER) < 0) ::_exit(kUserns);
+        pid_t parent = ::getpid();
         pid_t gc = ::fork();
         if (gc < 0) ::_exit(kFork);
         if (gc == 0) {
             if (!take_place(c)) ::_exit(kPlace);
             // Dies with its parent, which the daemon kills past the deadline. Set after
-            // the uid change (which clears it); getppid() is 0 while that parent, outside
-            // this pid namespace, is alive: a helper orphaned before this point stops here.
-            if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || ::getppid() != 0)
-                ::_exit(kHarden);
+            // the uid change (which clears it). While that parent lives, getppid() is 0 (it
+            // is outside this pid namespace) or its pid (the same namespace); a helper
+            // orphaned before this point has another parent and stops here.
+            if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) ::_exit(kHarden);
+            pid_t pp = ::getppid();  // after the prctl: a later death is signalled
+            if (pp != 0 && pp != parent) ::_exit(kHarden);
             Report r = work();
             (void)!::write(wr.get(), &r, sizeof r);
             ::_exit(0);
