@@ -1,5 +1,6 @@
 #include "fs/knobs/store.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "core/strings.h"
@@ -122,9 +123,11 @@ Result<void> KnobStore::raise_host(const Knob& knob, const std::string& value) {
         return Error::with_code(EIO, "{}: host value \"{}\" is not an integer", knob_name(knob),
                                 str::trim(host));
     }
-    if (*wanted <= *current) return {};
-    return m_host.write(knob.path, value)
-        .wrap("{}: raise the host's value from {} to {}", knob_name(knob), *current, *wanted);
+    int64_t target = std::min(*wanted, knob.host_ceiling);
+    if (target <= *current) return {};
+    std::string text = target == *wanted ? value : std::to_string(target) + "\n";
+    return m_host.write(knob.path, text)
+        .wrap("{}: raise the host's value from {} to {}", knob_name(knob), *current, target);
 }
 
 void KnobStore::store(const Knob& knob, std::string value) {

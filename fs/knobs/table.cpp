@@ -167,8 +167,17 @@ std::vector<Knob> build_table() {
         native("/proc/sys/user/max_uts_namespaces", kUserNs),
 
         // /sys
-        {"/sys/module/nf_conntrack/parameters/hashsize", Policy::MaxInt, ints(1, kIntMax), 0600,
-         "module parameter (host-global); to the host only when larger, kube-proxy sets it"},
+        // The kernel allocates the table at once, 8 bytes a bucket, not charged to anyone:
+        // a container asking for 2^31 buckets must not make the host allocate 16 GiB.
+        // 4 Mi buckets (32 MiB) is what kube-proxy asks for on a node with 128 CPUs.
+        {"/sys/module/nf_conntrack/parameters/hashsize",
+         Policy::MaxInt,
+         ints(1, kIntMax),
+         0600,
+         "module parameter (host-global); to the host only when larger (at most 4194304), "
+         "kube-proxy sets it",
+         {},
+         kHashsizeHostCeiling},
         {"/sys/devices/virtual/dmi/id/product_uuid", Policy::PerContainer, no_check(), 0400,
          "host uuid's first 24 chars + 12 from the container id (k8s, Weave, Calico)"},
     };

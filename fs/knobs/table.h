@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -64,7 +65,13 @@ struct Knob {
     std::string_view note;  // why this policy (host-global, namespace, who writes it)
     // The kernel namespaces this knob from this version on (kernel.pid_max: pid ns, 6.14).
     KernelVersion native_since = {};
+    // MaxInt: the most a container's write raises the host's value to (the container still
+    // reads what it wrote). For knobs whose host value costs the host memory at once.
+    int64_t host_ceiling = std::numeric_limits<int64_t>::max();
 };
+
+// The most a container raises the host's nf_conntrack hashsize to.
+inline constexpr int64_t kHashsizeHostCeiling = 4194304;
 
 // Every knob considered, emulated or not. Paths are unique and static.
 const std::vector<Knob>& knob_table();

@@ -142,6 +142,23 @@ TEST(KnobStore, MaxIntNeverLowersAnotherContainersRaise) {
     EXPECT_EQ(*b.read(knob(kConntrackMax)), "500000\n");
 }
 
+TEST(KnobStore, MaxIntRaisesTheHostAtMostToTheKnobsCeiling) {
+    FakeHost host;
+    KnobStore store(host, "c1");
+    const Knob& hashsize = knob("/sys/module/nf_conntrack/parameters/hashsize");
+    // 2^31-1 buckets would be 16 GiB of host memory: the host gets the ceiling, the
+    // container reads what it wrote.
+    EXPECT_TRUE(store.write(hashsize, "2147483647\n"));
+    EXPECT_EQ(*store.read(hashsize), "2147483647\n");
+    EXPECT_EQ(host.get("/sys/module/nf_conntrack/parameters/hashsize"),
+              std::to_string(kHashsizeHostCeiling) + "\n");
+    // Below the ceiling a raise is as asked.
+    KnobStore other(host, "c2");
+    host.set("/sys/module/nf_conntrack/parameters/hashsize", "65536\n");
+    EXPECT_TRUE(other.write(hashsize, "131072\n"));
+    EXPECT_EQ(host.get("/sys/module/nf_conntrack/parameters/hashsize"), "131072\n");
+}
+
 TEST(KnobStore, MaxIntHostFailureKeepsTheOldValue) {
     FakeHost host;
     host.fail_writes = true;
