@@ -150,7 +150,7 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     spdlog::info("unmounted {}; {} registered containers lose their emulated files",
                  cfg.fs.mountpoint, registry.size());
     // The FUSE workers may still be answering reads that come through the containers' binds
-    // (the connection outlives the unmount) and the trap's workers may still be blocked in a
+    // (the connection outlives the unmount) and the trap's threads may still be blocked in a
     // container; both use the registry and the host files on this stack. So nothing here is
     // destroyed: the process ends now, and the kernel ends the connection with it.
     { auto closing = std::move(server); }  // its socket file goes with it

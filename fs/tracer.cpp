@@ -17,7 +17,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <system_error>
@@ -114,36 +113,28 @@ struct Tracer::State {
         UniqueFd fd;
         std::shared_ptr<const Target> target;
     };
-    struct Job {
-        std::shared_ptr<Listener> listener;
-        trap::Notification n;
-    };
-    struct Queue {
-        std::deque<Job> jobs;
-        int workers = 0;
-        int idle = 0;  // workers waiting for a call (they linger before they end)
+    // One container's listeners and the thread that serves them.
+    struct Box {
+        UniqueFd epoll;
+        UniqueFd wake;                                            // eventfd: dropped or stopping
+        std::map<uint64_t, std::shared_ptr<Listener>> listeners;  // key: epoll data (> 0)
+        bool closed = false;
     };
 
     const std::string files_fstype;
     const Options opts;
-    UniqueFd epoll;
-    UniqueFd wake;  // eventfd: stop
 
     mutable std::mutex mu;
-    std::condition_variable idle;  // workers went to 0
-    std::condition_variable more;  // a call was queued for a lingering worker, or stopping
-    std::map<uint64_t, std::shared_ptr<Listener>> listeners;  // key: epoll data
-    std::map<uint64_t, Counts> counts;                        // by container serial
-    std::map<uint64_t, Queue> queues;                         // by container serial
+    std::condition_variable idle;                    // threads went to 0
+    std::map<uint64_t, std::shared_ptr<Box>> boxes;  // by container serial
+    std::map<uint64_t, Counts> counts;               // by container serial
     uint64_t next_key = 1;
-    int workers = 0;
+    int threads = 0;
+    bool started = false;
     bool stopping = false;
 };
 
 namespace {
-
-// How long a container's worker waits for its next call before it ends.
-constexpr auto kLinger = std::chrono::milliseconds(100);
 
 using State = Tracer::State;
 using Listener = Tracer::State::Listener;
@@ -276,15 +267,17 @@ void on_umount(State& s, const Listener& l, const trap::Notification& n) {
     auto target = trap::read_string(n.pid, n.args[0], kMaxPath);
     if (!target || !*target || (*target)->empty() || (**target)[0] != '/')
         return trap::let_through(fd, n.id);
-    // The caller's privilege first: an unprivileged caller costs no path walk.
-    auto admin = trap::has_sys_admin(n.pid);
-    if (!admin || !*admin) return trap::let_through(fd, n.id);
+    // The cheap test first (reading /proc/<pid>/status for the capability costs more than
+    // the walk, and the callers here are mostly root); a walk that blocks holds up only this
+    // container's thread.
     auto clean = trap::absolute_path(**target, "/");
     if (!clean || !is_proc_or_sysfs(n.pid, *clean)) return trap::let_through(fd, n.id);
     auto mountinfo = fs::read_file("/proc/" + std::to_string(n.pid) + "/mountinfo");
     if (!mountinfo) return trap::let_through(fd, n.id);
     auto binds = trap::binds_to_detach(*mountinfo, *clean, s.files_fstype);
     if (binds.empty()) return trap::let_through(fd, n.id);
+    auto admin = trap::has_sys_admin(n.pid);
+    if (!admin || !*admin) return trap::let_through(fd, n.id);
     auto caller = trap::open_caller(n.pid);
     if (caller) caller->timeout_ms = static_cast<int>(s.opts.helper_timeout.count());
     if (!trap::still_valid(fd, n.id)) return;
@@ -297,9 +290,7 @@ void on_umount(State& s, const Listener& l, const trap::Notification& n) {
     trap::let_through(fd, n.id);
 }
 
-void handle(State& s, const State::Job& job) {
-    const auto& l = *job.listener;
-    const auto& n = job.n;
+void handle(State& s, const Listener& l, const trap::Notification& n) {
     if (n.nr == SYS_mount)
         on_mount(s, l, n);
     else if (n.nr == SYS_umount2)
@@ -310,135 +301,99 @@ void handle(State& s, const State::Job& job) {
         trap::let_through(l.fd.get(), n.id);
 }
 
-// One of container `serial`'s workers: its calls, one at a time, until none is left.
-void work(const std::shared_ptr<State>& state, uint64_t serial) {
-    State& s = *state;
-    for (;;) {
-        State::Job job;
-        bool stopping = false;
-        {
-            std::unique_lock lock(s.mu);
-            auto& q = s.queues[serial];
-            if (q.jobs.empty() && !s.stopping) {
-                // A burst (an inner container's start makes dozens of mounts) reuses the
-                // thread instead of starting one per call.
-                ++q.idle;
-                s.more.wait_for(lock, kLinger, [&] { return !q.jobs.empty() || s.stopping; });
-                --q.idle;
-            }
-            if (q.jobs.empty()) {
-                if (--q.workers == 0) s.queues.erase(serial);
-                if (--s.workers == 0) s.idle.notify_all();
-                return;
-            }
-            job = std::move(q.jobs.front());
-            q.jobs.pop_front();
-            stopping = s.stopping;
-        }
-        if (stopping)
-            trap::let_through(job.listener->fd.get(), job.n.id);
-        else
-            handle(s, job);
-        std::lock_guard lock(s.mu);
-        if (auto it = s.counts.find(serial); it != s.counts.end() && it->second.busy > 0)
-            --it->second.busy;
-    }
-}
-
-// Queue a call for its container, and start a worker for it when it has fewer than its
-// share. Called by the loop thread only.
-void dispatch(const std::shared_ptr<State>& state, std::shared_ptr<Listener> l,
-              const trap::Notification& n) {
-    State& s = *state;
-    uint64_t serial = l->target->serial;
-    {
-        std::lock_guard lock(s.mu);
-        auto& q = s.queues[serial];
-        q.jobs.push_back({std::move(l), n});
-        if (auto it = s.counts.find(serial); it != s.counts.end()) ++it->second.busy;
-        if (q.idle > 0) {
-            s.more.notify_all();  // a lingering worker takes it
-            return;
-        }
-        if (q.workers >= s.opts.workers_per_container) return;
-        ++q.workers;
-        ++s.workers;
-    }
-    try {
-        std::thread(work, state, serial).detach();
-    } catch (const std::system_error& e) {
-        // No thread: this worker's share is handled when another one is free, or, with
-        // none, the call goes to the kernel unchanged now.
-        spdlog::warn("mount trap: start a worker for container serial {}: {}", serial, e.what());
-        std::vector<State::Job> orphans;
-        {
-            std::lock_guard lock(s.mu);
-            auto& q = s.queues[serial];
-            --s.workers;
-            if (--q.workers == 0) {
-                orphans.assign(std::make_move_iterator(q.jobs.begin()),
-                               std::make_move_iterator(q.jobs.end()));
-                s.queues.erase(serial);
-                if (auto it = s.counts.find(serial); it != s.counts.end()) it->second.busy = 0;
-            }
-            if (s.workers == 0) s.idle.notify_all();
-        }
-        for (const auto& j : orphans)
-            trap::let_through(j.listener->fd.get(), j.n.id);
-    }
-}
-
-void remove(State& s, uint64_t key) {
+void set_busy(State& s, uint64_t serial, bool busy) {
     std::lock_guard lock(s.mu);
-    auto it = s.listeners.find(key);
-    if (it == s.listeners.end()) return;
-    (void)::epoll_ctl(s.epoll.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
-    s.listeners.erase(it);  // the fd closes once queued calls holding it are done
+    if (auto it = s.counts.find(serial); it != s.counts.end()) it->second.busy = busy ? 1 : 0;
 }
 
-// The next call on `l`, handed to its container's workers. False: the listener is unusable.
-bool receive_one(const std::shared_ptr<State>& state, const std::shared_ptr<Listener>& l) {
-    auto got = trap::receive(l->fd.get());
+// The next call on `l`, handled on this thread. False: the listener is unusable.
+bool serve_one(State& s, const Listener& l) {
+    auto got = trap::receive(l.fd.get());
     if (!got) {
         spdlog::warn(
             "mount trap of container {}: {}; no longer served (mounts of its "
             "processes fail with ENOSYS)",
-            l->target->id, got.error().to_string());
+            l.target->id, got.error().to_string());
         return false;
     }
-    if (*got) dispatch(state, l, **got);
+    if (!*got) return true;
+    set_busy(s, l.target->serial, true);
+    handle(s, l, **got);
+    set_busy(s, l.target->serial, false);
     return true;
 }
 
-void loop(const std::shared_ptr<State>& state) {
+// Container `serial`'s thread: waits on its listeners and handles each call itself, so a
+// call that blocks holds up this container only, and a call costs one wake-up.
+void serve_box(const std::shared_ptr<State>& state, const std::shared_ptr<State::Box>& box,
+               uint64_t serial) {
     State& s = *state;
     for (;;) {
-        epoll_event evs[16];
-        int n = ::epoll_wait(s.epoll.get(), evs, 16, -1);
+        epoll_event evs[8];
+        int n = ::epoll_wait(box->epoll.get(), evs, 8, -1);
         if (n < 0) {
             if (errno == EINTR) continue;
-            spdlog::error("mount trap: epoll_wait: {}; proc mounts in containers now fail",
-                          std::strerror(errno));
-            return;
+            spdlog::error("mount trap of container serial {}: epoll_wait: {}; its mounts now fail",
+                          serial, std::strerror(errno));
+            break;
         }
-        for (int i = 0; i < n; ++i) {
+        bool done = false;
+        for (int i = 0; i < n && !done; ++i) {
             uint64_t key = evs[i].data.u64;
-            if (key == 0) return;  // stop()
             std::shared_ptr<Listener> l;
             {
                 std::lock_guard lock(s.mu);
-                auto it = s.listeners.find(key);
-                if (it != s.listeners.end()) l = it->second;
+                if (box->closed || s.stopping) {
+                    done = true;
+                    break;
+                }
+                if (auto it = box->listeners.find(key); it != box->listeners.end()) l = it->second;
             }
-            if (!l) continue;
-            bool usable = (evs[i].events & EPOLLIN) == 0 || receive_one(state, l);
+            if (!l) continue;  // the eventfd, or a listener removed meanwhile
+            bool usable = (evs[i].events & EPOLLIN) == 0 || serve_one(s, *l);
             // Every process that had the filter is gone (Linux 5.8+ reports it), or the
             // listener broke: stop waiting on it.
             if (!usable ||
-                ((evs[i].events & (EPOLLHUP | EPOLLERR)) != 0 && (evs[i].events & EPOLLIN) == 0))
-                remove(s, key);
+                ((evs[i].events & (EPOLLHUP | EPOLLERR)) != 0 && (evs[i].events & EPOLLIN) == 0)) {
+                std::lock_guard lock(s.mu);
+                (void)::epoll_ctl(box->epoll.get(), EPOLL_CTL_DEL, l->fd.get(), nullptr);
+                box->listeners.erase(key);
+            }
         }
+        if (done) break;
     }
+    std::lock_guard lock(s.mu);
+    box->listeners.clear();  // closes them (pending calls then fail with ENOSYS)
+    if (--s.threads == 0) s.idle.notify_all();
+}
+
+// A new box for container `serial`, its thread started. Called with s.mu held.
+Result<std::shared_ptr<State::Box>> open_box(const std::shared_ptr<State>& state, uint64_t serial,
+                                             const std::string& id) {
+    State& s = *state;
+    auto box = std::make_shared<State::Box>();
+    box->epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+    if (!box->epoll) return Error::from_errno("create the mount trap's epoll set for {}", id);
+    box->wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!box->wake) return Error::from_errno("create the mount trap's eventfd for {}", id);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = 0;
+    if (::epoll_ctl(box->epoll.get(), EPOLL_CTL_ADD, box->wake.get(), &ev) < 0)
+        return Error::from_errno("watch the mount trap's eventfd for {}", id);
+    try {
+        std::thread(serve_box, state, box, serial).detach();
+    } catch (const std::system_error& e) {
+        return Error::with_code(EAGAIN, "start the mount trap's thread for {}: {}", id, e.what());
+    }
+    ++s.threads;
+    return box;
+}
+
+void close_box(State::Box& box) {
+    box.closed = true;
+    uint64_t one = 1;
+    (void)!::write(box.wake.get(), &one, sizeof one);
 }
 
 }  // namespace
@@ -451,62 +406,59 @@ Tracer::~Tracer() {
 }
 
 Result<void> Tracer::start() {
-    State& s = *m_state;
-    s.epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
-    if (!s.epoll) return Error::from_errno("create the mount trap's epoll set");
-    s.wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!s.wake) return Error::from_errno("create the mount trap's eventfd");
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = 0;
-    if (::epoll_ctl(s.epoll.get(), EPOLL_CTL_ADD, s.wake.get(), &ev) < 0)
-        return Error::from_errno("watch the mount trap's eventfd");
-    m_thread = std::thread([state = m_state] { loop(state); });
+    std::lock_guard lock(m_state->mu);
+    m_state->started = true;
     return {};
 }
 
 void Tracer::stop() {
-    if (!m_thread.joinable()) return;
     State& s = *m_state;
-    uint64_t one = 1;
-    (void)!::write(s.wake.get(), &one, sizeof one);
-    m_thread.join();
     std::unique_lock lock(s.mu);
-    s.stopping = true;  // calls still queued go to the kernel unchanged
-    s.more.notify_all();
-    if (!s.idle.wait_for(lock, std::chrono::seconds(2), [&s] { return s.workers == 0; })) {
-        for (const auto& [serial, q] : s.queues)
-            spdlog::warn(
-                "mount trap: container serial {} still has {} call(s) blocked in the kernel; "
-                "leaving them (they end when what they wait on answers or the caller dies)",
-                serial, q.workers);
-    }
+    if (!s.started || s.stopping) return;
+    s.stopping = true;  // each thread ends after the call it is handling
+    for (auto& [serial, box] : s.boxes)
+        close_box(*box);
+    s.boxes.clear();
+    if (!s.idle.wait_for(lock, std::chrono::seconds(2), [&s] { return s.threads == 0; }))
+        spdlog::warn(
+            "mount trap: {} container thread(s) still blocked in the kernel; leaving them "
+            "(they end when what they wait on answers or the caller dies)",
+            s.threads);
 }
 
 Result<void> Tracer::add(UniqueFd listener, std::shared_ptr<const Target> target) {
     State& s = *m_state;
     std::lock_guard lock(s.mu);
+    if (!s.started || s.stopping)
+        return Error::with_code(ESHUTDOWN, "the mount trap is not running (container {})",
+                                target->id);
+    auto& box = s.boxes[target->serial];
+    if (!box) {
+        auto opened = open_box(m_state, target->serial, target->id);
+        if (!opened) {
+            s.boxes.erase(target->serial);
+            return std::move(opened).error();
+        }
+        box = std::move(*opened);
+    }
     uint64_t key = s.next_key++;
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = key;
-    if (::epoll_ctl(s.epoll.get(), EPOLL_CTL_ADD, listener.get(), &ev) < 0)
+    if (::epoll_ctl(box->epoll.get(), EPOLL_CTL_ADD, listener.get(), &ev) < 0)
         return Error::from_errno("watch the mount trap of container {}", target->id);
     ++s.counts[target->serial].listeners;
-    s.listeners[key] = std::make_shared<Listener>(Listener{std::move(listener), std::move(target)});
+    box->listeners[key] =
+        std::make_shared<Listener>(Listener{std::move(listener), std::move(target)});
     return {};
 }
 
 void Tracer::drop(uint64_t serial) {
     State& s = *m_state;
     std::lock_guard lock(s.mu);
-    for (auto it = s.listeners.begin(); it != s.listeners.end();) {
-        if (it->second->target->serial != serial) {
-            ++it;
-            continue;
-        }
-        (void)::epoll_ctl(s.epoll.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
-        it = s.listeners.erase(it);
+    if (auto it = s.boxes.find(serial); it != s.boxes.end()) {
+        close_box(*it->second);  // its thread closes the listeners once its call is done
+        s.boxes.erase(it);
     }
     s.counts.erase(serial);
 }

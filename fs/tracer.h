@@ -1,19 +1,18 @@
-// The mount trap's server: one thread waits on every container's seccomp listeners (the init's and
-// each exec's) and hands each trapped call to that container's own workers (at most two at a time,
-// each ending 100 ms after its last call), so a call that blocks (a path through a file system that
-// never answers, a caller's page that faults into its own FUSE server) holds up only the container
-// that made it. A proc or sysfs mount is made for the caller with the container's emulated files
-// bound on it; so is the move_mount(2) that attaches a detached proc or sysfs made with the new
-// mount API (fsopen, fsmount); an umount2 of such a mount first detaches those binds; every other
-// trapped call goes on in the kernel unchanged (SECCOMP_USER_NOTIF_FLAG_CONTINUE: the trap decides
-// nothing about security, the caller's own privileges apply).
+// The mount trap's server: each container's seccomp listeners (the init's and each exec's) are
+// served by a thread of that container's own, which receives and handles every call itself: a call
+// that blocks (a path through a file system that never answers, a caller's page that faults into
+// its own FUSE server) holds up only the container that made it, and a call costs one wake-up. A
+// proc or sysfs mount is made for the caller with the container's emulated files bound on it; so is
+// the move_mount(2) that attaches a detached proc or sysfs made with the new mount API (fsopen,
+// fsmount); an umount2 of such a mount first detaches those binds; every other trapped call goes on
+// in the kernel unchanged (SECCOMP_USER_NOTIF_FLAG_CONTINUE: the trap decides nothing about
+// security, the caller's own privileges apply).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -34,14 +33,12 @@ class Tracer {
     struct Counts {
         uint64_t listeners = 0;  // listeners received
         uint64_t mounts = 0;     // proc/sysfs mounts made with the files bound
-        uint64_t busy = 0;       // calls being handled or waiting for a worker now
+        uint64_t busy = 0;       // 1 while one of its calls is being handled
     };
     struct Options {
         // How long a mount helper may take before it is killed (the call then goes to the
         // kernel unchanged).
         std::chrono::milliseconds helper_timeout{10000};
-        // Workers per container: calls beyond them wait for one to finish.
-        int workers_per_container = 2;
     };
 
     // `files_fstype`: the file system type of the files' mounts in mountinfo (sysbox-fs's
@@ -53,7 +50,7 @@ class Tracer {
     ~Tracer();
 
     Result<void> start();
-    // Stops waiting for calls; waits a little for the workers, and leaves behind (with a
+    // Stops serving; waits a little for the containers' threads, and leaves behind (with a
     // warning) any still blocked: they hold their own reference to what they use.
     void stop();
     // Serve `listener` for `target`. Thread-safe.
@@ -62,11 +59,10 @@ class Tracer {
     void drop(uint64_t serial);
     Counts counts(uint64_t serial) const;
 
-    struct State;  // shared with the loop and the workers (tracer.cpp)
+    struct State;  // shared with the containers' threads (tracer.cpp)
 
   private:
     std::shared_ptr<State> m_state;
-    std::thread m_thread;
 };
 
 }  // namespace sysbox::fs

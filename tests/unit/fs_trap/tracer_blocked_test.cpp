@@ -4,7 +4,7 @@
 // waits in A's FUSE. That helper must hold none of the daemon's descriptors and be closed to
 // A (root of A's user namespace can neither ptrace it nor list its descriptors); container
 // B's proc mount must go through meanwhile; and past its deadline the helper is killed and
-// A's worker freed.
+// A's thread freed.
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -205,7 +205,7 @@ TEST(TrapTracerBlocked, HelperIsSealedAndOtherContainersGoOn) {
     Scene s;
     // Declared first, so the containers are gone before it stops; started once they are
     // forked (they copy a single-threaded process).
-    Tracer tracer("unused", Tracer::Options{60s, 2});
+    Tracer tracer("unused", Tracer::Options{60s});
     auto trap = runtime::SeccompFilter::mount_trap();
     ASSERT_TRUE(trap) << trap.error().to_string();
     auto a = test::start_container(*trap, 200000, blocked_steps(s.dir / "fuse"), open_fuse);
@@ -253,7 +253,7 @@ TEST(TrapTracerBlocked, HelperPastItsDeadlineIsKilled) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root: user namespaces with a mapped range";
     if (!have_fuse()) GTEST_SKIP() << "needs /dev/fuse";
     Scene s;
-    Tracer tracer("unused", Tracer::Options{300ms, 2});
+    Tracer tracer("unused", Tracer::Options{300ms});
     auto trap = runtime::SeccompFilter::mount_trap();
     ASSERT_TRUE(trap) << trap.error().to_string();
     auto a = test::start_container(*trap, 200000, blocked_steps(s.dir / "fuse"), open_fuse);
@@ -269,9 +269,9 @@ TEST(TrapTracerBlocked, HelperPastItsDeadlineIsKilled) {
         << "no mount helper for container A's proc mount";
     reap_a.helper = helper;  // should it outlive its deadline after all
     // Killed past the deadline; the call went on to the kernel (where A itself now waits
-    // in its FUSE), and A's worker is free again.
+    // in its FUSE), and A's thread is free again.
     EXPECT_TRUE(eventually([&] { return tracer.counts(1).busy == 0; }))
-        << "the worker is still busy";
+        << "A's thread is still busy";
     EXPECT_TRUE(eventually([&] {
         char c = state_of(helper);
         return c == '\0' || c == 'Z';
