@@ -1,5 +1,4 @@
 // service stop and service status.
-#include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
 
@@ -17,20 +16,6 @@ namespace sysbox::ctl::ops {
 
 namespace {
 
-// Wait until the process behind `pidfd` exits (the pidfd becomes readable).
-bool wait_exit(int pidfd, std::chrono::milliseconds timeout) {
-    pollfd pfd{pidfd, POLLIN, 0};
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        int r = ::poll(&pfd, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
-        if (r > 0) return true;
-        if (r == 0) return false;
-        if (errno != EINTR) return false;
-    }
-}
-
 // SIGTERM, then SIGKILL after the timeout. The pidfd pins the process: once it is open and
 // the name still matches, no signal can reach a process that reused the pid.
 Result<void> terminate(const DaemonSpec& spec, pid_t pid, std::chrono::milliseconds timeout) {
@@ -38,12 +23,12 @@ Result<void> terminate(const DaemonSpec& spec, pid_t pid, std::chrono::milliseco
     if (!pidfd) return {};  // gone already
     if (!process_is(pid, spec.name)) return {};
     TRY(sys::pidfd_send_signal(pidfd->get(), SIGTERM).wrap("stop {} (pid {})", spec.name, pid));
-    if (wait_exit(pidfd->get(), timeout)) return {};
+    if (sys::wait_pidfd_exit(pidfd->get(), timeout)) return {};
     fmt::print(stderr,
                "warning: {} (pid {}) did not stop within {} ms of SIGTERM: sending SIGKILL\n",
                spec.name, pid, timeout.count());
     TRY(sys::pidfd_send_signal(pidfd->get(), SIGKILL).wrap("kill {} (pid {})", spec.name, pid));
-    if (!wait_exit(pidfd->get(), std::chrono::seconds(5)))
+    if (!sys::wait_pidfd_exit(pidfd->get(), std::chrono::seconds(5)))
         return Error::msg(
             "{} (pid {}) survived SIGKILL (stuck in the kernel? see "
             "/proc/{}/stack)",

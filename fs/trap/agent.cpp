@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/mount.h>
-#include <poll.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -96,26 +95,15 @@ void close_others(const std::vector<int>& keep) {
 // Wait for `child` at most `timeout_ms`; past it, kill it. Its status, or ETIMEDOUT.
 Result<int> wait_bounded(pid_t child, int timeout_ms) {
     UniqueFd pidfd(raw::pidfd_open(child, 0));
-    if (pidfd) {
-        pollfd p{pidfd.get(), POLLIN, 0};
-        int left = timeout_ms;
-        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-        int r = 0;
-        while ((r = ::poll(&p, 1, left)) < 0 && errno == EINTR)
-            left = static_cast<int>(
-                std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         until - std::chrono::steady_clock::now())
-                                         .count()));
-        if (r == 0) {
-            // The helper's child dies with it (PR_SET_PDEATHSIG), once whatever it waits
-            // on lets a fatal signal in.
-            (void)raw::pidfd_send_signal(pidfd.get(), SIGKILL, nullptr, 0);
-            (void)sys::waitpid(child);
-            return Error::with_code(ETIMEDOUT,
-                                    "the mount helper did not finish within {} ms and was killed "
-                                    "(a path through a file system that does not answer?)",
-                                    timeout_ms);
-        }
+    if (pidfd && !sys::wait_pidfd_exit(pidfd.get(), std::chrono::milliseconds(timeout_ms))) {
+        // The helper's child dies with it (PR_SET_PDEATHSIG), once whatever it waits on
+        // lets a fatal signal in.
+        (void)sys::pidfd_send_signal(pidfd.get(), SIGKILL);
+        (void)sys::waitpid(child);
+        return Error::with_code(ETIMEDOUT,
+                                "the mount helper did not finish within {} ms and was killed "
+                                "(a path through a file system that does not answer?)",
+                                timeout_ms);
     }
     int status = 0;
     while (::waitpid(child, &status, 0) < 0)

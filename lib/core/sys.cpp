@@ -1,9 +1,11 @@
 #include "core/sys.h"
 
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 
@@ -107,6 +109,19 @@ Result<void> pidfd_send_signal(int pidfd, int sig) {
     if (raw::pidfd_send_signal(pidfd, sig, nullptr, 0) < 0)
         return Error::from_errno("send signal {}", sig);
     return {};
+}
+
+bool wait_pidfd_exit(int pidfd, std::chrono::milliseconds timeout) {
+    pollfd pfd{pidfd, POLLIN, 0};
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        int r = ::poll(&pfd, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+        if (r > 0) return true;
+        if (r == 0) return false;
+        if (errno != EINTR) return false;
+    }
 }
 
 Result<void> kill(pid_t pid, int sig) {

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,9 @@ Result<UniqueFd> pidfd_open(pid_t pid);
 // polled forever).
 Result<UniqueFd> copy_seccomp_listener_of(pid_t pid, int fd);
 Result<void> pidfd_send_signal(int pidfd, int sig);
+// Whether the process behind `pidfd` exits within `timeout` (the pidfd becomes readable;
+// an interrupted wait goes on with the time left). False on a timeout or a poll error.
+bool wait_pidfd_exit(int pidfd, std::chrono::milliseconds timeout);
 Result<void> kill(pid_t pid, int sig);
 
 Result<void> setns(int fd, int nstype, std::string_view what);
