@@ -3,9 +3,13 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
@@ -74,16 +78,23 @@ std::vector<StaleBind> sysboxfs_binds(std::string_view mountinfo, std::string_vi
 
 namespace {
 
-// In the child: join pid's mount namespace and root, then swap each bind. Only raw
-// syscalls (we were forked from a multi-threaded process). Exit code: binds replaced, or
-// 200+step on failure.
-[[noreturn]] void rebind_child(int mntns, int netns, int root, const std::vector<StaleBind>& binds,
-                               const std::vector<int>& trees) {
+// The rebind helper's exit codes past the count of binds replaced (at most 199).
+constexpr int kNetns = 201;
+constexpr int kMntns = 202;
+constexpr int kRoot = 203;
+constexpr int kDied = 204;  // the worker was killed
+constexpr int kFork = 205;
+constexpr int kOrphan = 206;
+
+// In the worker: join pid's network and mount namespaces and its root, then swap each
+// bind. Only raw syscalls (forked from a multi-threaded process).
+[[noreturn]] void rebind_work(int mntns, int netns, int root, const std::vector<StaleBind>& binds,
+                              const std::vector<int>& trees) {
     // The network namespace first: /proc/sys/net/... resolves to the caller's namespace's
     // entries, and the binds sit on the container's.
-    if (::setns(netns, CLONE_NEWNET) < 0) ::_exit(203);
-    if (::setns(mntns, CLONE_NEWNS) < 0) ::_exit(201);
-    if (::fchdir(root) < 0 || ::chroot(".") < 0) ::_exit(202);
+    if (::setns(netns, CLONE_NEWNET) < 0) ::_exit(kNetns);
+    if (::setns(mntns, CLONE_NEWNS) < 0) ::_exit(kMntns);
+    if (::fchdir(root) < 0 || ::chroot(".") < 0) ::_exit(kRoot);
     int done = 0;
     for (size_t i = 0; i < binds.size(); ++i) {
         const char* mp = binds[i].mountpoint.c_str();
@@ -94,11 +105,96 @@ namespace {
     ::_exit(done > 199 ? 199 : done);
 }
 
+// The helper: forks the worker and waits for it. The daemon can always kill and reap the
+// helper (a wait is killable); the worker may be stuck in a path walk through a FUSE server
+// that has taken its request, where even SIGKILL waits, and dies with the helper once it can.
+[[noreturn]] void rebind_helper(int mntns, int netns, int root, const std::vector<StaleBind>& binds,
+                                const std::vector<int>& trees, const std::vector<int>& keep) {
+    sys::close_all_except(keep);
+    pid_t parent = ::getpid();
+    pid_t worker = ::fork();
+    if (worker < 0) ::_exit(kFork);
+    if (worker == 0) {
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || ::getppid() != parent)
+            ::_exit(kOrphan);
+        rebind_work(mntns, netns, root, binds, trees);
+    }
+    sys::close_all_except({});
+    int st = 0;
+    while (::waitpid(worker, &st, 0) < 0)
+        if (errno != EINTR) ::_exit(kDied);
+    ::_exit(WIFEXITED(st) ? WEXITSTATUS(st) : kDied);
+}
+
+void kill_and_reap(pid_t helper, int pidfd) {
+    if (pidfd >= 0)
+        (void)sys::pidfd_send_signal(pidfd, SIGKILL);
+    else
+        (void)::kill(helper, SIGKILL);
+    (void)sys::waitpid(helper);
+}
+
 }  // namespace
 
-Result<size_t> rebind(pid_t pid, const std::string& mountpoint_dir,
-                      const std::vector<StaleBind>& binds) {
-    if (binds.empty()) return size_t{0};
+RebindJob::RebindJob(RebindJob&& o) noexcept
+    : m_pid(o.m_pid),
+      m_helper(std::exchange(o.m_helper, -1)),
+      m_pidfd(std::move(o.m_pidfd)),
+      m_wanted(o.m_wanted) {}
+
+RebindJob& RebindJob::operator=(RebindJob&& o) noexcept {
+    if (this != &o) {
+        if (m_helper > 0) kill_and_reap(m_helper, m_pidfd.get());
+        m_pid = o.m_pid;
+        m_helper = std::exchange(o.m_helper, -1);
+        m_pidfd = std::move(o.m_pidfd);
+        m_wanted = o.m_wanted;
+    }
+    return *this;
+}
+
+RebindJob::~RebindJob() {
+    if (m_helper > 0) kill_and_reap(m_helper, m_pidfd.get());
+}
+
+Result<size_t> RebindJob::finish(std::chrono::steady_clock::time_point deadline) {
+    if (m_helper <= 0) return size_t{0};
+    pid_t helper = std::exchange(m_helper, -1);
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!sys::wait_pidfd_exit(m_pidfd.get(), std::max(left, std::chrono::milliseconds(0)))) {
+        kill_and_reap(helper, m_pidfd.get());
+        return Error::with_code(
+            ETIMEDOUT,
+            "re-binding the files of pid {} did not finish in time and was given up (a path "
+            "in the container that does not answer, such as its own FUSE mount?); restart the "
+            "container to get its files back",
+            m_pid);
+    }
+    auto status = sys::waitpid(helper);
+    if (!status) return Error::with_code(EIO, "wait for the rebind helper of pid {}", m_pid);
+    if (!WIFEXITED(*status))
+        return Error::with_code(EIO, "the rebind helper for pid {} died", m_pid);
+    int code = WEXITSTATUS(*status);
+    switch (code) {
+        case kNetns:
+            return Error::with_code(EPERM, "join the network namespace of pid {}", m_pid);
+        case kMntns:
+            return Error::with_code(EPERM, "join the mount namespace of pid {}", m_pid);
+        case kRoot:
+            return Error::with_code(EPERM, "enter the root of pid {}", m_pid);
+        case kDied:
+        case kFork:
+        case kOrphan:
+            return Error::with_code(EIO, "the rebind helper for pid {} died", m_pid);
+        default:
+            return static_cast<size_t>(code);
+    }
+}
+
+Result<RebindJob> start_rebind(pid_t pid, const std::string& mountpoint_dir,
+                               const std::vector<StaleBind>& binds) {
+    if (binds.empty()) return RebindJob();
     std::string proc = "/proc/" + std::to_string(pid);
     auto mntns = TRY(sys::open(proc + "/ns/mnt", O_RDONLY | O_CLOEXEC));
     auto netns = TRY(sys::open(proc + "/ns/net", O_RDONLY | O_CLOEXEC));
@@ -113,18 +209,25 @@ Result<size_t> rebind(pid_t pid, const std::string& mountpoint_dir,
         raw_trees.push_back(t.get());
         trees.push_back(std::move(t));
     }
-    pid_t child = ::fork();
-    if (child < 0) return Error::from_errno("fork the rebind helper");
-    if (child == 0) rebind_child(mntns.get(), netns.get(), root.get(), binds, raw_trees);
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0)
-        if (errno != EINTR) return Error::from_errno("wait for the rebind helper");
-    if (!WIFEXITED(status)) return Error::with_code(EIO, "the rebind helper for pid {} died", pid);
-    int code = WEXITSTATUS(status);
-    if (code == 201) return Error::with_code(EPERM, "join the mount namespace of pid {}", pid);
-    if (code == 202) return Error::with_code(EPERM, "enter the root of pid {}", pid);
-    if (code == 203) return Error::with_code(EPERM, "join the network namespace of pid {}", pid);
-    return static_cast<size_t>(code);
+    std::vector<int> keep{mntns.get(), netns.get(), root.get()};
+    keep.insert(keep.end(), raw_trees.begin(), raw_trees.end());
+    std::sort(keep.begin(), keep.end());
+    pid_t helper = ::fork();
+    if (helper < 0) return Error::from_errno("fork the rebind helper for pid {}", pid);
+    if (helper == 0) rebind_helper(mntns.get(), netns.get(), root.get(), binds, raw_trees, keep);
+    UniqueFd pidfd(raw::pidfd_open(helper, 0));
+    if (!pidfd) {
+        int err = errno;
+        kill_and_reap(helper, -1);
+        return Error::with_code(err, "watch the rebind helper for pid {}", pid);
+    }
+    return RebindJob(pid, helper, std::move(pidfd), binds.size());
+}
+
+Result<size_t> rebind(pid_t pid, const std::string& mountpoint_dir,
+                      const std::vector<StaleBind>& binds, std::chrono::milliseconds timeout) {
+    auto job = TRY(start_rebind(pid, mountpoint_dir, binds));
+    return job.finish(std::chrono::steady_clock::now() + timeout);
 }
 
 }  // namespace sysbox::fs

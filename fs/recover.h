@@ -7,11 +7,14 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
+#include "core/unique_fd.h"
 
 namespace sysbox::fs {
 
@@ -45,10 +48,40 @@ struct StaleBind {
 // ours in mountinfo; what it names there must never lead to another container's files.
 std::vector<StaleBind> sysboxfs_binds(std::string_view mountinfo, std::string_view id);
 
-// Bind `mountpoint_dir + b.file` over each stale bind in the mount namespace of `pid`:
-// a child process joins it (never this multi-threaded daemon), unmounts the stale bind and
-// attaches a detached copy of the new file there. Returns how many were replaced.
+// Bind `mountpoint_dir + b.file` over each stale bind in the mount namespace of `pid`: a
+// helper process joins it (never this multi-threaded daemon), unmounts the stale bind and
+// attaches a detached copy of the new file there. The helper keeps only the descriptors it
+// needs. The container controls the paths it walks (a mount of its own FUSE file system
+// above a bind, whose server never answers, would hold the walk for good), so the wait is
+// bounded: several containers' helpers run at once and are waited for against one deadline,
+// and a daemon restart cannot be held up by a container for longer than that.
+class RebindJob {
+  public:
+    RebindJob() = default;
+    RebindJob(pid_t pid, pid_t helper, UniqueFd pidfd, size_t wanted)
+        : m_pid(pid), m_helper(helper), m_pidfd(std::move(pidfd)), m_wanted(wanted) {}
+    RebindJob(const RebindJob&) = delete;
+    RebindJob& operator=(const RebindJob&) = delete;
+    RebindJob(RebindJob&& o) noexcept;
+    RebindJob& operator=(RebindJob&& o) noexcept;
+    ~RebindJob();  // kills and reaps a helper never finished
+
+    // How many binds were replaced; ETIMEDOUT (the helper killed) past `deadline`.
+    Result<size_t> finish(std::chrono::steady_clock::time_point deadline);
+    size_t wanted() const { return m_wanted; }
+
+  private:
+    pid_t m_pid = 0;      // the container's init
+    pid_t m_helper = -1;  // -1: nothing to wait for
+    UniqueFd m_pidfd;
+    size_t m_wanted = 0;
+};
+
+Result<RebindJob> start_rebind(pid_t pid, const std::string& mountpoint_dir,
+                               const std::vector<StaleBind>& binds);
+
+// start_rebind, then finish within `timeout`.
 Result<size_t> rebind(pid_t pid, const std::string& mountpoint_dir,
-                      const std::vector<StaleBind>& binds);
+                      const std::vector<StaleBind>& binds, std::chrono::milliseconds timeout);
 
 }  // namespace sysbox::fs

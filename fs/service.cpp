@@ -117,7 +117,7 @@ void Service::save() {
     if (!r) spdlog::warn("save the state for a restart: {}", r.error().to_string());
 }
 
-size_t Service::recover() {
+size_t Service::recover(std::chrono::milliseconds rebind_timeout) {
     if (m_state_file.empty() || !fs::exists(m_state_file)) return 0;
     auto text = fs::read_file(m_state_file);
     if (!text) {
@@ -132,7 +132,11 @@ size_t Service::recover() {
             saved.error().to_string());
         return 0;
     }
-    size_t back = 0;
+    struct Back {
+        std::shared_ptr<Container> c;
+        Result<RebindJob> job;
+    };
+    std::vector<Back> back;
     for (const auto& s : *saved) {
         // The cgroups the init had when it registered, not where it may have moved since
         // (into a child cgroup the container made, with no limit of its own).
@@ -150,31 +154,36 @@ size_t Service::recover() {
             continue;
         }
         auto mi = fs::read_file("/proc/" + std::to_string(s.init_pid) + "/mountinfo");
-        size_t fixed = 0;
-        if (mi) {
-            auto stale = sysboxfs_binds(*mi, s.id);
-            auto n = rebind(s.init_pid, m_mountpoint, stale);
-            if (n)
-                fixed = *n;
-            else
-                spdlog::warn("container {}: re-bind its files: {}", s.id, n.error().to_string());
-            if (n && *n != stale.size())
-                spdlog::warn("container {}: re-bound {} of {} files", s.id, *n, stale.size());
+        if (!mi) {
+            back.push_back({*c, mi.error()});
+            continue;
         }
-        auto traps = take_kept_traps(*c);
+        back.push_back({*c, start_rebind(s.init_pid, m_mountpoint, sysboxfs_binds(*mi, s.id))});
+    }
+    // Every helper runs meanwhile; one deadline for all of them.
+    auto deadline = std::chrono::steady_clock::now() + rebind_timeout;
+    for (auto& [c, job] : back) {
+        size_t fixed = 0;
+        auto n = job ? job->finish(deadline) : Result<size_t>(job.error());
+        if (n)
+            fixed = *n;
+        else
+            spdlog::warn("container {}: re-bind its files: {}", c->id(), n.error().to_string());
+        if (n && *n != job->wanted())
+            spdlog::warn("container {}: re-bound {} of {} files", c->id(), *n, job->wanted());
+        auto traps = take_kept_traps(c);
         if (!traps)
             spdlog::warn(
                 "container {}: its mount traps are lost (mounts inside it fail with ENOSYS "
                 "until it is restarted): {}",
-                s.id, traps.error().to_string());
+                c->id(), traps.error().to_string());
         spdlog::info(
             "container {} recovered from a previous sysbox-fs ({} files re-bound, {} mount "
             "traps taken back from sysbox-mgr)",
-            s.id, fixed, traps ? *traps : 0);
-        ++back;
+            c->id(), fixed, traps ? *traps : 0);
     }
     save();
-    return back;
+    return back.size();
 }
 
 void Service::forget_watch(uint64_t serial) {

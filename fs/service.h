@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -55,8 +56,11 @@ class Service {
     // Where the state is kept for a restarted daemon ("" = not kept).
     void set_state_file(std::string path) { m_state_file = std::move(path); }
     // Read the state a previous daemon left: re-register its containers whose init still
-    // runs and replace their stale binds. Returns how many containers came back.
-    size_t recover();
+    // runs and replace their stale binds (all containers' at once, given up past
+    // `rebind_timeout`: a container can make its own rebind hang). Returns how many
+    // containers came back.
+    size_t recover(std::chrono::milliseconds rebind_timeout = kRebindTimeout);
+    static constexpr std::chrono::milliseconds kRebindTimeout{10000};
 
   private:
     void forget_watch(uint64_t serial);

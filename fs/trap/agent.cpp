@@ -80,18 +80,6 @@ std::vector<int> kept_fds(const Caller& c, int pipe_wr, std::initializer_list<in
     return keep;
 }
 
-// After fork: close every descriptor not in `keep` (sorted). Async-signal-safe.
-void close_others(const std::vector<int>& keep) {
-    unsigned next = 0;
-    for (int fd : keep) {
-        if (fd < 0) continue;
-        auto u = static_cast<unsigned>(fd);
-        if (u > next) (void)raw::close_range(next, u - 1, 0);
-        next = u + 1;
-    }
-    (void)raw::close_range(next, ~0U, 0);
-}
-
 // Wait for `child` at most `timeout_ms`; past it, kill it. Its status, or ETIMEDOUT.
 Result<int> wait_bounded(pid_t child, int timeout_ms) {
     UniqueFd pidfd(raw::pidfd_open(child, 0));
@@ -130,7 +118,7 @@ Result<Report> run_as(const Caller& c, std::initializer_list<int> extra,
     if (child < 0) return Error::from_errno("fork the mount helper");
     if (child == 0) {
         if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) ::_exit(kHarden);
-        close_others(keep);
+        sys::close_all_except(keep);
         // The user namespace last: joining the others needs our host capabilities (a
         // container's network namespace may belong to an outer user namespace); once in
         // the caller's user namespace we hold only the power the caller has there.

@@ -146,6 +146,17 @@ Result<void> close_range_from(unsigned first, unsigned cloexec_only) {
     return {};
 }
 
+void close_all_except(const std::vector<int>& keep) {
+    unsigned next = 0;
+    for (int fd : keep) {
+        if (fd < 0) continue;
+        auto u = static_cast<unsigned>(fd);
+        if (u > next) (void)raw::close_range(next, u - 1, 0);
+        next = u + 1;
+    }
+    (void)raw::close_range(next, ~0U, 0);
+}
+
 Result<void> mkdir(const std::string& path, mode_t mode) {
     if (::mkdir(path.c_str(), mode) < 0) return Error::from_errno("create directory {}", path);
     return {};

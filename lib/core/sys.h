@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "core/unique_fd.h"
@@ -43,6 +44,9 @@ Result<void> kill(pid_t pid, int sig);
 Result<void> setns(int fd, int nstype, std::string_view what);
 Result<void> unshare(int flags);
 Result<void> close_range_from(unsigned first, unsigned cloexec_only = 0);
+// Close every descriptor but those in `keep` (sorted ascending; negative entries are
+// skipped). Async-signal-safe: for a child forked from a multi-threaded process.
+void close_all_except(const std::vector<int>& keep);
 
 Result<void> mkdir(const std::string& path, mode_t mode);
 Result<void> mkdir_p(const std::string& path, mode_t mode);
