@@ -120,20 +120,6 @@ Result<std::vector<std::string>> list_dir_at(int dirfd) {
     return read_names(dir);
 }
 
-Result<void> remove_tree(const std::string& path) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) < 0) {
-        if (errno == ENOENT) return {};
-        return Error::from_errno("stat {}", path);
-    }
-    if (S_ISDIR(st.st_mode)) {
-        for (const auto& name : TRY(list_dir(path)))
-            TRY(remove_tree(join(path, name)));
-        return sys::rmdir(path);
-    }
-    return sys::unlink(path);
-}
-
 Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags, mode_t mode) {
     return sys::openat2(rootfd, path, flags, kInRoot, mode);
 }

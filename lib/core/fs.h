@@ -31,7 +31,11 @@ bool is_dir(const std::string& path);
 Result<std::vector<std::string>> list_dir(const std::string& path);
 // The same for an open directory (read through a duplicate, from the start; `dirfd` stays).
 Result<std::vector<std::string>> list_dir_at(int dirfd);
-// Remove a directory tree without following symlinks (used on runtime-owned state only).
+// rm -rf `path`, safe on a tree that someone else may change meanwhile (a container's data):
+// every step is relative to an open directory and follows no symlink (`path`'s last
+// component included; its parent is trusted), mounts below it are left (EXDEV), and the
+// descriptors held stay bounded whatever its depth. Goes on past errors and returns the
+// first. A missing `path` is not an error.
 Result<void> remove_tree(const std::string& path);
 
 // Open `path` inside the tree rooted at `rootfd`: symlinks and ".." can never leave the
