@@ -98,10 +98,9 @@ TEST(RemoveTree, ADirectorySwappedForASymlinkMeanwhileLeadsNowhere) {
             int n = 0;
             while (!stop.load()) {
                 std::string away = "away" + std::to_string(n++);
-                if (::renameat(xfd->get(), "sub", xfd->get(), away.c_str()) == 0)
-                    (void)::symlinkat(victim.c_str(), xfd->get(), "sub");
-                else
-                    (void)::symlinkat(victim.c_str(), xfd->get(), "sub");
+                // Move the directory away if it is still there, then put the symlink in.
+                (void)::renameat(xfd->get(), "sub", xfd->get(), away.c_str());
+                (void)::symlinkat(victim.c_str(), xfd->get(), "sub");
             }
         });
         (void)fs::remove_tree(d / "gone");
