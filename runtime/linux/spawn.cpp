@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,6 +135,11 @@ Result<NamespacePlan> plan_namespaces(const oci::Linux& cfg) {
 
 Result<Spawned> spawn_process(NamespacePlan& plan, int parent_sync, int child_sync,
                               const std::function<void()>& child) {
+    // Not dumpable from here on, and so neither the intermediate nor the new process, which
+    // inherit it: an exec's process joins the container's user and pid namespaces while it
+    // is still host uid 0 with our descriptors, and root of that user namespace could
+    // otherwise ptrace it in that window (container_init sets it again, too late for that).
+    (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     Spawned out;
     if (!plan.needs_intermediate()) {
         int pidfd = -1;
