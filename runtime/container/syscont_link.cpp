@@ -1,6 +1,7 @@
 #include "runtime/container/syscont_link.h"
 
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "core/strings.h"
 #include "core/sys.h"
 #include "runtime/linux/caps.h"
+#include "runtime/linux/mount_lock.h"
 #include "runtime/linux/mount_options.h"
 #include "runtime/linux/rootfs.h"
 #include "runtime/linux/spawn.h"
@@ -336,6 +338,9 @@ Result<void> send_idmapped_mounts(int sync, pid_t child, const oci::Spec& spec,
         TRY(send_rootfs(sync, userns.get(), rootfs, sc, stage_dir, id, clone));
     // Every bind mount is cloned here: the container's root may not be able to reach its
     // source (Docker's /var/lib/docker is 0710 root).
+    std::vector<std::pair<size_t, UniqueFd>> trees;
+    std::vector<int> read_only;  // what must stay read-only: locked (mount_lock.h)
+    std::vector<size_t> read_only_at;
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const auto& m = spec.mounts[i];
         MountOptions o = parse_mount_options(m.options);
@@ -351,8 +356,17 @@ Result<void> send_idmapped_mounts(int sync, pid_t child, const oci::Spec& spec,
             tree = bind_tree(m, -1);
         }
         if (!tree) return std::move(tree).error().wrap("mount {} on {}", m.source, m.destination);
-        TRY(send_msg(sync, Msg::Mount, std::to_string(i), tree->get()));
+        if ((o.flags & MS_RDONLY) != 0 || o.recursive_ro) {
+            read_only.push_back(tree->get());
+            read_only_at.push_back(trees.size());
+        }
+        trees.emplace_back(i, std::move(*tree));
     }
+    auto locked = TRY(lock_mount_trees(read_only).wrap("container {}", id));
+    for (size_t k = 0; k < locked.size(); ++k)
+        trees[read_only_at[k]].second = std::move(locked[k]);
+    for (const auto& [i, tree] : trees)
+        TRY(send_msg(sync, Msg::Mount, std::to_string(i), tree.get()));
     return {};
 }
 

@@ -183,6 +183,30 @@ start_inner_dockerd() {
     assert_eq "$(dx "$c2" stat -c %u /shared/from-host)" 65534
 }
 
+@test "a read-only bind stays read-only: root inside cannot remount it read-write" {
+    # ID-mapped, host root's file is root's inside: only the read-only flag keeps it from
+    # being written, so the container must not be able to clear it (mount_lock.h).
+    local c dir
+    dir="$BATS_TEST_TMPDIR/ro"
+    mkdir -p "$dir"
+    echo host >"$dir/f"
+    c="$(dk_sleeper -v "$dir:/ro:ro")"
+    assert_eq "$(dx "$c" stat -c %u /ro/f)" 0
+    run dx "$c" sh -c 'echo x > /ro/f'
+    [ "$status" -ne 0 ]
+    run dx "$c" mount -o remount,bind,rw /ro
+    [ "$status" -ne 0 ]
+    assert_match "$output" "denied|not permitted"
+    run dx "$c" sh -c 'echo x > /ro/f'
+    [ "$status" -ne 0 ]
+    assert_eq "$(cat "$dir/f")" host
+    # A writable bind of the same directory still works.
+    local w
+    w="$(dk_sleeper -v "$dir:/rw")"
+    dx "$w" sh -c 'echo container > /rw/g'
+    assert_eq "$(cat "$dir/g")" container
+}
+
 @test "two system containers see a shared volume's files as root:root" {
     local v a b
     v="$(docker volume create --label "sysbox-test.tag=$SBT_TAG")"
