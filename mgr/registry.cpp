@@ -123,8 +123,20 @@ std::vector<std::string> Registry::wanted_special_dirs(const RegisterRequest& re
 
 Result<RegisterReply> Registry::register_container(const RegisterRequest& req) {
     if (auto it = m_containers.find(req.id); it != m_containers.end()) {
+        const ContainerInfo& known = it->second;
+        // A retried create of the same container gets the same allocation. Another container
+        // that has the same id (another runtime root: a second containerd namespace or
+        // dockerd, `sysbox-runc --root`) must not share its ids and special dirs, nor free
+        // them when one of the two goes.
+        if (known.runtime_root != req.runtime_root || known.rootfs != req.rootfs)
+            return Error::with_code(
+                kErrInvalid,
+                "container id {} is already registered for another container (runtime root "
+                "{}, rootfs {}); a second container with that id (runtime root {}, rootfs {}) "
+                "cannot share its id range and directories: give it another id",
+                req.id, known.runtime_root, known.rootfs, req.runtime_root, req.rootfs);
         spdlog::debug("container {} is already registered: same allocation", req.id);
-        return it->second.allocation;
+        return known.allocation;
     }
     auto volumes = TRY(claim_volumes(req));
     // Decided first: a refusal then has nothing to undo. The probe is cached per device;
@@ -141,7 +153,8 @@ Result<RegisterReply> Registry::register_container(const RegisterRequest& req) {
     uint64_t size = m_opts.config.range_size;
     auto range = TRY(req.shared_ids ? m_alloc.allocate_shared(req.id, size)
                                     : m_alloc.allocate(req.id, size));
-    auto dirs = m_dirs.create(req.id, wanted_special_dirs(req), range.start);
+    std::vector<std::string> created;
+    auto dirs = m_dirs.create(req.id, wanted_special_dirs(req), range.start, &created);
     if (!dirs) {
         m_alloc.release(req.id);
         return std::move(dirs).error().wrap("special dirs of container {}", req.id);
@@ -160,7 +173,9 @@ Result<RegisterReply> Registry::register_container(const RegisterRequest& req) {
     m_containers.emplace(req.id, c);
     if (auto r = persist(); !r) {
         m_containers.erase(req.id);
-        (void)m_dirs.release(c.allocation.special_mounts);
+        // Only what this call made: a kept dir it adopted holds the user's data.
+        for (const auto& dir : created)
+            (void)fs::remove_tree(dir);
         m_alloc.release(req.id);
         return std::move(r).error();
     }

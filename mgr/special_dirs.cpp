@@ -54,7 +54,8 @@ std::string special_dir_kind(const std::string& destination) {
 }
 
 Result<std::vector<ipc::mgr::SpecialMount>> SpecialDirs::create(
-    const std::string& id, const std::vector<std::string>& dests, uint64_t host_id) const {
+    const std::string& id, const std::vector<std::string>& dests, uint64_t host_id,
+    std::vector<std::string>* created) const {
     std::vector<ipc::mgr::SpecialMount> made;
     std::vector<std::string> fresh;  // created by this call: removed again on failure
     auto undo = [&] {
@@ -91,6 +92,7 @@ Result<std::vector<ipc::mgr::SpecialMount>> SpecialDirs::create(
         }
         made.push_back({dir, dest});
     }
+    if (created != nullptr) *created = std::move(fresh);
     return made;
 }
 

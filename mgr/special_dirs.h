@@ -23,9 +23,11 @@ class SpecialDirs {
 
     // Create (or adopt, when it already exists) <root>/<kind>/<id> for each destination,
     // owned by host_id:host_id. On failure nothing created by this call is left behind.
-    Result<std::vector<ipc::mgr::SpecialMount>> create(const std::string& id,
-                                                       const std::vector<std::string>& dests,
-                                                       uint64_t host_id) const;
+    // `created` (optional) gets the dirs this call made, not those it adopted: a later
+    // failure must remove only those (an adopted one holds data the user kept).
+    Result<std::vector<ipc::mgr::SpecialMount>> create(
+        const std::string& id, const std::vector<std::string>& dests, uint64_t host_id,
+        std::vector<std::string>* created = nullptr) const;
     // Move each dir into <root>/.trash (rename: fast); purge_trash() deletes later.
     Result<void> release(const std::vector<ipc::mgr::SpecialMount>& dirs) const;
     // Delete everything in the trash (slow; run off the request path).

@@ -84,6 +84,24 @@ TEST_F(RegistryTest, SameIdTwiceIsTheSameAllocation) {
     EXPECT_EQ(reg->status().containers.size(), 1u);
 }
 
+// Another container with the same id (another runtime root: a second containerd namespace,
+// `sysbox-runc --root`) must not get the first one's range and directories.
+TEST_F(RegistryTest, SameIdFromAnotherRuntimeRootIsRefused) {
+    auto reg = Registry::open(options(), m_prober);
+    ASSERT_TRUE(reg);
+    ASSERT_TRUE(reg->register_container(request("a")));
+    auto other = request("a");
+    other.runtime_root = m_tmp + "/rt2";
+    auto r = reg->register_container(other);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code(), kErrInvalid);
+    EXPECT_NE(r.error().message().find(m_tmp + "/rt2"), std::string::npos) << r.error().message();
+    auto moved = request("a");
+    moved.rootfs = m_tmp + "/other-rootfs";
+    EXPECT_FALSE(reg->register_container(moved));
+    EXPECT_EQ(reg->status().containers.size(), 1u);
+}
+
 TEST_F(RegistryTest, ExhaustionIsENOSPCAndLeavesNothing) {
     auto reg = Registry::open(options(1), m_prober);
     ASSERT_TRUE(reg->register_container(request("a")));
@@ -164,6 +182,27 @@ TEST_F(RegistryTest, FailedPersistUndoesTheRegistration) {
     EXPECT_TRUE(reg->status().containers.empty());
     EXPECT_EQ(reg->status().free_ids, 3u * 65536);
     EXPECT_FALSE(stdfs::exists(m_tmp + "/data/docker/a"));
+}
+
+// A kept special dir (keep-special-dirs) that a new registration adopts holds the user's
+// data: a failed registration leaves it where it is, and only removes what it made.
+TEST_F(RegistryTest, FailedPersistKeepsAnAdoptedSpecialDir) {
+    auto o = options();
+    o.config.keep_special_dirs = true;
+    auto reg = Registry::open(o, m_prober);
+    ASSERT_TRUE(reg);
+    ASSERT_TRUE(reg->register_container(request("a")));
+    std::ofstream(m_tmp + "/data/docker/a/inner-image") << "kept";
+    ASSERT_TRUE(reg->unregister("a"));
+    ASSERT_TRUE(stdfs::exists(m_tmp + "/data/docker/a/inner-image"));
+    stdfs::remove_all(m_tmp + "/data/containerd/a");  // made again by the next registration
+    stdfs::rename(m_tmp + "/data/state.json", m_tmp + "/data/state.json.saved");
+    stdfs::create_directories(m_tmp + "/data/state.json/blocker");  // rename onto it fails
+    ASSERT_FALSE(reg->register_container(request("a")));
+    EXPECT_EQ(fs::read_file(m_tmp + "/data/docker/a/inner-image").value_or("gone"), "kept");
+    EXPECT_FALSE(stdfs::exists(m_tmp + "/data/containerd/a"));
+    auto trash = fs::list_dir(m_tmp + "/data/.trash");
+    EXPECT_TRUE(!trash || trash->empty()) << "a special dir went to the trash";
 }
 
 TEST_F(RegistryTest, NoIdmapSupportMeansChownWithTheReason) {
