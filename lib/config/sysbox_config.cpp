@@ -26,7 +26,8 @@ constexpr uint64_t kMaxRangeSize = (uint64_t{1} << 32) - kIdBlock;
 // sockaddr_un.sun_path is 108 bytes including the terminating NUL.
 constexpr size_t kMaxSocketPath = 107;
 
-constexpr std::array<std::string_view, 3> kTopKeys = {"log-level", "mgr", "fs"};
+constexpr std::array<std::string_view, 4> kTopKeys = {"log-level", "mgr", "fs", "runtime"};
+constexpr std::array<std::string_view, 1> kRuntimeKeys = {"allow-weaker-isolation"};
 constexpr std::array<std::string_view, 3> kFsKeys = {"socket", "mountpoint", "max-containers"};
 constexpr std::array<std::string_view, 6> kMgrKeys = {
     "range-size", "special-dirs", "keep-special-dirs", "id-shift", "data-root", "socket"};
@@ -254,6 +255,19 @@ Result<FsConfig> parse_fs(const Where& where, const YAML::Node& node) {
     return fs;
 }
 
+Result<RuntimeConfig> parse_runtime(const Where& where, const YAML::Node& node) {
+    RuntimeConfig rt;
+    TRY(expect_map(where, node, "runtime"));
+    if (node.IsNull()) return rt;
+    std::map<std::string, int> seen;
+    for (const auto& kv : node) {
+        std::string key = TRY(map_key(where, kv.first, "runtime", kRuntimeKeys, seen));
+        Where at = where.at_value(kv.first, kv.second);
+        rt.allow_weaker_isolation = TRY(boolean(at, kv.second, "runtime." + key));
+    }
+    return rt;
+}
+
 Result<Config> parse_root(const Where& where, const YAML::Node& root) {
     Config config;
     if (root.IsNull()) return config;  // empty file, or only comments
@@ -268,6 +282,8 @@ Result<Config> parse_root(const Where& where, const YAML::Node& root) {
             config.log_level = TRY(choice(at, kv.second, key, kLogLevels));
         } else if (key == "mgr") {
             config.mgr = TRY(parse_mgr(at, kv.second));
+        } else if (key == "runtime") {
+            config.runtime = TRY(parse_runtime(at, kv.second));
         } else {
             config.fs = TRY(parse_fs(at, kv.second));
         }

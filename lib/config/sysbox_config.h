@@ -39,10 +39,20 @@ struct FsConfig {
     uint64_t max_containers = 4096;                // registrations beyond this are refused
 };
 
+// The `runtime:` section: what sysbox-runc accepts from a container's SYSBOX_* variables.
+struct RuntimeConfig {
+    // SYSBOX_SYSCONT_MODE=FALSE (no user namespace) and SYSBOX_SHARED_IDS=TRUE (a range
+    // shared with other containers) weaken a container's isolation. Docker merges an image's
+    // ENV into the container's environment, so an image could set them: they are refused
+    // unless the host's administrator allows them here.
+    bool allow_weaker_isolation = false;
+};
+
 struct Config {
     std::string log_level = "info";  // trace|debug|info|warn|error
     MgrConfig mgr;
     FsConfig fs;
+    RuntimeConfig runtime;
 };
 
 // Parse a sysbox.yaml text. Every key is optional (empty text = defaults); unknown keys,

@@ -19,6 +19,10 @@ void register_daemon_flags(CLI::App& app, Cli& c) {
                  "do not register containers with sysbox-mgr (no uid range, no special dirs, "
                  "no sysbox-fs)");
     app.add_option("--fs-socket", c.global.fs_socket, "sysbox-fs's socket")->capture_default_str();
+    app.add_option("--config", c.global.config,
+                   "sysbox.yaml (its runtime: section says which SYSBOX_* settings that weaken "
+                   "isolation containers may use)")
+        ->capture_default_str();
     CLI::Validator mode(
         [](std::string& text) {
             auto m = parse_fs_mode(text);

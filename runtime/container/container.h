@@ -29,6 +29,8 @@ struct GlobalOptions {
     bool no_sysbox_mgr = false;                       // run without sysbox-mgr (and sysbox-fs)
     std::string fs_socket = ipc::fs::kDefaultSocket;  // sysbox-fs's IPC socket
     FsMode sysbox_fs = FsMode::Required;
+    // sysbox.yaml, read only when a container asks for weaker isolation (its runtime: section)
+    std::string config = "/etc/sysbox/sysbox.yaml";
 };
 
 struct CreateOptions {

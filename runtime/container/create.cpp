@@ -176,6 +176,7 @@ Result<std::optional<syscont::EnvOptions>> syscont_options(const GlobalOptions& 
                                                            oci::Spec& spec) {
     if (g.no_sysbox_mgr) return std::optional<syscont::EnvOptions>{};
     auto env = TRY(syscont::parse_env(spec.process->env).wrap("config.json process.env"));
+    TRY(syscont::check_isolation_policy(env, g.config));
     syscont::strip_env(spec.process->env);
     if (!env.syscont_mode) {
         spdlog::info("SYSBOX_SYSCONT_MODE=FALSE: running an ordinary OCI container");

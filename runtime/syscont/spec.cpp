@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "config/sysbox_config.h"
 #include "core/fs.h"
 #include "core/strings.h"
 #include "runtime/linux/caps.h"
@@ -282,6 +283,23 @@ Result<EnvOptions> parse_env(const std::vector<std::string>& env) {
                                     name);
     }
     return o;
+}
+
+Result<void> check_isolation_policy(const EnvOptions& env, const std::string& config_path) {
+    const char* asked = !env.syscont_mode ? "SYSBOX_SYSCONT_MODE=FALSE (no user namespace: root "
+                                            "inside is root on the host)"
+                        : env.shared_ids  ? "SYSBOX_SHARED_IDS=TRUE (host ids shared with other "
+                                            "containers)"
+                                          : nullptr;
+    if (asked == nullptr) return {};
+    auto cfg = TRY(config::load(config_path).wrap("check {} against the host's policy", asked));
+    if (cfg.runtime.allow_weaker_isolation) return {};
+    return Error::with_code(
+        EPERM,
+        "{} is refused: it weakens the container's isolation, and an image can set it (Docker "
+        "merges the image's ENV into the container's environment). To allow it on this host, "
+        "set 'runtime: {{allow-weaker-isolation: true}}' in {}",
+        asked, config_path);
 }
 
 void strip_env(std::vector<std::string>& env) {

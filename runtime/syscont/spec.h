@@ -34,6 +34,11 @@ struct EnvOptions {
 Result<EnvOptions> parse_env(const std::vector<std::string>& env);
 // Take the SYSBOX_* variables out: they configure the runtime, not the container's programs.
 void strip_env(std::vector<std::string>& env);
+// SYSBOX_SYSCONT_MODE=FALSE and SYSBOX_SHARED_IDS=TRUE weaken the container's isolation, and
+// an image can set them (Docker merges its ENV into the container's): refused unless the
+// runtime: section of `config_path` (sysbox.yaml) has allow-weaker-isolation: true. The file
+// is read only when one of them is asked for.
+Result<void> check_isolation_policy(const EnvOptions& env, const std::string& config_path);
 
 struct HostFacts {
     std::string kernel_release;                // uname -r

@@ -314,6 +314,30 @@ start_inner_dockerd() {
     assert_match "$output" "SYSBOX_NO_SUCH"
 }
 
+@test "an image cannot weaken its own isolation: SYSBOX_SYSCONT_MODE=FALSE or SYSBOX_SHARED_IDS=TRUE needs the host's consent" {
+    # Docker merges an image's ENV into the container's environment: the runtime cannot tell
+    # it from docker run -e, so sysbox.yaml decides (the suite's allows it, see test-mgr.sh).
+    local yaml=/run/sysbox-test/mgr/sysbox.yaml img st1 out1 st2 out2
+    img="sysbox-test/weaker:$SBT_TAG"
+    mkdir -p "$BATS_TEST_TMPDIR/ctx"
+    printf 'FROM %s\nENV SYSBOX_SYSCONT_MODE=FALSE\n' "$BUSYBOX" >"$BATS_TEST_TMPDIR/ctx/Dockerfile"
+    DOCKER_BUILDKIT=0 command docker build -q --label "sysbox-test.tag=$SBT_TAG" -t "$img" \
+        "$BATS_TEST_TMPDIR/ctx" >/dev/null
+    printf 'runtime:\n  allow-weaker-isolation: false\n' >"$yaml"
+    run dk_run --rm "$img" true
+    st1=$status out1=$output
+    run dk_run --rm -e SYSBOX_SHARED_IDS=TRUE "$BUSYBOX" true
+    st2=$status out2=$output
+    printf 'runtime:\n  allow-weaker-isolation: true\n' >"$yaml"
+    [ "$st1" -ne 0 ]
+    assert_match "$out1" "SYSBOX_SYSCONT_MODE=FALSE.*is refused.*allow-weaker-isolation"
+    [ "$st2" -ne 0 ]
+    assert_match "$out2" "SYSBOX_SHARED_IDS=TRUE.*is refused"
+    # Allowed: the image runs as an ordinary container (no user namespace).
+    assert_eq "$(dk_run --rm "$img" cat /proc/self/uid_map | awk '{print $1 $2 $3}')" 004294967295
+    command docker rmi -f "$img" >/dev/null
+}
+
 @test "docker exec: root gets every capability and joins the delegated cgroup" {
     local c
     c="$(dk_sleeper)"

@@ -114,7 +114,12 @@ fs_init_pid() {
     start_mgr
     start_fs
     new_bundle "$T/o" '.process.args = ["sleep","30"] | .process.env += ["SYSBOX_SYSCONT_MODE=FALSE"]'
-    rtf create --bundle "$T/o" o
+    # Refused unless sysbox.yaml allows weaker isolation (an image's ENV could set it).
+    run rtf --config "$T/none.yaml" create --bundle "$T/o" o
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"SYSBOX_SYSCONT_MODE=FALSE"*"allow-weaker-isolation: true"*"$T/none.yaml"* ]]
+    printf 'runtime:\n  allow-weaker-isolation: true\n' >"$T/allow.yaml"
+    rtf --config "$T/allow.yaml" create --bundle "$T/o" o
     [ "$(fs_ids)" = "" ]
     jq -e '.sysbox_fs == false' "$STATE_ROOT/o/state.json"
     rtf delete --force o

@@ -27,6 +27,7 @@ void expect_defaults(const cfg::Config& c) {
     EXPECT_EQ(c.mgr.id_shift, cfg::IdShift::Auto);
     EXPECT_EQ(c.mgr.data_root, "/var/lib/sysbox");
     EXPECT_EQ(c.mgr.socket, "/run/sysbox/mgr.sock");
+    EXPECT_FALSE(c.runtime.allow_weaker_isolation);
 }
 
 }  // namespace
@@ -60,6 +61,18 @@ TEST(SysboxConfig, TheFullExampleSetsEveryField) {
     EXPECT_EQ(r->mgr.id_shift, cfg::IdShift::Chown);
     EXPECT_EQ(r->mgr.data_root, "/srv/sysbox");
     EXPECT_EQ(r->mgr.socket, "/run/sysbox-test/mgr.sock");
+    EXPECT_TRUE(r->runtime.allow_weaker_isolation);
+}
+
+TEST(SysboxConfig, TheRuntimeSectionTakesOnlyItsKeyAsABoolean) {
+    EXPECT_EQ(error_of("runtime:\n  allow-weaker-isolation: maybe\n")
+                  .find("runtime.allow-weaker-isolation"),
+              std::string(kSource).size() + 4)
+        << error_of("runtime:\n  allow-weaker-isolation: maybe\n");
+    EXPECT_NE(
+        error_of("runtime:\n  allow-weaker: true\n").find("unknown key 'runtime.allow-weaker'"),
+        std::string::npos);
+    EXPECT_EQ(error_of("runtime:\n"), "");
 }
 
 TEST(SysboxConfig, UnsetFieldsKeepTheirDefaults) {

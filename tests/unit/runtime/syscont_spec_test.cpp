@@ -3,8 +3,10 @@
 
 #include <algorithm>
 
+#include "core/fs.h"
 #include "runtime/syscont/idmap.h"
 #include "runtime/syscont/spec.h"
+#include "temp_dir.h"
 
 namespace sysbox::runtime::syscont {
 namespace {
@@ -238,6 +240,38 @@ TEST(SyscontEnv, ParsesKnownAndRefusesUnknown) {
     EXPECT_NE(bad.error().message().find("SYSBOX_HONOUR_CAPS"), std::string::npos);
     EXPECT_FALSE(parse_env({"SYSBOX_HONOR_CAPS=yes"}));
     EXPECT_FALSE(parse_env({"SYSBOX_SKIP_UID_SHIFT=relative"}));
+}
+
+// Weaker isolation (no user namespace, shared ids) needs the host's consent in sysbox.yaml:
+// an image's ENV could ask for it.
+TEST(SyscontEnv, WeakerIsolationNeedsTheHostsConsent) {
+    test::TempDir dir;
+    std::string none = dir / "missing.yaml";
+    std::string allow = dir / "allow.yaml";
+    std::string deny = dir / "deny.yaml";
+    std::string broken = dir / "broken.yaml";
+    ASSERT_TRUE(fs::write_file_atomic(allow, "runtime:\n  allow-weaker-isolation: true\n", 0644));
+    ASSERT_TRUE(fs::write_file_atomic(deny, "runtime:\n  allow-weaker-isolation: false\n", 0644));
+    ASSERT_TRUE(fs::write_file_atomic(broken, "runtime: [\n", 0644));
+    auto off = parse_env({"SYSBOX_SYSCONT_MODE=FALSE"}).value();
+    auto shared = parse_env({"SYSBOX_SHARED_IDS=TRUE"}).value();
+    auto plain = parse_env({"SYSBOX_HONOR_CAPS=TRUE"}).value();
+    for (const auto& path : {none, deny}) {
+        auto r = check_isolation_policy(off, path);
+        ASSERT_FALSE(r) << path;
+        EXPECT_EQ(r.error().code(), EPERM);
+        EXPECT_NE(r.error().message().find("SYSBOX_SYSCONT_MODE=FALSE"), std::string::npos);
+        EXPECT_NE(r.error().message().find("allow-weaker-isolation: true"), std::string::npos);
+        EXPECT_NE(r.error().message().find(path), std::string::npos) << r.error().message();
+        EXPECT_FALSE(check_isolation_policy(shared, path));
+    }
+    EXPECT_TRUE(check_isolation_policy(off, allow));
+    EXPECT_TRUE(check_isolation_policy(shared, allow));
+    // Nothing weaker asked for: the file is not even read.
+    EXPECT_TRUE(check_isolation_policy(plain, broken));
+    auto r = check_isolation_policy(off, broken);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().to_string().find(broken), std::string::npos) << r.error().to_string();
 }
 
 TEST(SyscontEnv, IdShiftChoice) {
