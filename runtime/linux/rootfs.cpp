@@ -4,9 +4,11 @@
 #include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -315,7 +317,21 @@ Result<void> readonly_path(int rootfd, const std::string& path) {
     return attach(tree, fd->get(), path);
 }
 
-Result<void> mask_path(int rootfd, const std::string& path) {
+// The container's /dev/null, checked to be the real device: a masked file gets a clone of
+// it. Binding "/dev/null" by path would follow whatever the container put there (a symlink
+// to a procfs file, or a file of its own on a /dev it mounted: CVE-2025-31133).
+Result<UniqueFd> dev_null(int rootfd) {
+    auto fd = TRY(fs::open_in_root(rootfd, "/dev/null", O_PATH | O_NOFOLLOW));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) return Error::from_errno("stat /dev/null");
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+        return Error::with_code(EPERM,
+                                "/dev/null in the container is not the null device (a symlink "
+                                "or another file): refusing to mask paths with it");
+    return fd;
+}
+
+Result<void> mask_path(int rootfd, const std::string& path, std::optional<UniqueFd>& null) {
     auto fd = fs::open_in_root(rootfd, path, O_PATH);
     if (!fd)
         return fd.error().code() == ENOENT ? Result<void>{} : Result<void>(std::move(fd).error());
@@ -323,7 +339,11 @@ Result<void> mask_path(int rootfd, const std::string& path) {
     if (::fstat(fd->get(), &st) < 0) return Error::from_errno("stat {}", path);
     if (S_ISDIR(st.st_mode))
         return do_mount("tmpfs", procfd(fd->get()), "tmpfs", MS_RDONLY, "", "tmpfs over " + path);
-    return do_mount("/dev/null", procfd(fd->get()), "", MS_BIND, "", "/dev/null over " + path);
+    if (!null) null = TRY(dev_null(rootfd));
+    UniqueFd tree(
+        raw::open_tree(null->get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+    if (!tree) return Error::from_errno("clone /dev/null to mask {}", path);
+    return attach(tree.get(), fd->get(), path);
 }
 
 }  // namespace
@@ -334,8 +354,9 @@ Result<void> finish_rootfs(const RootfsContext& ctx) {
     auto rootfd = TRY(sys::open("/", O_PATH | O_DIRECTORY));
     for (const auto& p : spec.linux.readonly_paths)
         TRY(readonly_path(rootfd.get(), p).wrap("make {} read-only", p));
+    std::optional<UniqueFd> null;
     for (const auto& p : spec.linux.masked_paths)
-        TRY(mask_path(rootfd.get(), p).wrap("mask {}", p));
+        TRY(mask_path(rootfd.get(), p, null).wrap("mask {}", p));
     if (spec.root.readonly) {
         mount_attr attr{};
         attr.attr_set = MOUNT_ATTR_RDONLY;
