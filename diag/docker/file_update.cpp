@@ -2,8 +2,10 @@
 #include "diag/docker/file_update.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <ctime>
 
 #include "core/fs.h"
@@ -29,13 +31,27 @@ Error explain(Error e, const std::string& path) {
 Result<FileState> read_file_state(const std::string& path, mode_t default_mode) {
     FileState st{path, std::nullopt, default_mode};
     struct stat sb {};
-    if (::stat(path.c_str(), &sb) < 0) {
+    if (::lstat(path.c_str(), &sb) < 0) {
         if (errno == ENOENT) return st;
         return Error::from_errno("stat {}", path);
     }
-    if (!S_ISREG(sb.st_mode)) return Error::msg("{} is not a regular file; fix it by hand", path);
+    if (S_ISLNK(sb.st_mode)) {
+        char* real = ::realpath(path.c_str(), nullptr);
+        if (real == nullptr)
+            return Error::from_errno(
+                "{} is a symlink whose target cannot be resolved; create its target or replace "
+                "the link with a file",
+                path);
+        st.path = real;
+        ::free(real);  // NOLINT(cppcoreguidelines-no-malloc): realpath's buffer
+        if (::stat(st.path.c_str(), &sb) < 0) return Error::from_errno("stat {}", st.path);
+    }
+    if (!S_ISREG(sb.st_mode))
+        return Error::msg("{} is not a regular file; fix it by hand", st.path);
     st.mode = sb.st_mode & 07777;
-    st.content = TRY(fs::read_file(path).wrap("read {}", path));
+    st.uid = sb.st_uid;
+    st.gid = sb.st_gid;
+    st.content = TRY(fs::read_file(st.path).wrap("read {}", st.path));
     return st;
 }
 
@@ -69,6 +85,12 @@ Result<FileUpdate> update_file(const FileState& before, std::string_view content
         if (!up.backup.empty()) (void)sys::unlink(up.backup);
         return explain(std::move(r).error(), before.path);
     }
+    // The owner and group too (root:adm 0640, say): the new file is ours.
+    if ((before.uid != 0 || before.gid != 0) &&
+        ::lchown(before.path.c_str(), before.uid, before.gid) < 0)
+        return Error::from_errno(
+            "{} was written but its owner {}:{} could not be restored; run chown {}:{} {}",
+            before.path, before.uid, before.gid, before.uid, before.gid, before.path);
     up.changed = true;
     return up;
 }

@@ -2,6 +2,7 @@
 // changes, /etc/docker created when absent, and a read-only /etc/docker left untouched.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -57,6 +58,41 @@ TEST_F(DaemonFile, BackupKeepsThePreviousBytesAndMode) {
     EXPECT_EQ(*fs::read_file(json_path()), "{\n    \"debug\": true,\n    \"x\": 1\n}\n");
     ASSERT_TRUE(rec.find("backups"));
     EXPECT_EQ((*rec.find("backups"))[0], backup);
+}
+
+// daemon.json as a symlink to a file that configuration management owns (root:adm 0640):
+// the edit goes to that file, which keeps its owner, group and mode, and the link stays.
+TEST_F(DaemonFile, ASymlinkedFileIsEditedInPlaceKeepingItsOwner) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root: chown";
+    ASSERT_TRUE(sys::mkdir_p(root / "etc/docker", 0755));
+    ASSERT_TRUE(sys::mkdir_p(root / "managed", 0755));
+    std::string target = root / "managed/daemon.json";
+    ASSERT_TRUE(fs::write_file_atomic(target, "{\"debug\":true}", 0640));
+    ASSERT_EQ(::chown(target.c_str(), 0, 4), 0);
+    ASSERT_EQ(::symlink("../../managed/daemon.json", json_path().c_str()), 0);
+    DaemonConfig dc = *load_daemon_json(ctx);
+    HostRecord rec;
+    Json after = dc.config;
+    after["x"] = 1;
+    ASSERT_TRUE(*write_daemon_json(dc, after, rec, print));
+    struct stat st {};
+    ASSERT_EQ(::lstat(json_path().c_str(), &st), 0);
+    EXPECT_TRUE(S_ISLNK(st.st_mode)) << "the link was replaced by a file";
+    ASSERT_EQ(::stat(target.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0640u);
+    EXPECT_EQ(st.st_gid, 4u);
+    EXPECT_EQ(*fs::read_file(target), "{\n    \"debug\": true,\n    \"x\": 1\n}\n");
+}
+
+TEST_F(DaemonFile, ADanglingSymlinkIsAnErrorAndStays) {
+    ASSERT_TRUE(sys::mkdir_p(root / "etc/docker", 0755));
+    ASSERT_EQ(::symlink("/nonexistent/daemon.json", json_path().c_str()), 0);
+    auto dc = load_daemon_json(ctx);
+    ASSERT_FALSE(dc);
+    EXPECT_NE(dc.error().to_string().find("symlink"), std::string::npos) << dc.error().to_string();
+    struct stat st {};
+    ASSERT_EQ(::lstat(json_path().c_str(), &st), 0);
+    EXPECT_TRUE(S_ISLNK(st.st_mode));
 }
 
 TEST_F(DaemonFile, NoChangeMeansNoWriteAndNoBackup) {
