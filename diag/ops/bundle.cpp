@@ -1,5 +1,6 @@
 #include "diag/ops/bundle.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "core/clock.h"
 #include "core/fs.h"
 #include "core/strings.h"
+#include "core/sys.h"
 #include "diag/ops/redact.h"
 #include "diag/ops/tarball.h"
 
@@ -88,6 +90,42 @@ std::string describe_exit(int exit_code, bool timed_out) {
     return fmt::format("exit code {}", exit_code);
 }
 
+namespace {
+
+void add_text(Manifest& m, const std::string& bundle_path, const std::string& host_path,
+              const std::string& what, const std::string& text, std::string note) {
+    size_t n = 0;
+    std::string clean = redact_url_credentials(text, &n);
+    if (n > 0) note += (note.empty() ? "" : "; ") + fmt::format("{} URL credentials redacted", n);
+    m.add(bundle_path, what + " (" + host_path + ")", std::move(clean), std::move(note));
+}
+
+Result<std::string> read_log_tail(const std::string& path, size_t max_bytes, size_t* size) {
+    auto fd = TRY(sys::open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) return Error::from_errno("stat {}", path);
+    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
+        return Error::with_code(EPERM, "{} is not a regular file of ours (root's): not collected",
+                                path);
+    *size = static_cast<size_t>(st.st_size);
+    off_t from =
+        st.st_size > static_cast<off_t>(max_bytes) ? st.st_size - static_cast<off_t>(max_bytes) : 0;
+    std::string out(static_cast<size_t>(st.st_size - from), '\0');
+    size_t got = 0;
+    while (got < out.size()) {
+        ssize_t r =
+            ::pread(fd.get(), out.data() + got, out.size() - got, from + static_cast<off_t>(got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return Error::from_errno("read {}", path);
+        if (r == 0) break;
+        got += static_cast<size_t>(r);
+    }
+    out.resize(got);
+    return out;
+}
+
+}  // namespace
+
 bool add_file(Manifest& m, const std::string& bundle_path, const std::string& host_path,
               const std::string& what, size_t max_bytes) {
     auto text = fs::read_file(host_path);
@@ -100,10 +138,21 @@ bool add_file(Manifest& m, const std::string& bundle_path, const std::string& ho
         note = fmt::format("cut to its last {} of {} bytes", max_bytes, text->size());
         *text = text->substr(text->size() - max_bytes);
     }
-    size_t n = 0;
-    std::string clean = redact_url_credentials(*text, &n);
-    if (n > 0) note += (note.empty() ? "" : "; ") + fmt::format("{} URL credentials redacted", n);
-    m.add(bundle_path, what + " (" + host_path + ")", std::move(clean), std::move(note));
+    add_text(m, bundle_path, host_path, what, std::move(*text), std::move(note));
+    return true;
+}
+
+bool add_log_file(Manifest& m, const std::string& bundle_path, const std::string& host_path,
+                  const std::string& what, size_t max_bytes) {
+    size_t size = 0;
+    auto text = read_log_tail(host_path, max_bytes, &size);
+    if (!text) {
+        m.fail(bundle_path, what, text.error().to_string());
+        return false;
+    }
+    std::string note =
+        size > max_bytes ? fmt::format("cut to its last {} of {} bytes", max_bytes, size) : "";
+    add_text(m, bundle_path, host_path, what, std::move(*text), std::move(note));
     return true;
 }
 

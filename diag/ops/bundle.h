@@ -47,6 +47,12 @@ void collect_runtime_state(const Context& ctx, const BundleOptions& opts, Manife
 void collect_kernel_log(const Context& ctx, const BundleOptions& opts, Manifest& m);
 
 // Helpers shared by the collectors.
+// A log file in a directory that others may write to (/var/log is root:syslog
+// 0775 on Ubuntu): it must be a regular file owned by root (us), opened without following a
+// symlink (one to /etc/shadow would land in a bundle meant for a bug report) or blocking on a
+// FIFO, and only its last `max_bytes` are read.
+bool add_log_file(Manifest& m, const std::string& bundle_path, const std::string& host_path,
+                  const std::string& what, size_t max_bytes);
 // Read a host file into the bundle, or record why not. Returns true when added.
 bool add_file(Manifest& m, const std::string& bundle_path, const std::string& host_path,
               const std::string& what, size_t max_bytes = 8 << 20);

@@ -116,9 +116,9 @@ void collect_log_files(const Context& ctx, const BundleOptions& opts, Manifest& 
             bool docker = str::starts_with(n, "dockerd") && n.ends_with(".log");
             if (!ours && !docker) continue;
             ++found;
-            add_file(m, "logs/" + n, fs::join(dir, n),
-                     ours ? "daemon log written by 'sysbox-ctl service'" : "dockerd log",
-                     kMaxLogBytes);
+            add_log_file(m, "logs/" + n, fs::join(dir, n),
+                         ours ? "daemon log written by 'sysbox-ctl service'" : "dockerd log",
+                         kMaxLogBytes);
         }
     }
     if (found == 0)

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,7 +66,15 @@ Result<void> read_exec_status(UniqueFd err_rd, pid_t pid, const std::string& wha
 Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const std::string& log_file) {
     if (argv.empty()) return Error::with_code(EINVAL, "spawn: empty command");
     auto in = TRY(sys::open("/dev/null", O_RDONLY));
-    auto out = TRY(sys::open(log_file, O_WRONLY | O_CREAT | O_APPEND, 0640).wrap("open log"));
+    // Not through a symlink: /var/log may be writable by a group (syslog on Ubuntu), whose
+    // members could point the daemon's output at a file of root's.
+    auto out =
+        TRY(sys::open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, 0640)
+                .wrap("open log"));
+    struct stat st {};
+    if (::fstat(out.get(), &st) < 0 || !S_ISREG(st.st_mode))
+        return Error::with_code(EINVAL, "log {} is not a regular file: remove it", log_file);
+    (void)::fcntl(out.get(), F_SETFL, O_WRONLY | O_APPEND);  // blocking again
     int p[2];
     if (::pipe2(p, O_CLOEXEC) < 0) return Error::from_errno("create pipe");
     UniqueFd err_rd(p[0]), err_wr(p[1]);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <map>
 
@@ -124,6 +125,31 @@ TEST_F(FakeHostBundle, MissingHostFilesAreReportedNotFatal) {
     EXPECT_NE(missing.find("docker/daemon.json"), std::string::npos);
     EXPECT_NE(missing.find("etc-sysbox/"), std::string::npos);
     EXPECT_TRUE(files.count("out/host/subuid"));
+}
+
+// /var/log may be writable by a group (syslog on Ubuntu): a log name that is a symlink to a
+// secret, or a FIFO, is not collected (and does not hang the bundle); the tail of a long
+// log is.
+TEST_F(FakeHostBundle, LogsAreRegularFilesOfOursAndOnlyTheirTail) {
+    put("secret", "root:$6$hash:19000::::::\n");
+    ASSERT_EQ(::symlink((tmp / "root/secret").c_str(), (tmp / "root/var/log/sysbox-x.log").c_str()),
+              0);
+    ASSERT_EQ(::mkfifo((tmp / "root/var/log/sysbox-fifo.log").c_str(), 0600), 0);
+    put("var/log/dockerd.log", std::string(9 << 20, 'a') + "last line\n");
+    ASSERT_TRUE(write_bundle(ctx, opts));
+    auto files = read_back();
+    EXPECT_FALSE(files.count("out/logs/sysbox-x.log"));
+    EXPECT_FALSE(files.count("out/logs/sysbox-fifo.log"));
+    for (const auto& [path, content] : files)
+        EXPECT_EQ(content.find("$6$hash"), std::string::npos) << path;
+    const std::string& manifest = files["out/MANIFEST.txt"];
+    auto missing = manifest.substr(manifest.find("NOT COLLECTED"));
+    EXPECT_NE(missing.find("logs/sysbox-x.log"), std::string::npos) << missing;
+    EXPECT_NE(missing.find("logs/sysbox-fifo.log"), std::string::npos) << missing;
+    ASSERT_TRUE(files.count("out/logs/dockerd.log"));
+    EXPECT_TRUE(files["out/logs/dockerd.log"].ends_with("last line\n"));
+    EXPECT_LT(files["out/logs/dockerd.log"].size(), size_t{9} << 20);
+    EXPECT_TRUE(files.count("out/logs/sysbox-mgr.log"));
 }
 
 TEST_F(FakeHostBundle, AnExistingOutputFileIsKept) {
