@@ -138,7 +138,7 @@ bool add_file(Manifest& m, const std::string& bundle_path, const std::string& ho
         note = fmt::format("cut to its last {} of {} bytes", max_bytes, text->size());
         *text = text->substr(text->size() - max_bytes);
     }
-    add_text(m, bundle_path, host_path, what, std::move(*text), std::move(note));
+    add_text(m, bundle_path, host_path, what, *text, std::move(note));
     return true;
 }
 
@@ -152,7 +152,7 @@ bool add_log_file(Manifest& m, const std::string& bundle_path, const std::string
     }
     std::string note =
         size > max_bytes ? fmt::format("cut to its last {} of {} bytes", max_bytes, size) : "";
-    add_text(m, bundle_path, host_path, what, std::move(*text), std::move(note));
+    add_text(m, bundle_path, host_path, what, *text, std::move(note));
     return true;
 }
 
