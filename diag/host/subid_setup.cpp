@@ -57,8 +57,15 @@ Result<SubidPlan> plan_subid(std::string_view subuid, std::string_view subgid,
     const SubidEntry* own_uid = find_owner(uids, owner);
     const SubidEntry* own_gid = find_owner(gids, owner);
     // An existing entry that collides with another user is an error (owner_ranges says which).
-    if (own_uid != nullptr) TRY(subid::owner_ranges(uids, owner, uid_src));
-    if (own_gid != nullptr) TRY(subid::owner_ranges(gids, owner, gid_src));
+    // So is one that reaches into the host's own accounts (a typo such as 'sysbox:0:65536').
+    if (own_uid != nullptr) {
+        auto mine = TRY(subid::owner_ranges(uids, owner, uid_src));
+        TRY(subid::check_pool_above_host_accounts(mine, owner, uid_src));
+    }
+    if (own_gid != nullptr) {
+        auto mine = TRY(subid::owner_ranges(gids, owner, gid_src));
+        TRY(subid::check_pool_above_host_accounts(mine, owner, gid_src));
+    }
     SubidPlan plan;
     warn_foreign_overlaps(uids, owner, uid_src, plan.warnings);
     warn_foreign_overlaps(gids, owner, gid_src, plan.warnings);

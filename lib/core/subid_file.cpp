@@ -101,6 +101,20 @@ Result<std::vector<IdRange>> owner_ranges(const std::vector<SubidEntry>& entries
     return normalize(std::move(mine));
 }
 
+Result<void> check_pool_above_host_accounts(const std::vector<IdRange>& ranges,
+                                            std::string_view owner, std::string_view source) {
+    for (const IdRange& r : ranges)
+        if (r.start < kMinPoolId)
+            return Error::with_code(
+                EINVAL,
+                "{}: '{}' has ids {}, below {}: those are the host's own accounts (0 is root), "
+                "and a container would run as one of them; give '{}' ids from 100000 up (e.g. "
+                "'{}:{}:{}')",
+                source, owner, to_string(r), kMinPoolId, owner, owner, 1000000000,
+                kDefaultPoolCount);
+    return {};
+}
+
 std::optional<uint64_t> free_start(const std::vector<SubidEntry>& entries, uint64_t count) {
     uint64_t end = 165536;
     for (const SubidEntry& e : entries)

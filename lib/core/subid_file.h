@@ -44,6 +44,14 @@ Result<std::vector<SubidEntry>> parse_subid(std::string_view text, std::string_v
 Result<std::vector<IdRange>> owner_ranges(const std::vector<SubidEntry>& entries,
                                           std::string_view owner, std::string_view source);
 
+// Ids below this are the host's own accounts (0 is root, system users, people): a pool
+// that reaches into them would make some container's root, or its users, one of them.
+inline constexpr uint64_t kMinPoolId = 65536;
+// An error naming `source` and the range when one of `ranges` (an owner's pool) starts
+// below kMinPoolId.
+Result<void> check_pool_above_host_accounts(const std::vector<IdRange>& ranges,
+                                            std::string_view owner, std::string_view source);
+
 // The default pool the installer gives the 'sysbox' user: 1024 containers of 65536 ids.
 inline constexpr uint64_t kIdBlock = 65536;
 inline constexpr uint64_t kDefaultPoolCount = 1024 * kIdBlock;

@@ -58,6 +58,13 @@ TEST(SubidPlan, OtherOwnersOverlappingIsAWarningAndWeGoAboveAll) {
     EXPECT_EQ(p->subuid_line, "sysbox:262144:67108864");  // above bob's end 215536
 }
 
+TEST(SubidPlan, AnExistingEntryOverTheHostsAccountsIsAnError) {
+    auto p = plan_subid("sysbox:0:65536\n", "sysbox:0:65536\n", "sysbox", 65536, "/etc/subuid",
+                        "/etc/subgid");
+    ASSERT_FALSE(p);
+    EXPECT_NE(p.error().message().find("0 is root"), std::string::npos) << p.error().message();
+}
+
 TEST(SubidPlan, NoRoomIsAnError) {
     auto p = plan("big:100000:4294000000\n", "");
     ASSERT_FALSE(p);

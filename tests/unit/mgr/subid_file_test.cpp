@@ -175,3 +175,19 @@ TEST(SubidIdRange, PrintsFirstAndLastId) {
     EXPECT_EQ(sysbox::subid::to_string(IdRange{100000, 65536}), "100000-165535");
     EXPECT_EQ(sysbox::subid::to_string(IdRange{7, 1}), "7-7");
 }
+
+namespace {
+
+TEST(SubidFile, APoolReachingTheHostsOwnAccountsIsRefused) {
+    using sysbox::subid::check_pool_above_host_accounts;
+    auto r = check_pool_above_host_accounts({{0, 65536}}, "sysbox", "/etc/subuid");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find("/etc/subuid"), std::string::npos) << r.error().message();
+    EXPECT_NE(r.error().message().find("0 is root"), std::string::npos) << r.error().message();
+    EXPECT_FALSE(check_pool_above_host_accounts({{200000, 65536}, {1000, 10}}, "sysbox", "f"));
+    EXPECT_TRUE(
+        check_pool_above_host_accounts({{65536, 65536}, {3000000000, 65536}}, "sysbox", "f"));
+    EXPECT_TRUE(check_pool_above_host_accounts({}, "sysbox", "f"));
+}
+
+}  // namespace
