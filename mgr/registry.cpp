@@ -36,6 +36,7 @@ Registry::Registry(RegistryOptions opts, IdmapProber& prober)
       m_dirs(m_opts.config.data_root) {}
 
 Result<Registry> Registry::open(RegistryOptions opts, IdmapProber& prober) {
+    TRY(check_special_dir_kinds(opts.config.special_dirs));
     Registry r(std::move(opts), prober);
     TRY(r.load());
     return r;
@@ -59,6 +60,15 @@ Result<void> Registry::load() {
     for (const auto& item : *list) {
         auto c = ipc::mgr::container_info_from(item);
         if (!c) return corrupt(c.error().to_string());
+        // A special dir is only ever <data-root>/<kind>/<id>: the release of anything else
+        // (a hand-edited or restored file) would move a path of the host into the trash.
+        for (const auto& d : c->allocation.special_mounts) {
+            std::string want =
+                m_opts.config.data_root + "/" + special_dir_kind(d.destination) + "/" + c->id;
+            if (d.source != want)
+                return corrupt(fmt::format("container {}: special dir {} for {} is not {}", c->id,
+                                           d.source, d.destination, want));
+        }
         IdRange range{c->allocation.ids.start, c->allocation.ids.size};
         if (auto r = m_alloc.restore(c->id, range, c->allocation.shared_ids); !r)
             return corrupt(fmt::format("container {}: {}", c->id, r.error().to_string()));

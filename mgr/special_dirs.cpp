@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 
 #include "core/fs.h"
 #include "core/sys.h"
@@ -51,6 +52,26 @@ std::string special_dir_kind(const std::string& destination) {
     for (char& c : rel)
         if (c == '/') c = '-';
     return rel.empty() ? "root" : rel;
+}
+
+Result<void> check_special_dir_kinds(const std::vector<std::string>& destinations) {
+    std::map<std::string, std::string> seen;  // kind -> the entry that took it
+    for (const auto& d : destinations) {
+        std::string kind = special_dir_kind(d);
+        if (kind == ".trash" || kind == "state.json" || kind == "mgr.lock" ||
+            kind == "purge-helper" || kind.starts_with("state.json."))
+            return Error::with_code(EINVAL,
+                                    "mgr.special-dirs: {} would be kept in <data-root>/{}, which "
+                                    "sysbox-mgr uses itself: choose another path",
+                                    d, kind);
+        auto [it, fresh] = seen.emplace(kind, d);
+        if (!fresh)
+            return Error::with_code(EINVAL,
+                                    "mgr.special-dirs: {} and {} would share one host dir "
+                                    "(<data-root>/{}/<id>): keep one of them",
+                                    it->second, d, kind);
+    }
+    return {};
 }
 
 Result<std::vector<ipc::mgr::SpecialMount>> SpecialDirs::create(

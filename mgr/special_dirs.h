@@ -16,6 +16,10 @@ namespace sysbox::mgr {
 
 // "/var/lib/docker" -> "docker", "/var/lib/rancher/k3s" -> "rancher-k3s".
 std::string special_dir_kind(const std::string& destination);
+// mgr.special-dirs must map to distinct host dirs that are none of the data root's own
+// entries (.trash, state.json, mgr.lock, purge-helper): "/var/lib/a/b" and "/var/lib/a-b"
+// would share one dir, "/var/lib/.trash" would be the trash. An error names the entries.
+Result<void> check_special_dir_kinds(const std::vector<std::string>& destinations);
 
 class SpecialDirs {
   public:

@@ -79,7 +79,7 @@ Result<void> start_one(const Context& ctx, const DaemonSpec& spec, const std::st
     if (::access(binary.c_str(), X_OK) != 0)
         return Error::from_errno("{} binary {} is not executable (pass --{}-binary PATH)",
                                  spec.name, binary, spec.name.substr(7));
-    TRY(sys::mkdir_p(fs::dirname(spec.pid_file), 0755));
+    TRY(sys::mkdir_p(fs::dirname(spec.pid_file), 0700));  // /run/sysbox: root's only
     TRY(sys::mkdir_p(fs::dirname(spec.log_file), 0755));
     std::vector<std::string> argv{binary};
     std::string cfg = ctx.host(ctx.config_file);

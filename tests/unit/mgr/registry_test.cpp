@@ -151,6 +151,39 @@ TEST_F(RegistryTest, StateSurvivesAReopenAndNothingIsHandedOutTwice) {
     EXPECT_EQ(d->ids.start, kStart + uint64_t{2} * 65536);
 }
 
+// A state file whose special dir is not <data-root>/<kind>/<id> (hand-edited, restored from
+// another host) is refused: releasing it would move that path into the trash.
+TEST_F(RegistryTest, AStateFileNamingAHostPathAsASpecialDirIsRefused) {
+    {
+        auto reg = Registry::open(options(), m_prober);
+        ASSERT_TRUE(reg);
+        ASSERT_TRUE(reg->register_container(request("a")));
+    }
+    std::string state = m_tmp + "/data/state.json";
+    std::string text = *fs::read_file(state);
+    std::string dir = m_tmp + "/data/docker/a";
+    auto at = text.find("\"" + dir + "\"");
+    ASSERT_NE(at, std::string::npos) << text;
+    text.replace(at + 1, dir.size(), m_tmp + "/precious");
+    ASSERT_TRUE(fs::write_file_atomic(state, text, 0600));
+    auto reg = Registry::open(options(), m_prober);
+    ASSERT_FALSE(reg);
+    EXPECT_NE(reg.error().message().find(m_tmp + "/precious"), std::string::npos)
+        << reg.error().message();
+    EXPECT_EQ(*fs::read_file(state), text);
+}
+
+TEST(SpecialDirKinds, CollidingOrReservedDirsAreRefused) {
+    EXPECT_TRUE(check_special_dir_kinds({"/var/lib/docker", "/var/lib/containerd", "/srv/x"}));
+    auto both = check_special_dir_kinds({"/var/lib/a/b", "/var/lib/a-b"});
+    ASSERT_FALSE(both);
+    EXPECT_NE(both.error().message().find("/var/lib/a/b and /var/lib/a-b"), std::string::npos)
+        << both.error().message();
+    for (const char* reserved :
+         {"/var/lib/.trash", "/var/lib/purge-helper", "/var/lib/mgr.lock", "/var/lib/state.json"})
+        EXPECT_FALSE(check_special_dir_kinds({reserved})) << reserved;
+}
+
 TEST_F(RegistryTest, ReconcileFreesContainersWhoseStateDirIsGone) {
     auto reg = Registry::open(options(), m_prober);
     ASSERT_TRUE(reg->register_container(request("live")));
