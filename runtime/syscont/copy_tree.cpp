@@ -3,6 +3,7 @@
 #include <endian.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "core/fs.h"
+#include "core/sys.h"
 #include "core/unique_fd.h"
 
 namespace sysbox::runtime::syscont {
@@ -144,8 +146,17 @@ Result<void> TreeCopier::copy_entry(int src, const std::string& name, int dst,
     std::pair<dev_t, ino_t> key{st.st_dev, st.st_ino};
     if (multi) {
         if (auto it = m_links.find(key); it != m_links.end()) {
-            if (::linkat(m_dst_root, it->second.c_str(), dst, dst_name.c_str(), 0) < 0)
-                return Error::from_errno("link {} to {}", rel, it->second);
+            // The first copy's directory, reached without a symlink or another mount on the
+            // way (the tree may have changed since): then a link of that name in it.
+            const std::string& first = it->second;
+            auto slash = first.rfind('/');
+            std::string dir = slash == std::string::npos ? "." : first.substr(0, slash);
+            std::string base = slash == std::string::npos ? first : first.substr(slash + 1);
+            auto at = TRY(sys::openat2(m_dst_root, dir, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                                       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV)
+                              .wrap("link {} to {}", rel, first));
+            if (::linkat(at.get(), base.c_str(), dst, dst_name.c_str(), 0) < 0)
+                return Error::from_errno("link {} to {}", rel, first);
             return {};
         }
         m_links.emplace(key, rel.substr(1));
