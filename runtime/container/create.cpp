@@ -274,6 +274,13 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     if (sc) TRY(cg->delegate(sc->rewrite.root_uid, sc->rewrite.root_gid));
 
     auto plan = TRY(plan_namespaces(p.spec.linux));
+    // Again on what will be joined (the early check, by path, gives the error before any
+    // registration; this one cannot be raced by a pid reused in between).
+    if (auto ns = joins_our_namespace(plan); sc && !ns.empty())
+        return Error::with_code(EINVAL,
+                                "a system container needs its own {} namespace, but the config "
+                                "joins the host's; remove that option",
+                                ns);
     UniqueFd console;
     UniqueFd console_ours;
     if (!o.console_socket.empty()) {

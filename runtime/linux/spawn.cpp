@@ -86,6 +86,22 @@ Result<pid_t> clone_with(unsigned long long flags, int* pidfd_out) {
 
 }  // namespace
 
+std::string_view joins_our_namespace(const NamespacePlan& plan) {
+    for (const auto& [flag, fd] : plan.join) {
+        if (flag == CLONE_NEWUSER || flag == CLONE_NEWCGROUP || flag == CLONE_NEWTIME) continue;
+        for (const auto& k : kKinds) {
+            if (k.flag != flag) continue;
+            struct stat theirs {};
+            struct stat ours {};
+            std::string own = std::string("/proc/self/ns/") + k.proc;
+            if (::fstat(fd.get(), &theirs) == 0 && ::stat(own.c_str(), &ours) == 0 &&
+                theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev)
+                return k.oci;
+        }
+    }
+    return {};
+}
+
 int namespace_flag(std::string_view type) {
     for (const auto& k : kKinds)
         if (k.oci == type) return k.flag;

@@ -33,6 +33,12 @@ struct NamespacePlan {
 // so a bad path fails early with its name).
 Result<NamespacePlan> plan_namespaces(const oci::Linux& linux_cfg);
 
+// The first namespace in `plan.join` that is our own (the host's, for the runtime), other
+// than user, cgroup and time: checked on the descriptors the process will join, so a path
+// whose process went away and whose pid was reused in between cannot slip through. Returns
+// its OCI type name, or "" when there is none.
+std::string_view joins_our_namespace(const NamespacePlan& plan);
+
 // CLONE_NEW* flag for an OCI namespace type name ("network" -> CLONE_NEWNET).
 int namespace_flag(std::string_view type);
 // /proc/<pid>/ns file name for an OCI type ("network" -> "net").

@@ -3,6 +3,7 @@
 // host root, and root there must not be able to ptrace it).
 #include "runtime/linux/spawn.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -57,6 +58,50 @@ TEST(Spawn, AProcessMadeThroughTheIntermediateIsNotDumpable) {
     plan.join_pidfd_ns = CLONE_NEWUTS;
     ASSERT_TRUE(plan.needs_intermediate());
     EXPECT_EQ(dumpable_of_spawned(plan), 0);
+}
+
+TEST(Spawn, JoiningOurOwnNamespaceIsFoundOnTheDescriptor) {
+    NamespacePlan plan;
+    EXPECT_EQ(joins_our_namespace(plan), "");
+    auto user = sys::open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+    ASSERT_TRUE(user);
+    plan.join.emplace_back(CLONE_NEWUSER, std::move(*user));  // not a host namespace to refuse
+    EXPECT_EQ(joins_our_namespace(plan), "");
+    auto net = sys::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    ASSERT_TRUE(net);
+    plan.join.emplace_back(CLONE_NEWNET, std::move(*net));
+    EXPECT_EQ(joins_our_namespace(plan), "network");
+}
+
+TEST(Spawn, JoiningAnotherProcesssNamespaceIsNotOurs) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root: a network namespace";
+    int p[2];
+    ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+    UniqueFd rd(p[0]);
+    UniqueFd wr(p[1]);
+    pid_t c = ::fork();
+    if (c == 0) {
+        wr.reset();
+        if (::unshare(CLONE_NEWNET) < 0) ::_exit(1);
+        char ch = 0;
+        (void)!::read(rd.get(), &ch, 1);
+        ::_exit(0);
+    }
+    rd.reset();
+    // The child has unshared once its ns file differs from ours.
+    std::string path = "/proc/" + std::to_string(c) + "/ns/net";
+    NamespacePlan plan;
+    for (int i = 0; i < 500; ++i) {
+        plan.join.clear();
+        auto fd = sys::open(path, O_RDONLY | O_CLOEXEC);
+        ASSERT_TRUE(fd);
+        plan.join.emplace_back(CLONE_NEWNET, std::move(*fd));
+        if (joins_our_namespace(plan).empty()) break;
+        ::usleep(2000);
+    }
+    EXPECT_EQ(joins_our_namespace(plan), "");
+    wr.reset();
+    ::waitpid(c, nullptr, 0);
 }
 
 }  // namespace
