@@ -34,7 +34,7 @@ class Client {
     Result<std::string> read_frame(Clock::time_point deadline);
 
     UniqueFd m_fd;
-    FrameDecoder m_dec;
+    FrameDecoder m_dec{kMaxReply};
     std::string m_path;
 };
 

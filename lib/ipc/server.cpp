@@ -258,7 +258,7 @@ Reply Server::run_handler(const Handler& handler, const Call& call, const Peer& 
 void Server::send_reply(Connection& conn, const Reply& reply) {
     if (conn.closing) return;
     std::string data = encode(reply);
-    if (data.size() - 1 > kMaxMessage) {
+    if (data.size() - 1 > kMaxReply) {
         spdlog::warn("ipc {}: reply of {} bytes exceeds the limit", m_path, data.size() - 1);
         data = encode(Reply::failure(kErrInternal, "reply exceeds the message size limit"));
     }

@@ -14,8 +14,11 @@
 
 namespace sysbox::ipc {
 
-// Largest message (JSON text, without the NUL) either side accepts.
+// Largest request (JSON text, without the NUL) a server accepts.
 inline constexpr size_t kMaxMessage = 1 << 20;
+// Largest reply a server sends and a client accepts: a Status of a daemon with thousands of
+// registered containers (about 1.3 KB each) is several MiB. Only root's daemons send them.
+inline constexpr size_t kMaxReply = size_t{64} << 20;
 // Deepest array/object nesting accepted. nlohmann parses iteratively but dumps, copies and
 // compares recursively, so a 1 MiB run of '[' would overflow the stack later on.
 inline constexpr size_t kMaxDepth = 64;

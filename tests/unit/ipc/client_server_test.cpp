@@ -63,6 +63,10 @@ class ClientServer : public ::testing::Test {
         m_server->add_method("io.sysbox.test.v1.Throw", [](const Call&, const Peer&) -> Reply {
             throw std::runtime_error("boom");
         });
+        // A reply far larger than any request may be (a Status with thousands of entries).
+        m_server->add_method("io.sysbox.test.v1.Big", [](const Call&, const Peer&) {
+            return Reply::success({{"blob", std::string(3 * kMaxMessage, 'x')}});
+        });
         m_server->add_method("io.sysbox.test.v1.Fail", [](const Call&, const Peer&) {
             return Reply::failure("io.sysbox.test.v1.Nope", "nope", {{"detail", 1}});
         });
@@ -193,6 +197,15 @@ TEST_F(ClientServer, ClientRefusesToSendAnOversizedCall) {
     auto r = client.call(kEcho, {{"blob", std::string(kMaxMessage, 'x')}}, 2000);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code(), EMSGSIZE);
+}
+
+TEST_F(ClientServer, AReplyLargerThanARequestMayBeGetsThrough) {
+    start();
+    auto client = connect();
+    auto r = client.call("io.sysbox.test.v1.Big", {}, 10000);
+    ASSERT_TRUE(r) << r.error().to_string();
+    ASSERT_TRUE(r->ok()) << r->error;
+    EXPECT_EQ(r->parameters.at("blob").get<std::string>().size(), 3 * kMaxMessage);
 }
 
 TEST_F(ClientServer, MalformedJsonIsInvalidRequestAndClosesOnlyThatConnection) {
