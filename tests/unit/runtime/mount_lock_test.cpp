@@ -166,6 +166,43 @@ TEST(MountLock, WithoutTheLockRootOfTheContainerWritesHostRootsFile) {
     EXPECT_EQ(s.file(), "owned");
 }
 
+// A bind of a single file (-v /etc/x:/x:ro) goes through the lock too, and its locked clone
+// attaches on a file and reads the same content.
+TEST(MountLock, AFileTreeIsLockedAndAttachesOnAFile) {
+    if (!can_idmap_tmp()) GTEST_SKIP() << "needs root: mount namespaces";
+    Scene s;
+    oci::Mount m;
+    m.source = s.dir / "src/f";
+    m.destination = "/x";
+    m.type = "bind";
+    m.options = {"bind", "ro"};
+    auto tree = bind_tree(m, -1);
+    ASSERT_TRUE(tree) << tree.error().to_string();
+    auto locked = lock_mount_trees(std::vector<int>{tree->get()});
+    ASSERT_TRUE(locked) << locked.error().to_string();
+    ASSERT_EQ(locked->size(), 1U);
+    struct stat st {};
+    ASSERT_EQ(::fstat((*locked)[0].get(), &st), 0);
+    EXPECT_TRUE(S_ISREG(st.st_mode));
+    std::string target = s.dir / "target";
+    std::ofstream(target) << "";
+    int lfd = (*locked)[0].get();
+    pid_t c = ::fork();
+    if (c == 0) {
+        if (::unshare(CLONE_NEWNS) < 0 ||
+            ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+            ::_exit(2);
+        if (raw::move_mount(lfd, "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            ::_exit(3);
+        auto text = fs::read_file(target);
+        ::_exit(text && *text == "host\n" ? 0 : 4);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(c, &status, 0), c);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+    EXPECT_EQ(fs::read_file(target).value_or("?"), "");  // only in the child's namespace
+}
+
 TEST(MountLock, NothingToLockIsNotAnError) {
     auto r = lock_mount_trees({});
     ASSERT_TRUE(r);
