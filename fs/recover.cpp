@@ -160,18 +160,16 @@ RebindJob::~RebindJob() {
 Result<size_t> RebindJob::finish(std::chrono::steady_clock::time_point deadline) {
     if (m_helper <= 0) return size_t{0};
     pid_t helper = std::exchange(m_helper, -1);
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (!sys::wait_pidfd_exit(m_pidfd.get(), std::max(left, std::chrono::milliseconds(0)))) {
-        kill_and_reap(helper, m_pidfd.get());
+    auto status = sys::wait_or_kill(helper, m_pidfd.get(),
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        deadline - std::chrono::steady_clock::now()));
+    if (!status && status.error().code() == ETIMEDOUT)
         return Error::with_code(
             ETIMEDOUT,
             "re-binding the files of pid {} did not finish in time and was given up (a path "
             "in the container that does not answer, such as its own FUSE mount?); restart the "
             "container to get its files back",
             m_pid);
-    }
-    auto status = sys::waitpid(helper);
     if (!status) return Error::with_code(EIO, "wait for the rebind helper of pid {}", m_pid);
     if (!WIFEXITED(*status))
         return Error::with_code(EIO, "the rebind helper for pid {} died", m_pid);

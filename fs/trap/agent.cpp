@@ -80,18 +80,19 @@ std::vector<int> kept_fds(const Caller& c, int pipe_wr, std::initializer_list<in
     return keep;
 }
 
-// Wait for `child` at most `timeout_ms`; past it, kill it. Its status, or ETIMEDOUT.
+// Wait for `child` at most `timeout_ms`; past it, kill it. Its status, or ETIMEDOUT. The
+// helper's child dies with it (PR_SET_PDEATHSIG), once whatever it waits on lets a fatal
+// signal in.
 Result<int> wait_bounded(pid_t child, int timeout_ms) {
     UniqueFd pidfd(raw::pidfd_open(child, 0));
-    if (pidfd && !sys::wait_pidfd_exit(pidfd.get(), std::chrono::milliseconds(timeout_ms))) {
-        // The helper's child dies with it (PR_SET_PDEATHSIG), once whatever it waits on
-        // lets a fatal signal in.
-        (void)sys::pidfd_send_signal(pidfd.get(), SIGKILL);
-        (void)sys::waitpid(child);
-        return Error::with_code(ETIMEDOUT,
-                                "the mount helper did not finish within {} ms and was killed "
-                                "(a path through a file system that does not answer?)",
-                                timeout_ms);
+    if (pidfd) {
+        auto status = sys::wait_or_kill(child, pidfd.get(), std::chrono::milliseconds(timeout_ms));
+        if (!status && status.error().code() == ETIMEDOUT)
+            return Error::with_code(ETIMEDOUT,
+                                    "the mount helper did not finish within {} ms and was killed "
+                                    "(a path through a file system that does not answer?)",
+                                    timeout_ms);
+        return status;
     }
     int status = 0;
     while (::waitpid(child, &status, 0) < 0)

@@ -124,6 +124,16 @@ bool wait_pidfd_exit(int pidfd, std::chrono::milliseconds timeout) {
     }
 }
 
+Result<int> wait_or_kill(pid_t child, int pidfd, std::chrono::milliseconds timeout) {
+    if (!wait_pidfd_exit(pidfd, timeout)) {
+        (void)pidfd_send_signal(pidfd, SIGKILL);
+        (void)waitpid(child);
+        return Error::with_code(ETIMEDOUT, "process {} did not finish within {} ms: killed", child,
+                                timeout.count());
+    }
+    return waitpid(child);
+}
+
 Result<void> kill(pid_t pid, int sig) {
     if (::kill(pid, sig) < 0) return Error::from_errno("send signal {} to process {}", sig, pid);
     return {};

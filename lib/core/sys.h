@@ -39,6 +39,10 @@ Result<void> pidfd_send_signal(int pidfd, int sig);
 // Whether the process behind `pidfd` exits within `timeout` (the pidfd becomes readable;
 // an interrupted wait goes on with the time left). False on a timeout or a poll error.
 bool wait_pidfd_exit(int pidfd, std::chrono::milliseconds timeout);
+// Wait for our child `child` (whose pidfd is `pidfd`) at most `timeout` (negative: none
+// left), then reap it: its wait status. Past the timeout it is killed and reaped, and the
+// result is an ETIMEDOUT error for the caller to word.
+Result<int> wait_or_kill(pid_t child, int pidfd, std::chrono::milliseconds timeout);
 Result<void> kill(pid_t pid, int sig);
 
 Result<void> setns(int fd, int nstype, std::string_view what);
