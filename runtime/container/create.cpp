@@ -277,10 +277,7 @@ Result<pid_t> create_container(const GlobalOptions& g, const CreateOptions& o) {
     // Again on what will be joined (the early check, by path, gives the error before any
     // registration; this one cannot be raced by a pid reused in between).
     if (auto ns = joins_our_namespace(plan); sc && !ns.empty())
-        return Error::with_code(EINVAL,
-                                "a system container needs its own {} namespace, but the config "
-                                "joins the host's; remove that option",
-                                ns);
+        return host_namespace_refused(ns, "");
     UniqueFd console;
     UniqueFd console_ours;
     if (!o.console_socket.empty()) {

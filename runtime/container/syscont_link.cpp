@@ -225,15 +225,8 @@ Result<void> refuse_host_namespaces(const oci::Spec& spec) {
         if (ns.path.empty() || ns.type == "user" || ns.type == "cgroup" || ns.type == "time")
             continue;
         struct stat theirs {};
-        struct stat ours {};
-        std::string own = std::string("/proc/self/ns/") + namespace_proc_name(ns.type);
-        if (::stat(ns.path.c_str(), &theirs) < 0 || ::stat(own.c_str(), &ours) < 0) continue;
-        if (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev)
-            return Error::with_code(EINVAL,
-                                    "a system container needs its own {} namespace, but the "
-                                    "config joins the host's ({}); remove that option (docker: "
-                                    "--{}=host) or set SYSBOX_SYSCONT_MODE=FALSE",
-                                    ns.type, ns.path, ns.type == "network" ? "network" : ns.type);
+        if (::stat(ns.path.c_str(), &theirs) == 0 && is_our_namespace(theirs, ns.type))
+            return host_namespace_refused(ns.type, ns.path);
     }
     return {};
 }
@@ -276,6 +269,14 @@ Result<std::optional<syscont::JoinedUserns>> joined_userns(const oci::Spec& spec
             syscont::JoinedUserns{user, u->first, g->first, u->second});
     }
     return std::optional<syscont::JoinedUserns>{};
+}
+
+Error host_namespace_refused(std::string_view type, std::string_view path) {
+    return Error::with_code(EINVAL,
+                            "a system container needs its own {} namespace, but the config "
+                            "joins the host's{}; remove that option (docker: --{}=host) or set "
+                            "SYSBOX_SYSCONT_MODE=FALSE",
+                            type, path.empty() ? "" : fmt::format(" ({})", path), type);
 }
 
 Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs,

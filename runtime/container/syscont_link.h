@@ -31,6 +31,10 @@ struct Syscont {
 
 // Apply system-container mode to `spec` with sysbox-mgr's allocation. `rootfs` is read for
 // the inner Docker's data-root (/etc/docker/daemon.json) and the content preloaded there.
+// A system container may not join the host's `type` namespace (`path`: the config's, or
+// "" when the check was on a descriptor).
+Error host_namespace_refused(std::string_view type, std::string_view path);
+
 Result<Syscont> make_system_container(oci::Spec& spec, const std::string& rootfs,
                                       const syscont::EnvOptions& env,
                                       const ipc::mgr::RegisterReply& mgr);

@@ -86,18 +86,19 @@ Result<pid_t> clone_with(unsigned long long flags, int* pidfd_out) {
 
 }  // namespace
 
+bool is_our_namespace(const struct stat& ns, std::string_view type) {
+    struct stat ours {};
+    std::string own = std::string("/proc/self/ns/") + namespace_proc_name(type);
+    return ::stat(own.c_str(), &ours) == 0 && ns.st_ino == ours.st_ino && ns.st_dev == ours.st_dev;
+}
+
 std::string_view joins_our_namespace(const NamespacePlan& plan) {
     for (const auto& [flag, fd] : plan.join) {
         if (flag == CLONE_NEWUSER || flag == CLONE_NEWCGROUP || flag == CLONE_NEWTIME) continue;
-        for (const auto& k : kKinds) {
-            if (k.flag != flag) continue;
-            struct stat theirs {};
-            struct stat ours {};
-            std::string own = std::string("/proc/self/ns/") + k.proc;
-            if (::fstat(fd.get(), &theirs) == 0 && ::stat(own.c_str(), &ours) == 0 &&
-                theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev)
-                return k.oci;
-        }
+        struct stat theirs {};
+        if (::fstat(fd.get(), &theirs) < 0) continue;
+        for (const auto& k : kKinds)
+            if (k.flag == flag && is_our_namespace(theirs, k.oci)) return k.oci;
     }
     return {};
 }
@@ -154,7 +155,8 @@ Result<Spawned> spawn_process(NamespacePlan& plan, int parent_sync, int child_sy
     // Not dumpable from here on, and so neither the intermediate nor the new process, which
     // inherit it: an exec's process joins the container's user and pid namespaces while it
     // is still host uid 0 with our descriptors, and root of that user namespace could
-    // otherwise ptrace it in that window (container_init sets it again, too late for that).
+    // otherwise ptrace it in that window. container_init sets it again: a credential change
+    // on the way (setns) resets it to fs.suid_dumpable, which a host may have set to 1.
     (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     Spawned out;
     if (!plan.needs_intermediate()) {

@@ -2,6 +2,7 @@
 // path through a short-lived intermediate process (setns, then clone3 with CLONE_PARENT).
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -33,6 +34,8 @@ struct NamespacePlan {
 // so a bad path fails early with its name).
 Result<NamespacePlan> plan_namespaces(const oci::Linux& linux_cfg);
 
+// Whether `ns` (a stat of a namespace file) is our own namespace of OCI type `type`.
+bool is_our_namespace(const struct stat& ns, std::string_view type);
 // The first namespace in `plan.join` that is our own (the host's, for the runtime), other
 // than user, cgroup and time: checked on the descriptors the process will join, so a path
 // whose process went away and whose pid was reused in between cannot slip through. Returns
