@@ -63,8 +63,7 @@ Result<void> Registry::load() {
         // A special dir is only ever <data-root>/<kind>/<id>: the release of anything else
         // (a hand-edited or restored file) would move a path of the host into the trash.
         for (const auto& d : c->allocation.special_mounts) {
-            std::string want =
-                m_opts.config.data_root + "/" + special_dir_kind(d.destination) + "/" + c->id;
+            std::string want = m_dirs.dir_for(d.destination, c->id);
             if (d.source != want)
                 return corrupt(fmt::format("container {}: special dir {} for {} is not {}", c->id,
                                            d.source, d.destination, want));

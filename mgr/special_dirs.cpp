@@ -89,8 +89,8 @@ Result<std::vector<ipc::mgr::SpecialMount>> SpecialDirs::create(
     }
     for (const auto& dest : dests) {
         std::string kind = special_dir_kind(dest);
-        std::string parent = m_root + "/" + kind;
-        std::string dir = fs::join(parent, id);
+        std::string dir = dir_for(dest, id);
+        std::string parent = fs::dirname(dir);
         if (!m_parents.contains(parent)) {
             if (auto r = ensure_dir(parent, 0700); !r) {
                 undo();

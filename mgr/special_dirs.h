@@ -32,6 +32,10 @@ class SpecialDirs {
     Result<std::vector<ipc::mgr::SpecialMount>> create(
         const std::string& id, const std::vector<std::string>& dests, uint64_t host_id,
         std::vector<std::string>* created = nullptr) const;
+    // <root>/<kind>/<id>: where the dir for `destination` of container `id` is kept.
+    std::string dir_for(const std::string& destination, const std::string& id) const {
+        return m_root + "/" + special_dir_kind(destination) + "/" + id;
+    }
     // Move each dir into <root>/.trash (rename: fast); purge_trash() deletes later.
     Result<void> release(const std::vector<ipc::mgr::SpecialMount>& dirs) const;
     // Delete everything in the trash (slow; run off the request path).
