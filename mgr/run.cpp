@@ -29,9 +29,7 @@ Result<std::vector<IdRange>> read_pool(const DaemonOptions& o) {
     auto load = [&](const std::string& file) -> Result<std::vector<IdRange>> {
         auto text = TRY(fs::read_file(file).wrap("read the id pool"));
         auto entries = TRY(subid::parse_subid(text, file));
-        auto mine = TRY(subid::owner_ranges(entries, o.subid_owner, file));
-        TRY(subid::check_pool_above_host_accounts(mine, o.subid_owner, file));
-        return mine;
+        return subid::pool_ranges(entries, o.subid_owner, file);
     };
     auto uids = TRY(load(o.subuid_file));
     auto gids = TRY(load(o.subgid_file));

@@ -58,14 +58,8 @@ Result<SubidPlan> plan_subid(std::string_view subuid, std::string_view subgid,
     const SubidEntry* own_gid = find_owner(gids, owner);
     // An existing entry that collides with another user is an error (owner_ranges says which).
     // So is one that reaches into the host's own accounts (a typo such as 'sysbox:0:65536').
-    if (own_uid != nullptr) {
-        auto mine = TRY(subid::owner_ranges(uids, owner, uid_src));
-        TRY(subid::check_pool_above_host_accounts(mine, owner, uid_src));
-    }
-    if (own_gid != nullptr) {
-        auto mine = TRY(subid::owner_ranges(gids, owner, gid_src));
-        TRY(subid::check_pool_above_host_accounts(mine, owner, gid_src));
-    }
+    if (own_uid != nullptr) TRY(subid::pool_ranges(uids, owner, uid_src));
+    if (own_gid != nullptr) TRY(subid::pool_ranges(gids, owner, gid_src));
     SubidPlan plan;
     warn_foreign_overlaps(uids, owner, uid_src, plan.warnings);
     warn_foreign_overlaps(gids, owner, gid_src, plan.warnings);

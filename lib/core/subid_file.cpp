@@ -115,6 +115,13 @@ Result<void> check_pool_above_host_accounts(const std::vector<IdRange>& ranges,
     return {};
 }
 
+Result<std::vector<IdRange>> pool_ranges(const std::vector<SubidEntry>& entries,
+                                         std::string_view owner, std::string_view source) {
+    auto mine = TRY(owner_ranges(entries, owner, source));
+    TRY(check_pool_above_host_accounts(mine, owner, source));
+    return mine;
+}
+
 std::optional<uint64_t> free_start(const std::vector<SubidEntry>& entries, uint64_t count) {
     uint64_t end = 165536;
     for (const SubidEntry& e : entries)

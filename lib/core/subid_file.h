@@ -51,6 +51,9 @@ inline constexpr uint64_t kMinPoolId = 65536;
 // below kMinPoolId.
 Result<void> check_pool_above_host_accounts(const std::vector<IdRange>& ranges,
                                             std::string_view owner, std::string_view source);
+// owner_ranges(), and check_pool_above_host_accounts() on them: `owner`'s id pool.
+Result<std::vector<IdRange>> pool_ranges(const std::vector<SubidEntry>& entries,
+                                         std::string_view owner, std::string_view source);
 
 // The default pool the installer gives the 'sysbox' user: 1024 containers of 65536 ids.
 inline constexpr uint64_t kIdBlock = 65536;
