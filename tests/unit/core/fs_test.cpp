@@ -9,22 +9,12 @@
 
 #include "core/fs.h"
 #include "core/sys.h"
+#include "temp_dir.h"
 
 namespace sysbox {
 namespace {
 
-class TempDir {
-  public:
-    TempDir() {
-        char tmpl[] = "/tmp/sysbox-fs-test-XXXXXX";
-        m_path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { (void)fs::remove_tree(m_path); }
-    const std::string& path() const { return m_path; }
-
-  private:
-    std::string m_path;
-};
+using test::TempDir;
 
 TEST(Fs, CleanPathIsLexicalAndAbsolute) {
     EXPECT_EQ(fs::clean_path("/a//b/../c/"), "/a/c");

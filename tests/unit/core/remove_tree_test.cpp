@@ -16,27 +16,12 @@
 #include "core/fs.h"
 #include "core/sys.h"
 #include "core/unique_fd.h"
+#include "temp_dir.h"
 
 namespace sysbox {
 namespace {
 
-class Dir {
-  public:
-    Dir() {
-        char tmpl[] = "/tmp/sysbox-rmtree-XXXXXX";
-        m_path = ::mkdtemp(tmpl);
-    }
-    ~Dir() {
-        (void)::umount2((m_path + "/gone/mnt").c_str(), MNT_DETACH);
-        (void)fs::remove_tree(m_path);
-    }
-    Dir(const Dir&) = delete;
-    Dir& operator=(const Dir&) = delete;
-    std::string operator/(const std::string& rel) const { return m_path + "/" + rel; }
-
-  private:
-    std::string m_path;
-};
+using Dir = test::TempDir;
 
 void put(const std::string& path, const std::string& text) {
     ASSERT_TRUE(fs::write_file_atomic(path, text, 0644)) << path;
@@ -144,6 +129,11 @@ TEST(RemoveTree, AMountBelowIsLeftAndNamed) {
     ASSERT_TRUE(sys::mkdir_p(d / "gone/mnt", 0755));
     put(d / "gone/other", "x");
     ASSERT_EQ(::mount("tmpfs", (d / "gone/mnt").c_str(), "tmpfs", 0, "size=64k"), 0);
+    // Unmounted whatever the outcome, before the directory goes.
+    struct Unmount {
+        std::string path;
+        ~Unmount() { (void)::umount2(path.c_str(), MNT_DETACH); }
+    } unmount{d / "gone/mnt"};
     put(d / "gone/mnt/on-the-mount", "kept");
     auto r = fs::remove_tree(d / "gone");
     ASSERT_FALSE(r);

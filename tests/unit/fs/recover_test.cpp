@@ -21,6 +21,7 @@
 #include "core/fs.h"
 #include "core/strings.h"
 #include "core/unique_fd.h"
+#include "proc_probe.h"
 #include "temp_dir.h"
 
 namespace sysbox::fs {
@@ -188,25 +189,11 @@ std::vector<pid_t> others_in_mntns(pid_t pid) {
     return out;
 }
 
-size_t fd_count(pid_t pid) {
-    size_t n = 0;
-    DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-    if (d == nullptr) return 0;
-    while (auto* e = ::readdir(d))
-        if (e->d_name[0] != '.') ++n;
-    ::closedir(d);
-    return n;
-}
+using sysbox::test::fd_count;
 
-// Polls `done` every 10 ms for at most 10 s.
 template <typename F>
 bool eventually(F done) {
-    auto until = std::chrono::steady_clock::now() + 10s;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
+    return sysbox::test::eventually(done, 10s);
 }
 
 struct RebindScene {

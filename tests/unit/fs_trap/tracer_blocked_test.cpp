@@ -28,6 +28,7 @@
 #include "core/fs.h"
 #include "core/strings.h"
 #include "fs/tracer.h"
+#include "proc_probe.h"
 #include "temp_dir.h"
 #include "trap_container.h"
 
@@ -39,15 +40,9 @@ using namespace std::chrono_literals;
 
 constexpr const char* kFileUptime = "12.00 3.00\n";
 
-// Polls `done` every 10 ms for at most `limit`.
 template <typename F>
-bool eventually(F done, std::chrono::milliseconds limit = 30s) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
+bool eventually(F done) {
+    return sysbox::test::eventually(done, 30s);
 }
 
 // The children of every thread of `pid`.
@@ -85,15 +80,7 @@ char state_of(pid_t pid) {
     return close == std::string::npos || close + 2 >= text->size() ? '?' : (*text)[close + 2];
 }
 
-size_t fd_count(pid_t pid) {
-    size_t n = 0;
-    DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-    if (d == nullptr) return 0;
-    while (auto* e = ::readdir(d))
-        if (e->d_name[0] != '.') ++n;
-    ::closedir(d);
-    return n;
-}
+using sysbox::test::fd_count;
 
 // /dev/fuse, opened by container A's pid 1 while it is still host root (the device may be
 // root-only; the descriptor then belongs to A's user namespace, as a FUSE mount there needs).
