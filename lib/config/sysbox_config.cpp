@@ -200,71 +200,80 @@ Result<std::string> map_key(const Where& where, const YAML::Node& key_node,
     return key;
 }
 
-// The mapping of a section; an empty section ("mgr:" alone) means all defaults.
-Result<void> expect_map(const Where& where, const YAML::Node& node, std::string_view section) {
-    if (node.IsMap() || node.IsNull()) return {};
-    return bad(where, section,
-               fmt::format("expected a mapping of settings, found {}", kind_name(node)));
+// One setting of a section, checked by for_each_setting(): its key (known, not repeated),
+// its value, where the value is, and its dotted path for messages ("mgr.range-size").
+struct Setting {
+    std::string key;
+    const YAML::Node& value;
+    Where at;
+    std::string path;
+};
+
+// Calls `take` for each setting of section `section` (a mapping; an empty section, "mgr:"
+// alone, means all defaults), after the checks every section shares: a mapping, plain and
+// known keys, none set twice. Stops at the first error.
+template <typename Take>
+Result<void> for_each_setting(const Where& where, const YAML::Node& node, std::string_view section,
+                              std::span<const std::string_view> known, Take take) {
+    if (node.IsNull()) return {};
+    if (!node.IsMap())
+        return bad(where, section,
+                   fmt::format("expected a mapping of settings, found {}", kind_name(node)));
+    std::map<std::string, int> seen;
+    for (const auto& kv : node) {
+        std::string key = TRY(map_key(where, kv.first, section, known, seen));
+        std::string path = fmt::format("{}.{}", section, key);
+        TRY(take(Setting{std::move(key), kv.second, where.at_value(kv.first, kv.second),
+                         std::move(path)}));
+    }
+    return {};
 }
 
 Result<MgrConfig> parse_mgr(const Where& where, const YAML::Node& node) {
     MgrConfig mgr;
-    TRY(expect_map(where, node, "mgr"));
-    if (node.IsNull()) return mgr;
-    std::map<std::string, int> seen;
-    for (const auto& kv : node) {
-        std::string key = TRY(map_key(where, kv.first, "mgr", kMgrKeys, seen));
-        Where at = where.at_value(kv.first, kv.second);
-        std::string path = "mgr." + key;
-        const YAML::Node& value = kv.second;
-        if (key == "range-size") {
-            mgr.range_size = TRY(range_size(at, value, path));
-        } else if (key == "special-dirs") {
-            mgr.special_dirs = TRY(special_dirs(at, value, path));
-        } else if (key == "keep-special-dirs") {
-            mgr.keep_special_dirs = TRY(boolean(at, value, path));
-        } else if (key == "id-shift") {
-            mgr.id_shift = TRY(id_shift(at, value, path));
-        } else if (key == "data-root") {
-            mgr.data_root = TRY(clean_abs_path(at, value, path));
+    auto take = [&](const Setting& s) -> Result<void> {
+        if (s.key == "range-size") {
+            mgr.range_size = TRY(range_size(s.at, s.value, s.path));
+        } else if (s.key == "special-dirs") {
+            mgr.special_dirs = TRY(special_dirs(s.at, s.value, s.path));
+        } else if (s.key == "keep-special-dirs") {
+            mgr.keep_special_dirs = TRY(boolean(s.at, s.value, s.path));
+        } else if (s.key == "id-shift") {
+            mgr.id_shift = TRY(id_shift(s.at, s.value, s.path));
+        } else if (s.key == "data-root") {
+            mgr.data_root = TRY(clean_abs_path(s.at, s.value, s.path));
         } else {
-            mgr.socket = TRY(socket_path(at, value, path));
+            mgr.socket = TRY(socket_path(s.at, s.value, s.path));
         }
-    }
+        return {};
+    };
+    TRY(for_each_setting(where, node, "mgr", kMgrKeys, take));
     return mgr;
 }
 
 Result<FsConfig> parse_fs(const Where& where, const YAML::Node& node) {
     FsConfig fs;
-    TRY(expect_map(where, node, "fs"));
-    if (node.IsNull()) return fs;
-    std::map<std::string, int> seen;
-    for (const auto& kv : node) {
-        std::string key = TRY(map_key(where, kv.first, "fs", kFsKeys, seen));
-        Where at = where.at_value(kv.first, kv.second);
-        std::string path = "fs." + key;
-        const YAML::Node& value = kv.second;
-        if (key == "socket") {
-            fs.socket = TRY(socket_path(at, value, path));
-        } else if (key == "mountpoint") {
-            fs.mountpoint = TRY(clean_abs_path(at, value, path));
+    auto take = [&](const Setting& s) -> Result<void> {
+        if (s.key == "socket") {
+            fs.socket = TRY(socket_path(s.at, s.value, s.path));
+        } else if (s.key == "mountpoint") {
+            fs.mountpoint = TRY(clean_abs_path(s.at, s.value, s.path));
         } else {
-            fs.max_containers = TRY(max_containers(at, value, path));
+            fs.max_containers = TRY(max_containers(s.at, s.value, s.path));
         }
-    }
+        return {};
+    };
+    TRY(for_each_setting(where, node, "fs", kFsKeys, take));
     return fs;
 }
 
 Result<RuntimeConfig> parse_runtime(const Where& where, const YAML::Node& node) {
     RuntimeConfig rt;
-    TRY(expect_map(where, node, "runtime"));
-    if (node.IsNull()) return rt;
-    std::map<std::string, int> seen;
-    for (const auto& kv : node) {
-        std::string key = TRY(map_key(where, kv.first, "runtime", kRuntimeKeys, seen));
-        Where at = where.at_value(kv.first, kv.second);
-        rt.allow_weaker_isolation = TRY(boolean(at, kv.second, "runtime." + key));
-    }
+    auto take = [&](const Setting& s) -> Result<void> {
+        rt.allow_weaker_isolation = TRY(boolean(s.at, s.value, s.path));
+        return {};
+    };
+    TRY(for_each_setting(where, node, "runtime", kRuntimeKeys, take));
     return rt;
 }
 

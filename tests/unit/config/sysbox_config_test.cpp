@@ -1,4 +1,5 @@
 // sysbox.yaml parsing: defaults, the documented example, and one test per kind of mistake.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -127,6 +128,24 @@ TEST(SysboxConfig, UnknownNestedKeyNamesItsPathAndLine) {
 TEST(SysboxConfig, KeySetTwiceIsAnError) {
     std::string msg = error_of("log-level: info\nlog-level: debug\n");
     EXPECT_NE(msg.find(":2: log-level: set twice (also on line 1)"), std::string::npos) << msg;
+}
+
+TEST(SysboxConfig, EverySectionRefusesAKeySetTwiceAndANonMapping) {
+    for (const char* section : {"mgr", "fs", "runtime"}) {
+        std::string key = std::string(section) == "mgr"  ? "data-root: /a"
+                          : std::string(section) == "fs" ? "mountpoint: /a"
+                                                         : "allow-weaker-isolation: false";
+        std::string name = key.substr(0, key.find(':'));
+        std::string msg = error_of(std::string(section) + ":\n  " + key + "\n  " + key + "\n");
+        EXPECT_NE(msg.find(fmt::format(":3: {}.{}: set twice (also on line 2)", section, name)),
+                  std::string::npos)
+            << msg;
+        msg = error_of(std::string(section) + ": [1]\n");
+        EXPECT_NE(
+            msg.find(fmt::format(":1: {}: expected a mapping of settings, found a list", section)),
+            std::string::npos)
+            << msg;
+    }
 }
 
 TEST(SysboxConfig, BadLogLevelListsTheAcceptedValues) {
