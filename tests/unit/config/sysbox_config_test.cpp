@@ -136,7 +136,7 @@ TEST(SysboxConfig, EverySectionRefusesAKeySetTwiceAndANonMapping) {
                           : std::string(section) == "fs" ? "mountpoint: /a"
                                                          : "allow-weaker-isolation: false";
         std::string name = key.substr(0, key.find(':'));
-        std::string msg = error_of(std::string(section) + ":\n  " + key + "\n  " + key + "\n");
+        std::string msg = error_of(fmt::format("{}:\n  {}\n  {}\n", section, key, key));
         EXPECT_NE(msg.find(fmt::format(":3: {}.{}: set twice (also on line 2)", section, name)),
                   std::string::npos)
             << msg;
