@@ -33,11 +33,20 @@ std::string with_status(const std::string& state_json, const char* status) {
     return j.dump();
 }
 
+// Every change of credentials (setns into a user namespace, setresuid, setgroups, new
+// capabilities) resets dumpability to fs.suid_dumpable, which a host may set to 1. A
+// dumpable init could be ptraced by root of the container until exec, while it still holds
+// the runtime's descriptors. So after each change, undumpable again (exec decides anew).
+void stay_undumpable() {
+    (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 Result<void> become_root() {
     if (::setresgid(0, 0, 0) < 0)
         return Error::from_errno("become gid 0 in the user namespace (is gid 0 mapped?)");
     if (::setresuid(0, 0, 0) < 0)
         return Error::from_errno("become uid 0 in the user namespace (is uid 0 mapped?)");
+    stay_undumpable();
     return {};
 }
 
@@ -151,6 +160,7 @@ Result<std::string> setup(InitContext& c, std::vector<std::string>& env) {
     TRY(drop_bounding(c.caps.bounding));
     TRY(switch_user(proc.user));
     TRY(apply_caps(c.caps));
+    stay_undumpable();
     if (proc.no_new_privileges) {
         if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
             return Error::from_errno("set no_new_privs");
@@ -169,7 +179,7 @@ Result<std::string> setup(InitContext& c, std::vector<std::string>& env) {
 void container_init(InitContext& c) {
     // Nobody outside the runtime may ptrace or open /proc/<pid>/exe of this process while it
     // still is a copy of sysbox-runc (CVE-2019-5736 class).
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    stay_undumpable();
     for (int fd : c.runtime_fds)
         if (fd >= 0) ::close(fd);
     // `run` blocks the signals it forwards; the container must not inherit that mask.

@@ -64,10 +64,13 @@ Result<pid_t> clone_with(unsigned long long flags, int* pidfd_out) {
                 if (k.flag == flag) name = k.oci;
             die_with(child_sync, Error::from_errno("join {} namespace", name));
         }
+        // Joining a user namespace resets dumpability to fs.suid_dumpable (see below).
+        (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
     if (plan.join_pidfd >= 0 && plan.join_pidfd_ns != 0 &&
         ::setns(plan.join_pidfd, static_cast<int>(plan.join_pidfd_ns)) < 0)
         die_with(child_sync, Error::from_errno("join the container's namespaces"));
+    (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (!plan.time_offsets.empty()) {
         if (::unshare(CLONE_NEWTIME) < 0)
             die_with(child_sync, Error::from_errno("create time namespace"));
@@ -155,8 +158,9 @@ Result<Spawned> spawn_process(NamespacePlan& plan, int parent_sync, int child_sy
     // Not dumpable from here on, and so neither the intermediate nor the new process, which
     // inherit it: an exec's process joins the container's user and pid namespaces while it
     // is still host uid 0 with our descriptors, and root of that user namespace could
-    // otherwise ptrace it in that window. container_init sets it again: a credential change
-    // on the way (setns) resets it to fs.suid_dumpable, which a host may have set to 1.
+    // otherwise ptrace it in that window. A credential change on the way (setns into a user
+    // namespace, becoming root there) resets it to fs.suid_dumpable, which a host may have
+    // set to 1: the intermediate and container_init set it again after each.
     (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     Spawned out;
     if (!plan.needs_intermediate()) {

@@ -6,7 +6,14 @@ load helpers
 
 setup_file() { common_setup_file; }
 setup() { common_setup; }
-teardown() { common_teardown; }
+# Undo what a test changed on the host, even when it failed.
+teardown() {
+    if [ -n "${SAVED_SUID_DUMPABLE:-}" ]; then
+        echo "$SAVED_SUID_DUMPABLE" > /proc/sys/fs/suid_dumpable
+    fi
+    common_teardown
+    if [ -n "${SHARED_DIR:-}" ]; then rm -rf "$SHARED_DIR"; fi
+}
 
 @test "the container's init sees only stdio, even when the runtime had more fds open" {
     new_bundle "$BATS_TEST_TMPDIR/fd" "$(with_args '["sh","-c","ls /proc/self/fd | sort -n | tr \"\\n\" \" \""]')"
@@ -95,4 +102,21 @@ teardown() { common_teardown; }
     # CAP_CHOWN|DAC_OVERRIDE|FOWNER|KILL|SETGID|SETUID|NET_BIND_SERVICE|AUDIT_WRITE = 0x200004eb
     [[ "$output" == *"CapEff:	00000000200004eb"* ]]
     [[ "$output" == *"CapBnd:	00000000200004eb"* ]]
+}
+
+# fs.suid_dumpable=1 makes every credential change leave a process dumpable. Then root of
+# the container could ptrace the runtime's init between becoming root and exec, while it
+# still holds the runtime's descriptors. The init must stay non-dumpable whatever the host
+# sets: /proc/1 of a non-dumpable init belongs to host root (nobody inside).
+@test "the init stays non-dumpable in its user namespace, even with fs.suid_dumpable=1" {
+    SAVED_SUID_DUMPABLE=$(cat /proc/sys/fs/suid_dumpable)
+    echo 1 > /proc/sys/fs/suid_dumpable
+    SHARED_DIR=$(mktemp -d /tmp/sysbox-dumpable-XXXXXX)
+    chmod 755 "$SHARED_DIR"
+    cp -a "$ROOTFS" "$SHARED_DIR/rootfs"
+    new_bundle "$BATS_TEST_TMPDIR/du" "$(with_args '["sleep","1000"]') | .root.path = \"$SHARED_DIR/rootfs\" | .linux.namespaces += [{type:\"user\"}] | .linux.uidMappings = [{containerID:0, hostID:200000, size:65536}] | .linux.gidMappings = [{containerID:0, hostID:200000, size:65536}] | .hooks.startContainer = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"stat -c %u /proc/1/environ > /tmp/init-owner\"]}]"
+    rt run -d --bundle "$BATS_TEST_TMPDIR/du" du
+    owner=$(cat "$SHARED_DIR/rootfs/tmp/init-owner")
+    echo "owner of /proc/1/environ inside: $owner (0: dumpable, 65534: not)"
+    [ "$owner" = 65534 ]
 }
