@@ -107,7 +107,7 @@ inner_docker_up() { dx "$1" docker info >/dev/null 2>&1; }
     local c
     c="$(dk_start "${CHOWN[@]}" "$SYSCONT" sleep 86400)"
     dx "$c" sh -c 'rm -rf /var/run/docker.pid; dockerd >/var/log/dockerd.log 2>&1 &'
-    wait_for 30 inner_docker_up "$c"
+    wait_for 60 inner_docker_up "$c"
     dx "$c" docker import /opt/images/busybox.tar busybox >/dev/null
     assert_eq "$(dx "$c" docker run --rm busybox echo inner-ok)" inner-ok
     dx "$c" sh -c 'printf "FROM busybox\nRUN echo built >/b\n" | docker build -q -t b -' >/dev/null

@@ -134,7 +134,7 @@ teardown() { sbt_teardown; }
 
 @test "docker exec -d: runs in the background" {
     docker exec -d "$C" sh -c 'sleep 0.3; echo done > /tmp/exec-d'
-    wait_for 10 docker exec "$C" test -e /tmp/exec-d
+    wait_for 10 docker exec "$C" test -s /tmp/exec-d
     assert_eq "$(docker exec "$C" cat /tmp/exec-d)" done
 }
 

@@ -176,7 +176,7 @@ teardown() { sbt_teardown; }
     c="$(dk_start "$BUSYBOX" sh -c 'trap "echo usr1 > /tmp/marker" USR1; touch /tmp/ready; while :; do sleep 0.1; done')"
     wait_for 10 docker exec "$c" test -e /tmp/ready
     docker kill -s USR1 "$c"
-    wait_for 10 docker exec "$c" test -e /tmp/marker
+    wait_for 10 docker exec "$c" test -s /tmp/marker
     assert_eq "$(docker exec "$c" cat /tmp/marker)" usr1
     assert_eq "$(cstatus "$c")" running
 }

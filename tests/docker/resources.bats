@@ -35,8 +35,10 @@ teardown() { sbt_teardown; }
 @test "--memory: allocating beyond the limit gets OOM-killed (137, OOMKilled=true)" {
     local c
     # dd's 100 MiB buffer is touched by the read from /dev/zero: with 32 MiB and no
-    # swap allowed, the kernel OOM-kills dd (PID 1 here).
-    c="$(dk_start --memory 32m --memory-swap 32m "$BUSYBOX" dd if=/dev/zero of=/dev/null bs=100M count=1)"
+    # swap allowed, the kernel OOM-kills dd (PID 1 here, after the exec). containerd's
+    # shim starts watching for OOM only after `start` returns: the second first lets it,
+    # or an early kill is not reported as OOMKilled.
+    c="$(dk_start --memory 32m --memory-swap 32m "$BUSYBOX" sh -c 'sleep 1; exec dd if=/dev/zero of=/dev/null bs=100M count=1')"
     run docker wait "$c"
     assert_eq "$output" 137
     assert_eq "$(cfield "$c" '{{.State.OOMKilled}}')" true
@@ -44,7 +46,9 @@ teardown() { sbt_teardown; }
 
 @test "--memory: an OOM-killed child does not take the container down" {
     local c
-    c="$(dk_start --memory 32m --memory-swap 32m "$BUSYBOX" sh -c 'dd if=/dev/zero of=/dev/null bs=100M count=1; echo "dd=$?"')"
+    # The sleeps: the shim watches for OOM only after `start` returns, and the OOM event
+    # must reach Docker before the container's exit does.
+    c="$(dk_start --memory 32m --memory-swap 32m "$BUSYBOX" sh -c 'sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1; echo "dd=$?"; sleep 1')"
     run docker wait "$c"
     assert_eq "$output" 0
     run docker logs "$c"
@@ -78,7 +82,9 @@ teardown() { sbt_teardown; }
     local c
     c="$(dk_sleeper --pids-limit 20)"
     assert_eq "$(cg_read pids pids.max "$c")" 20
-    run docker exec "$c" sh -c 'for i in $(seq 40); do sleep 1 & done; wait'
+    # Children that live 10 s: on a slow VM the early ones must still be alive when the
+    # shell reaches the limit.
+    run docker exec "$c" sh -c 'for i in $(seq 40); do sleep 10 & done; wait'
     assert_match "$output" "can't fork"
     # Hit the limit at least once, and the container survived.
     # The refusal is counted where the limit was hit: the container's cgroup, or (system

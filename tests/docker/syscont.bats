@@ -403,7 +403,8 @@ RUN (dockerd >/var/log/dockerd.log 2>&1 &) && \\
     kill \$(cat /var/run/docker.pid) && sleep 2 && rm -f /var/run/docker.pid
 EOD
     set_default_runtime
-    DOCKER_BUILDKIT=0 docker build -q --label "sysbox-test.tag=$SBT_TAG" -t "$img" "$BATS_TEST_TMPDIR/ctx" >/dev/null
+    # The RUN step alone may wait 60 s for its dockerd: more than the usual 60 s for the build.
+    SBT_DOCKER_TIMEOUT=150 DOCKER_BUILDKIT=0 docker build -q --label "sysbox-test.tag=$SBT_TAG" -t "$img" "$BATS_TEST_TMPDIR/ctx" >/dev/null
     restore_default_runtime
     image_has_inner_image "$img" inner/busybox:built
 }

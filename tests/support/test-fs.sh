@@ -50,7 +50,8 @@ launch() {
     [ -n "$CONFIG" ] && args+=(--config "$CONFIG")
     setsid "$bin" "${args[@]}" >>"$LOG" 2>&1 </dev/null 3>&- &
     echo $! >"$DIR/pid"
-    for _ in $(seq 100); do
+    # The socket comes after recovery, whose re-binds may take up to 10 s.
+    for _ in $(seq 600); do
         [ -S "$SOCK" ] && return 0
         kill -0 "$(cat "$DIR/pid")" 2>/dev/null || break
         sleep 0.05
