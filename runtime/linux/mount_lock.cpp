@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <string>
 
 #include "core/socket.h"
@@ -19,8 +20,10 @@ namespace sysbox::runtime {
 
 namespace {
 
-// Where the helper attaches the trees, in a mount namespace of its own (a tmpfs over it).
-constexpr const char* kScratch = "/tmp";
+// Where the helper attaches the trees, in a mount namespace of its own (a tmpfs over it):
+// the first of these that takes one. Inside a container (the read-only root) /tmp may be
+// missing, /dev and /proc are not.
+constexpr std::array<const char*, 3> kScratch = {"/tmp", "/dev", "/proc"};
 
 // The helper's exit codes.
 constexpr int kPrivate = 10;
@@ -37,7 +40,7 @@ std::string step_name(int code) {
         case kPrivate:
             return "make its mount namespace private";
         case kTmpfs:
-            return std::string("mount a tmpfs on ") + kScratch;
+            return "mount a tmpfs on /tmp, /dev or /proc";
         case kPlace:
             return "create a mount point";
         case kAttach:
@@ -62,11 +65,17 @@ std::string step_name(int code) {
     if (::unshare(CLONE_NEWNS) < 0 ||
         ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
         ::_exit(kPrivate);
-    if (::mount("sysbox-lock", kScratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
-        ::_exit(kTmpfs);
+    const char* scratch = nullptr;
+    for (const char* dir : kScratch) {
+        if (::mount("sysbox-lock", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0) {
+            scratch = dir;
+            break;
+        }
+    }
+    if (scratch == nullptr) ::_exit(kTmpfs);
     std::vector<std::string> places;
     for (size_t i = 0; i < trees.size(); ++i) {
-        std::string place = std::string(kScratch) + "/" + std::to_string(i);
+        std::string place = std::string(scratch) + "/" + std::to_string(i);
         struct stat st {};
         if (::fstat(trees[i], &st) < 0) ::_exit(kPlace);
         int made = S_ISDIR(st.st_mode) ? ::mkdir(place.c_str(), 0755)
@@ -111,7 +120,7 @@ Result<std::vector<UniqueFd>> lock_mount_trees(const std::vector<int>& trees) {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.size() != trees.size())
         return Error::with_code(
             EPERM,
-            "lock the flags of read-only bind mounts: the helper could not {} (is "
+            "lock the flags of read-only mounts: the helper could not {} (is "
             "user.max_user_namespaces 0?)",
             WIFEXITED(status) ? step_name(WEXITSTATUS(status)) : "finish (killed)");
     return out;

@@ -18,6 +18,7 @@
 #include "core/syscalls.h"
 #include "runtime/linux/devices.h"
 #include "runtime/linux/mount_options.h"
+#include "runtime/linux/root_lock.h"
 
 namespace sysbox::runtime {
 
@@ -358,9 +359,14 @@ Result<void> finish_rootfs(const RootfsContext& ctx) {
     for (const auto& p : spec.linux.masked_paths)
         TRY(mask_path(rootfd.get(), p, null).wrap("mask {}", p));
     if (spec.root.readonly) {
+        // Locked, so that root of the container cannot remount it read-write; the unlocked
+        // flag where the layout does not allow that (root_lock.h), or without pivot_root
+        // (a chroot cannot create the user namespace the lock needs).
+        bool locked = false;
+        if (!ctx.no_pivot) locked = TRY(lock_root_readonly());
         mount_attr attr{};
         attr.attr_set = MOUNT_ATTR_RDONLY;
-        if (raw::mount_setattr(rootfd.get(), "", AT_EMPTY_PATH, &attr) < 0)
+        if (!locked && raw::mount_setattr(rootfd.get(), "", AT_EMPTY_PATH, &attr) < 0)
             return Error::from_errno("make the root file system read-only");
     }
     if (!spec.linux.rootfs_propagation.empty()) {
