@@ -448,6 +448,26 @@ EOD
     assert_match "$output" "writable"
 }
 
+@test "--read-only: root inside cannot remount / read-write, and every mount on it survives the lock" {
+    local c dir
+    dir="$BATS_TEST_TMPDIR/vol"
+    mkdir -p "$dir"
+    c="$(dk_start --read-only -v "$dir:/data" "$DEBIAN" sleep 86400)"
+    run dx "$c" mount -o remount,rw /
+    [ "$status" -ne 0 ]
+    assert_match "$output" "denied|not permitted"
+    run dx "$c" touch /x
+    [ "$status" -ne 0 ]
+    assert_match "$output" "Read-only file system"
+    # One root mount, read-only; the volume, /tmp, /run, /proc's emulated files and
+    # Docker's /etc files are on it as before.
+    assert_eq "$(dx "$c" awk '$5 == "/" {n++; o = $6} END {print n, o}' /proc/self/mountinfo | cut -d, -f1)" "1 ro"
+    dx "$c" sh -c 'echo c > /data/f && touch /tmp/t /run/r'
+    assert_eq "$(cat "$dir/f")" c
+    assert_eq "$(dx "$c" awk '{print ($1 < 3600) ? "young" : "old"}' /proc/uptime)" young
+    assert_eq "$(dx "$c" cat /etc/hostname)" "$(cfield "$c" '{{.Config.Hostname}}')"
+}
+
 @test "--network container:X joins X's user namespace too, so its root can configure the network" {
     local a out
     a="$(dk_sleeper)"
