@@ -359,11 +359,12 @@ Result<void> finish_rootfs(const RootfsContext& ctx) {
     for (const auto& p : spec.linux.masked_paths)
         TRY(mask_path(rootfd.get(), p, null).wrap("mask {}", p));
     if (spec.root.readonly) {
-        // Locked, so that root of the container cannot remount it read-write; the unlocked
-        // flag where the layout does not allow that (root_lock.h), or without pivot_root
-        // (a chroot cannot create the user namespace the lock needs).
+        // In a user namespace, locked, so that root of the container cannot remount it
+        // read-write. The unlocked flag where the layout does not allow that (root_lock.h),
+        // without pivot_root (a chroot cannot create the user namespace the lock needs), and
+        // without a user namespace (root there is host root, as with runc).
         bool locked = false;
-        if (!ctx.no_pivot) locked = TRY(lock_root_readonly());
+        if (ctx.in_userns && !ctx.no_pivot) locked = TRY(lock_root_readonly());
         mount_attr attr{};
         attr.attr_set = MOUNT_ATTR_RDONLY;
         if (!locked && raw::mount_setattr(rootfd.get(), "", AT_EMPTY_PATH, &attr) < 0)
