@@ -453,7 +453,9 @@ EOD
     dir="$BATS_TEST_TMPDIR/vol"
     mkdir -p "$dir"
     c="$(dk_start --read-only -v "$dir:/data" "$DEBIAN" sleep 86400)"
-    run dx "$c" mount -o remount,rw /
+    # A bind remount changes the mount's own flags, which the owner of the mount namespace
+    # may do unless they are locked (a plain remount would need the file system's owner).
+    run dx "$c" mount -o remount,bind,rw /
     [ "$status" -ne 0 ]
     assert_match "$output" "denied|not permitted"
     run dx "$c" touch /x

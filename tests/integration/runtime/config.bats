@@ -152,6 +152,23 @@ run_in() {  # run_in NAME 'shell command' [extra jq filter]
     [[ "$output" == *"200000"*"65536"* ]]
 }
 
+# Root of the user namespace, with CAP_SYS_ADMIN there, owns the container's mount namespace:
+# only the lock keeps it from clearing the read-only flag of "/" (a bind remount changes the
+# mount's flags; a plain remount would need the file system's owner and fail anyway).
+@test "a read-only root in a user namespace stays read-only: root inside cannot remount it" {
+    shared=$(mktemp -d /tmp/sysbox-userns-ro-XXXXXX)
+    chmod 755 "$shared"
+    cp -a "$ROOTFS" "$shared/rootfs"
+    new_bundle "$BATS_TEST_TMPDIR/uro" "$(with_args '["sh","-c","mount -o remount,bind,rw / 2>&1; echo remount=$?; touch /x 2>&1; echo touch=$?; awk \"\\$5 == \\\"/\\\" {print \\$6}\" /proc/self/mountinfo"]') | .root.path = \"$shared/rootfs\" | .root.readonly = true | .process.capabilities |= map_values(. + [\"CAP_SYS_ADMIN\"]) | .linux.namespaces += [{type:\"user\"}] | .linux.uidMappings = [{containerID:0, hostID:200000, size:65536}] | .linux.gidMappings = [{containerID:0, hostID:200000, size:65536}]"
+    run rt run --bundle "$BATS_TEST_TMPDIR/uro" uro
+    rm -rf "$shared"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"remount=1"* || "$output" == *"remount=255"* ]]
+    [[ "$output" == *"Read-only file system"*"touch=1"* ]]
+    [[ "$(echo "$output" | tail -n 1)" == ro,* ]]
+}
+
 @test "a cgroup namespace hides the host's cgroup paths" {
     run_in cgns 'cat /proc/self/cgroup | head -3' '.linux.namespaces += [{type:"cgroup"}]'
     [ "$status" -eq 0 ]
