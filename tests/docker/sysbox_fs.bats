@@ -422,6 +422,9 @@ sh"
     wait_for 30 jq -e --arg id "$(full_id "$c")" \
         '.containers[] | select(.id == $id) | .knobs | to_entries |
          any((.key | endswith("kernel/panic")) and (.value | test("^23")))' "$state"
+    local up0 t0
+    up0="$(dx "$c" cut -d' ' -f1 /proc/uptime)"
+    t0="$(date +%s.%N)"
     "$fs_sh" kill9
     run dx "$c" cat /proc/uptime
     [ "$status" -ne 0 ]
@@ -431,9 +434,14 @@ sh"
     wait_for 10 dx "$c" cat /proc/uptime
     assert_eq "$(dx "$c" cat /proc/sys/kernel/panic)" 23
     assert_eq "$(dx "$c" awk '/^MemTotal:/ {print $2}' /proc/meminfo)" 204800
-    local up
+    # Still the container's uptime, counted from its start, not from the new daemon's: it
+    # went on by the time that passed (one rounding step of slack either way).
+    local up t1
     up="$(dx "$c" cut -d' ' -f1 /proc/uptime)"
-    awk -v u="$up" 'BEGIN { exit !(u >= 6 && u < 120) }'
+    t1="$(date +%s.%N)"
+    echo "uptime before the kill and after the restart: $up0 $up, $t0 -> $t1" >&3
+    awk -v u="$up" -v u0="$up0" -v t0="$t0" -v t1="$t1" \
+        'BEGIN { d = t1 - t0; exit !(u >= u0 + d - 1 && u <= u0 + d + 1) }'
     assert_eq "$(cat /proc/sys/kernel/panic)" "$host_panic"
     # The mount trap survives as well: sysbox-mgr kept a copy of the container's listener and
     # the new daemon took it back, so a proc mounted now still gets the files.
