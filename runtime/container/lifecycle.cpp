@@ -1,7 +1,8 @@
 // kill, delete, pause/resume, update, and the read-only queries (state, list, ps, stats).
-#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
+
+#include <chrono>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -33,25 +34,15 @@ Result<void> signal_all(cgroups::Manager& cg, int sig) {
     return {};
 }
 
-// Wait until the process behind `pidfd` has exited (the pidfd becomes readable).
-Result<void> wait_exit(int pidfd, int timeout_ms, const std::string& id) {
-    pollfd p{pidfd, POLLIN, 0};
-    int n;
-    do {
-        n = ::poll(&p, 1, timeout_ms);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return Error::from_errno("wait for container {}", id);
-    if (n == 0) return Error::with_code(ETIMEDOUT, "container {} did not exit after SIGKILL", id);
-    return {};
-}
-
 // Kill everything in the container and wait until its cgroup is empty.
 Result<void> kill_everything(Loaded& c) {
     bool frozen = current_status(c) == Status::Paused;
     if (auto fd = init_pidfd(c.state); fd) {
         (void)sys::pidfd_send_signal(fd->get(), SIGKILL);
         if (frozen) (void)c.cgroup->freeze(false);
-        TRY(wait_exit(fd->get(), 10000, c.state.id));
+        if (!sys::wait_pidfd_exit(fd->get(), std::chrono::seconds(10)))
+            return Error::with_code(ETIMEDOUT, "container {} did not exit within 10 s of SIGKILL",
+                                    c.state.id);
     }
     // Processes outside a private pid namespace (or still exiting) are killed one by one.
     for (int attempt = 0; attempt < 200; ++attempt) {
