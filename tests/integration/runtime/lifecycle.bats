@@ -83,12 +83,13 @@ teardown() { common_teardown; }
 }
 
 @test "kill sends the named signal and kill --all reaches every process" {
-    new_bundle "$BATS_TEST_TMPDIR/k" "$(with_args '["sh","-c","trap \"echo got >/tmp/usr1\" USR1; while true; do sleep 0.1; done"]')"
+    new_bundle "$BATS_TEST_TMPDIR/k" "$(with_args '["sh","-c","trap \"echo got >/tmp/usr1\" USR1; touch /tmp/ready; while true; do sleep 0.1; done"]')"
     cp -a "$ROOTFS" "$BATS_TEST_TMPDIR/k-rootfs"
     jq --arg r "$BATS_TEST_TMPDIR/k-rootfs" '.root.path = $r' "$BATS_TEST_TMPDIR/k/config.json" > "$BATS_TEST_TMPDIR/k/c.json"
     mv "$BATS_TEST_TMPDIR/k/c.json" "$BATS_TEST_TMPDIR/k/config.json"
     rt run -d --bundle "$BATS_TEST_TMPDIR/k" k
-    sleep 0.3
+    # The signal must come after the trap is set: a USR1 before it would kill the shell.
+    for i in $(seq 100); do [ -f "$BATS_TEST_TMPDIR/k-rootfs/tmp/ready" ] && break; sleep 0.1; done
     rt kill k SIGUSR1
     for i in $(seq 30); do [ -f "$BATS_TEST_TMPDIR/k-rootfs/tmp/usr1" ] && break; sleep 0.1; done
     [ -f "$BATS_TEST_TMPDIR/k-rootfs/tmp/usr1" ]

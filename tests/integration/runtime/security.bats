@@ -60,8 +60,9 @@ teardown() {
     # CAP_SYS_PTRACE keeps an fd on it, and once start has replaced pid 1's image and every
     # runtime process has exited, tries to write through that fd.
     "$copy" --root "$STATE_ROOT" "${RT_FLAGS[@]}" exec --detach dump sh -c \
-        'exec 3</proc/1/exe; while [ ! -e /tmp/go ]; do sleep 0.1; done; (echo pwned >> /proc/self/fd/3) 2>/tmp/err; echo $? > /tmp/rc'
-    sleep 0.5
+        'exec 3</proc/1/exe; touch /tmp/held; while [ ! -e /tmp/go ]; do sleep 0.1; done; (echo pwned >> /proc/self/fd/3) 2>/tmp/err; echo $? > /tmp/rc'
+    # start only once the fd is held (it must be the runtime's image it points at).
+    for _ in $(seq 100); do rt exec dump test -e /tmp/held && break; sleep 0.1; done
     "$copy" --root "$STATE_ROOT" "${RT_FLAGS[@]}" start dump
     rt exec dump touch /tmp/go
     for _ in $(seq 50); do rt exec dump test -e /tmp/rc && break; sleep 0.1; done
