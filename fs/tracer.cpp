@@ -219,14 +219,10 @@ void on_move_mount(State& s, const Listener& l, const trap::Notification& n) {
     if (!from || ::fstatfs(from.get(), &sfs) < 0) return trap::let_through(fd, n.id);
     auto kind = trap::kind_of_magic(static_cast<long long>(sfs.f_type));
     if (kind == trap::MountKind::Other) return trap::let_through(fd, n.id);
-    struct statx stx {};
-    if (::statx(from.get(), "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
-        (stx.stx_mask & STATX_MNT_ID) == 0 ||
-        (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0 ||
-        (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) == 0)
-        return trap::let_through(fd, n.id);
+    auto mnt = sys::mount_of(from.get(), "the mount being moved");
+    if (!mnt || !mnt->is_root) return trap::let_through(fd, n.id);
     auto mountinfo = fs::read_file("/proc/" + std::to_string(n.pid) + "/mountinfo");
-    if (!mountinfo || trap::mount_listed(*mountinfo, static_cast<long long>(stx.stx_mnt_id)))
+    if (!mountinfo || trap::mount_listed(*mountinfo, mnt->id))
         return trap::let_through(fd, n.id);  // a mount already in the tree, being moved
     auto binds = trap::binds_for(kind, l.target->files);
     if (binds.empty() || carries_mounts(from.get(), binds)) return trap::let_through(fd, n.id);

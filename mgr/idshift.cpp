@@ -71,13 +71,7 @@ Result<UniqueFd> throwaway_userns(UsernsChild& child) {
 }  // namespace
 
 std::optional<mountinfo::Entry> mount_at(std::string_view mountinfo_text, const std::string& path) {
-    std::optional<mountinfo::Entry> found;
-    std::string want = fs::clean_path(path);
-    for (const auto& line : str::split(mountinfo_text, '\n', true)) {
-        auto entry = mountinfo::parse_line(line);
-        if (entry && entry->mountpoint == want) found = std::move(entry);
-    }
-    return found;
+    return mountinfo::topmost_at(mountinfo_text, fs::clean_path(path));
 }
 
 std::string overlay_probe_dir(const mountinfo::Entry& m) {

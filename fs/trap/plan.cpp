@@ -86,16 +86,10 @@ std::optional<std::string> absolute_path(std::string_view path, std::string_view
 
 std::vector<std::string> binds_to_detach(std::string_view mountinfo, std::string_view target,
                                          std::string_view ours) {
-    std::vector<mountinfo::Entry> entries;
-    for (const auto& line : str::split(mountinfo, '\n', true))
-        if (auto e = mountinfo::parse_line(line)) entries.push_back(std::move(*e));
-    // The topmost mount at target is the last one listed there.
-    const mountinfo::Entry* top = nullptr;
-    for (const auto& e : entries)
-        if (e.mountpoint == target) top = &e;
-    if (top == nullptr || (top->fstype != "proc" && top->fstype != "sysfs")) return {};
+    auto top = mountinfo::topmost_at(mountinfo, target);
+    if (!top || (top->fstype != "proc" && top->fstype != "sysfs")) return {};
     std::vector<std::string> binds;
-    for (const auto& e : entries) {
+    for (const auto& e : mountinfo::parse_all(mountinfo)) {
         if (e.parent != top->id || e.id == top->id) continue;
         if (e.fstype != ours) return {};  // someone else's mount: EBUSY stands
         binds.push_back(e.mountpoint);

@@ -41,4 +41,20 @@ std::optional<Entry> parse_line(std::string_view line) {
     return e;
 }
 
+std::vector<Entry> parse_all(std::string_view text) {
+    std::vector<Entry> out;
+    for (const auto& line : str::split(text, '\n', true))
+        if (auto e = parse_line(line)) out.push_back(std::move(*e));
+    return out;
+}
+
+std::optional<Entry> topmost_at(std::string_view text, std::string_view mountpoint) {
+    std::optional<Entry> top;
+    for (const auto& line : str::split(text, '\n', true)) {
+        auto e = parse_line(line);
+        if (e && e->mountpoint == mountpoint) top = std::move(e);
+    }
+    return top;
+}
+
 }  // namespace sysbox::mountinfo

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sysbox::mountinfo {
 
@@ -19,6 +20,11 @@ struct Entry {
 // "36 25 0:31 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory";
 // nullopt for a line without the " - " separator or with too few fields.
 std::optional<Entry> parse_line(std::string_view line);
+// Every line parse_line accepts, in the file's order (the order the mounts were made).
+std::vector<Entry> parse_all(std::string_view text);
+// The mount on top at `mountpoint` (an exact path, as mountinfo shows it): the last one
+// listed there, since a later mount at the same place covers the earlier ones.
+std::optional<Entry> topmost_at(std::string_view text, std::string_view mountpoint);
 // mountinfo escapes space, tab, newline and backslash as \ooo.
 std::string unescape(std::string_view s);
 

@@ -223,6 +223,20 @@ int exit_code_from_status(int status) {
     return 255;
 }
 
+Result<MountOf> mount_of(int fd, std::string_view what) {
+    struct statx stx {};
+    if (::statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0)
+        return Error::from_errno("statx {}", what);
+    if ((stx.stx_mask & STATX_MNT_ID) == 0)
+        return Error::with_code(ENOTSUP, "statx {}: the kernel reports no mount id (Linux 5.8+)",
+                                what);
+    MountOf m;
+    m.id = static_cast<long>(stx.stx_mnt_id);
+    m.is_root = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0 &&
+                (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+    return m;
+}
+
 Result<std::string> readlink(const std::string& path) {
     std::string buf(PATH_MAX, '\0');
     ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());

@@ -59,6 +59,15 @@ Result<void> rmdir(const std::string& path);
 Result<void> rename(const std::string& from, const std::string& to);
 Result<void> fsync(int fd, std::string_view what);
 
+// The mount `fd` (an O_PATH one will do) is on, from statx: its id (mountinfo's first field)
+// and whether `fd` is that mount's root (false where the kernel does not say). An ENOTSUP
+// error when the kernel reports no mount id (before 5.8); `what` names the file in errors.
+struct MountOf {
+    long id = -1;
+    bool is_root = false;
+};
+Result<MountOf> mount_of(int fd, std::string_view what);
+
 // The target of a symlink (a namespace file "user:[4026531837]", ...), up to PATH_MAX.
 Result<std::string> readlink(const std::string& path);
 

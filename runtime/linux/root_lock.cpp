@@ -20,15 +20,6 @@ namespace sysbox::runtime {
 
 namespace {
 
-Result<long> mount_id_of(int fd, const std::string& what) {
-    struct statx stx {};
-    if (::statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0)
-        return Error::from_errno("statx {}", what);
-    if ((stx.stx_mask & STATX_MNT_ID) == 0)
-        return Error::with_code(ENOTSUP, "statx {}: the kernel reports no mount id", what);
-    return static_cast<long>(stx.stx_mnt_id);
-}
-
 // A mount on the root, opened at its mount point: what moves to the copy.
 struct OnRoot {
     std::string path;  // absolute, as mountinfo shows it
@@ -40,18 +31,15 @@ struct OnRoot {
 // itself: another mount stacked at its mount point, or a later mount hiding its path.
 Result<std::optional<std::vector<OnRoot>>> mounts_on_root(int rootfd, long root_id) {
     auto text = TRY(fs::read_file("/proc/self/mountinfo"));
-    std::vector<mountinfo::Entry> entries;
-    for (const auto& line : str::split(text, '\n', true))
-        if (auto e = mountinfo::parse_line(line)) entries.push_back(std::move(*e));
     std::vector<OnRoot> out;
-    for (const auto& e : entries) {
+    for (const auto& e : mountinfo::parse_all(text)) {
         if (e.parent != root_id || e.id == root_id) continue;
         std::string rel = e.mountpoint.substr(1);
         auto fd = sys::openat2(rootfd, rel, O_PATH | O_CLOEXEC,
                                RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
         if (!fd) return std::optional<std::vector<OnRoot>>();
         // The path leads to the topmost mount there: it must be this one.
-        if (TRY(mount_id_of(fd->get(), e.mountpoint)) != e.id)
+        if (TRY(sys::mount_of(fd->get(), e.mountpoint)).id != e.id)
             return std::optional<std::vector<OnRoot>>();
         out.push_back({e.mountpoint, std::move(*fd)});
     }
@@ -62,7 +50,7 @@ Result<std::optional<std::vector<OnRoot>>> mounts_on_root(int rootfd, long root_
 
 Result<bool> lock_root_readonly() {
     auto root = TRY(sys::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    long root_id = TRY(mount_id_of(root.get(), "/"));
+    long root_id = TRY(sys::mount_of(root.get(), "/")).id;
     auto children = TRY(mounts_on_root(root.get(), root_id));
     if (!children) return false;
     // The root mount alone. The kernel refuses (EINVAL) when mounts it locked are on it:

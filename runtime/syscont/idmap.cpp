@@ -121,11 +121,7 @@ Result<OverlayLayers> parse_overlay_options(std::string_view options, const std:
 
 Result<std::optional<OverlayLayers>> overlay_at(const std::string& rootfs) {
     auto text = TRY(fs::read_file("/proc/self/mountinfo"));
-    std::optional<mountinfo::Entry> found;
-    for (const auto& line : str::split(text, '\n', true)) {
-        auto e = mountinfo::parse_line(line);
-        if (e && e->mountpoint == rootfs) found = std::move(e);  // the last one is on top
-    }
+    auto found = mountinfo::topmost_at(text, rootfs);
     if (!found || found->fstype != "overlay") return std::optional<OverlayLayers>{};
     // Docker's overlay2 uses paths relative to its driver home (<home>/<id>/merged).
     std::string base = fs::dirname(fs::dirname(rootfs));
