@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
 #include <time.h>
 
 #include <chrono>
@@ -464,10 +465,11 @@ Result<std::unique_ptr<FuseFs>> FuseFs::mount(const std::string& mountpoint, Reg
 
 namespace {
 
-// One worker that answers each request on the thread that read it (libfuse's loop with one
-// thread hands requests between threads). Measured faster than several workers here.
+// A worker answers each request on the thread that read it: no hand-off between threads
+// (libfuse's multi-threaded loop adds one, and measured no faster). Workers share the
+// session's /dev/fuse descriptor; each has its own buffer.
 // 0 when the session was exited or unmounted, else the failed read's -errno.
-int single_worker_loop(fuse_session* se) {
+int worker_loop(fuse_session* se) {
     fuse_buf buf{};
     int err = 0;
     while (!fuse_session_exited(se)) {
@@ -485,19 +487,10 @@ int single_worker_loop(fuse_session* se) {
 
 }  // namespace
 
-void FuseFs::start(unsigned max_threads) {
-    m_loop = std::thread([this, max_threads] {
-        int rc = 0;
-        if (max_threads == 1) {
-            rc = single_worker_loop(m_se);
-        } else {
-            fuse_loop_config* cfg = fuse_loop_cfg_create();
-            fuse_loop_cfg_set_clone_fd(cfg, 1);
-            fuse_loop_cfg_set_max_threads(cfg, max_threads);
-            fuse_loop_cfg_set_idle_threads(cfg, max_threads);  // no thread churn per request
-            rc = fuse_session_loop_mt(m_se, cfg);
-            fuse_loop_cfg_destroy(cfg);
-        }
+void FuseFs::start(unsigned workers) {
+    auto serve = [this] {
+        ::pthread_setname_np(::pthread_self(), "fuse-worker");  // for top -H and the tests
+        int rc = worker_loop(m_se);
         if (m_stopping.load()) return;
         // Nobody answers the mount any more, yet it stays mounted while this process holds
         // /dev/fuse: every read in every container would hang. Exit instead: the kernel
@@ -505,10 +498,13 @@ void FuseFs::start(unsigned max_threads) {
         spdlog::critical(
             "the FUSE loop on {} ended on its own ({}); exiting so that sysbox-fs is restarted "
             "(systemd does that) and re-binds the containers' files",
-            m_mountpoint, rc == 0 ? "unmounted from outside?" : std::strerror(rc < 0 ? -rc : rc));
+            m_mountpoint, rc == 0 ? "unmounted from outside?" : std::strerror(-rc));
         spdlog::shutdown();
         std::_Exit(1);
-    });
+    };
+    for (unsigned i = 1; i < workers; ++i)
+        std::thread(serve).detach();  // like m_loop, they end with the connection or process
+    m_loop = std::thread(serve);
 }
 
 void FuseFs::forget(const std::string& id) {

@@ -28,8 +28,8 @@ class FuseFs {
     FuseFs(const FuseFs&) = delete;
     FuseFs& operator=(const FuseFs&) = delete;
 
-    // Serve requests on up to `max_threads` threads (started here, stopped by stop()).
-    void start(unsigned max_threads);
+    // Serve requests on `workers` threads (started here, stopped by stop()).
+    void start(unsigned workers);
     // Drop the kernel's cached directory entry of container `id` (before it is unregistered
     // or registered again), so a path lookup never reaches its old files.
     void forget(const std::string& id);

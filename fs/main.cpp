@@ -24,8 +24,9 @@ int main(int argc, char** argv) {
                    "sysbox-mgr's socket, where a restarted sysbox-fs takes back the containers' "
                    "mount traps (default: from the configuration)");
     app.add_option("--threads", o.threads,
-                   "most FUSE worker threads; requests never block on each other, and more "
-                   "threads add latency (each request wakes a colder thread)")
+                   "FUSE worker threads; requests never block on each other. Two keep a "
+                   "request from waiting on a worker asleep on another CPU (see "
+                   "docs/sysbox-fs.md, Threads)")
         ->capture_default_str()
         ->check(CLI::Range(1u, 64u));
     try {

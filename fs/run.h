@@ -13,7 +13,7 @@ struct DaemonOptions {
     std::string mountpoint;  // overrides sysbox.yaml
     std::string log_level;   // overrides sysbox.yaml
     std::string mgr_socket;  // overrides sysbox.yaml (mgr.socket)
-    unsigned threads = 1;    // most FUSE worker threads (see docs/sysbox-fs.md: 1 is fastest)
+    unsigned threads = 2;    // FUSE worker threads (docs/sysbox-fs.md, "Threads")
 };
 
 // Runs until SIGTERM/SIGINT; an Error means it could not start (or its socket broke).

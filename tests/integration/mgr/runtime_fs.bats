@@ -28,7 +28,7 @@ rtf() { "$RUNTIME" --root "$STATE_ROOT" --mgr-socket "$SOCK" --fs-socket "$FS_SO
 
 start_fs() {
     [ -x "$FS" ] || skip "no sysbox-fs binary (SYSBOX_FS)"
-    "$FS" --socket "$FS_SOCK" --mountpoint "$FS_MNT" --log-level debug >>"$T/fs.log" 2>&1 &
+    "$FS" --socket "$FS_SOCK" --mountpoint "$FS_MNT" --log-level debug "$@" >>"$T/fs.log" 2>&1 &
     FS_PID=$!
     local i
     for i in $(seq 100); do
@@ -74,6 +74,42 @@ fs_init_pid() {
     grep " /proc/uptime " "/proc/$pid/mountinfo" | grep -q "nosuid,nodev,noexec"
     rtf delete --force c1
     [ "$(fs_ids)" = "" ]
+}
+
+# The daemon's threads named fuse-worker, once it has started as many as `$1`.
+fuse_workers_are() {
+    local i n=0
+    for i in $(seq 40); do
+        n="$(grep -lx fuse-worker /proc/"$FS_PID"/task/*/comm | wc -l)"
+        [ "$n" -ge "$1" ] && break
+        sleep 0.05
+    done
+    [ "$n" -eq "$1" ] || { echo "sysbox-fs runs $n fuse-worker threads, not $1" >&2; return 1; }
+}
+
+@test "sysbox-fs serves with two FUSE workers by default and --threads N sets how many" {
+    start_mgr
+    start_fs
+    fuse_workers_are 2
+    stop_fs
+    start_fs --threads 3
+    fuse_workers_are 3
+    # Six processes reading the container's files at once all get their content.
+    new_bundle "$T/w" "$(with_args '["sleep","30"]')"
+    rtf create --bundle "$T/w" w
+    rtf start w
+    local pid i readers=()
+    pid="$(rtf state w | jq -r .pid)"
+    for i in 1 2 3 4 5 6; do
+        (for _ in $(seq 200); do head -c 64 "/proc/$pid/root/proc/uptime" >/dev/null || exit 1; done) &
+        readers+=($!)
+    done
+    for i in "${readers[@]}"; do wait "$i"; done  # not a bare wait: sysbox-fs runs in background
+    grep -qE '^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+$' "/proc/$pid/root/proc/uptime"
+    rtf delete --force w
+    run "$FS" --threads 0 --socket "$T/x.sock" --mountpoint "$T/xmnt"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"--threads"* ]]
 }
 
 @test "a failed create unregisters from sysbox-fs too" {
