@@ -574,22 +574,30 @@ class Bench:
         """The host's price of a blocking request: a direct_io FUSE read (open, read, read at
         EOF) makes three round trips, each about what a pipe ping-pong between two
         processes costs. An estimate, not a bound (a FUSE round trip makes fewer syscalls
-        than a ping-pong), to tell a slow daemon from a slow host."""
-        pp = (getattr(self, "reader_meta", None) or {}).get("pingpong_median_us")
+        than a ping-pong), to tell a slow daemon from a slow host. On a VM the price depends
+        on where the scheduler puts the two ends: waking a halted vCPU can cost ten times a
+        switch on one CPU, so both pinned cases are printed too."""
+        meta = getattr(self, "reader_meta", None) or {}
+        pp = meta.get("pingpong_median_us")
         r = self.result or {}
         if not pp:
             return []
+        # The floor takes the cheaper of the unpinned and the one-CPU round trip.
         out = ["", "host: a blocking round trip between two processes (pipe ping-pong) takes "
                "%.1f us; a FUSE read of a direct_io file makes 3" % pp]
+        same, cross = meta.get("pingpong_same_cpu_us"), meta.get("pingpong_cross_cpu_us")
+        if same is not None:
+            out.append("  pinned: both ends on one CPU %.1f us%s" % (
+                same, "" if cross is None else ", on two CPUs %.1f us" % cross))
         for f in ("meminfo", "uptime"):
             k, lx, sb = r.get(("kernel", f)), r.get(("lxcfs", f)), r.get(("sysbox-fs", f))
             if not (k and lx and sb):
                 continue
-            est = 3 * pp + k["median_us"]
-            out.append("  %-8s 3 round trips + the kernel's own read ~ %.1f us = %.2f x lxcfs "
-                       "(measured %.1f us = %.2f x)" % (f, est, est / lx["median_us"],
-                                                      sb["median_us"],
-                                                      sb["median_us"] / lx["median_us"]))
+            est = 3 * min(pp, same if same is not None else pp) + k["median_us"]
+            out.append("  %-8s floor: 3 round trips + the kernel's own read ~ %.1f us = %.2f x "
+                       "lxcfs (measured %.1f us = %.2f x)" % (f, est, est / lx["median_us"],
+                                                            sb["median_us"],
+                                                            sb["median_us"] / lx["median_us"]))
         return out
 
     def targets(self):
@@ -629,6 +637,59 @@ def ratio(x, base, key, same):
     return "%.2f" % (x[key] / base[key])
 
 
+HALT_POLL = "/sys/module/haltpoll/parameters/guest_halt_poll_ns"
+
+
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def idle_setup():
+    """How an idle CPU of this host waits for work: the cpuidle driver and governor, and
+    the guest halt-polling window of the haltpoll driver (a VM guest). On a VM this decides
+    what a blocking round trip costs (see docs/performance.md)."""
+    drv = read_text("/sys/devices/system/cpu/cpuidle/current_driver") or "none"
+    gov = read_text("/sys/devices/system/cpu/cpuidle/current_governor") or "none"
+    hp = read_text(HALT_POLL)
+    out = "cpuidle driver %s, governor %s" % (drv, gov)
+    if hp is not None:
+        out += ", guest_halt_poll_ns %s" % hp
+    return out
+
+
+class HaltPoll:
+    """--guest-halt-poll-ns: sets the haltpoll driver's polling window for the run and
+    puts the host's value back at the end (also on SIGINT/SIGTERM; not after SIGKILL)."""
+
+    def __init__(self, ns):
+        self.ns, self.saved = ns, None
+
+    def apply(self):
+        if self.ns is None:
+            return
+        old = read_text(HALT_POLL)
+        if old is None:
+            raise RuntimeError("--guest-halt-poll-ns: %s is missing (the haltpoll cpuidle "
+                               "driver is not loaded; it exists only in a VM guest)" % HALT_POLL)
+        if read_text("/sys/devices/system/cpu/cpuidle/current_driver") != "haltpoll":
+            raise RuntimeError("--guest-halt-poll-ns: the cpuidle driver is not haltpoll, "
+                               "so its polling window would not be used")
+        self.saved = old
+        with open(HALT_POLL, "w") as f:
+            f.write(str(self.ns))
+
+    def restore(self):
+        if self.saved is None:
+            return
+        with open(HALT_POLL, "w") as f:
+            f.write(self.saved)
+        self.saved = None
+
+
 def loadavg():
     try:
         return " ".join(open("/proc/loadavg").read().split()[:3])
@@ -656,7 +717,13 @@ def main():
     ap.add_argument("--no-install", action="store_true", default=bool(env("BENCH_FS_NO_INSTALL")),
                     help="do not apt-get install lxcfs when it is missing")
     ap.add_argument("--json", help="write the raw results here")
+    ap.add_argument("--guest-halt-poll-ns", type=int, metavar="NS",
+                    help="in a VM guest with the haltpoll cpuidle driver: let idle CPUs poll "
+                         "NS ns before halting, for this run only (the host's value is put "
+                         "back at the end)")
     a = ap.parse_args()
+    if a.guest_halt_poll_ns is not None and a.guest_halt_poll_ns < 0:
+        ap.error("--guest-halt-poll-ns must be 0 or more")
 
     if os.geteuid() != 0:
         warn("must run as root")
@@ -666,10 +733,15 @@ def main():
     b = Bench(a)
     load0 = loadavg()
     rc = 0
+    hp = HaltPoll(a.guest_halt_poll_ns)
     try:
         uname = os.uname()
         log("sysbox-fs bench: kernel %s, %d CPUs, work dir %s" % (
             uname.release, os.cpu_count(), b.work))
+        host_idle = idle_setup()
+        hp.apply()
+        log("idle CPUs: %s%s" % (idle_setup(), "" if hp.saved is None else
+                                 " for this run (the host's: %s)" % host_idle))
         b.build_reader()
         b.cg = Cgroup("sysbox-bench-fs-%d" % os.getpid())
         for f in FILES:
@@ -704,6 +776,8 @@ def main():
             b.cleanup()
         except Stop:
             b.cleanup()
+        finally:
+            hp.restore()
     if rc == 0:
         for v in b.stop_verdicts:
             if v:
@@ -724,7 +798,8 @@ def main():
                     "reader": b.reader_meta, "rss_kib": b.rss, "skipped": b.skipped,
                     "notes": b.notes, "stop": b.stop_verdicts,
                     "targets": [{"target": t, "value": v, "verdict": d} for t, v, d in rows],
-                    "kernel": os.uname().release,
+                    "kernel": os.uname().release, "idle": idle_setup(),
+                    "guest_halt_poll_ns": a.guest_halt_poll_ns,
                 }, f, indent=1)
             log("raw results: " + a.json)
     return rc

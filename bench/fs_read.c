@@ -25,14 +25,17 @@
  *
  * fs_read --pingpong N: the host's floor for any request a reader blocks on: N one-byte
  * round trips between this process and a forked child over two pipes (each side blocks in
- * read(), as a FUSE reader and the daemon's worker do). Prints {"pingpong_median_us": X}.
- * A FUSE read of a direct_io file costs at least three such round trips (open, read, read
- * at EOF).
+ * read(), as a FUSE reader and the daemon's worker do), the median of each of three runs:
+ * unpinned, both ends pinned to one CPU, and pinned to two CPUs. Prints
+ * {"pingpong_median_us": X, "pingpong_same_cpu_us": Y, "pingpong_cross_cpu_us": Z} (Z only
+ * when the reader may run on two CPUs). A FUSE read of a direct_io file costs at least three
+ * such round trips (open, read, read at EOF).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -171,13 +174,24 @@ static void json_str(const char* s) {
     putchar('"');
 }
 
-/* Median of n blocking round trips to a child process over pipes (see the top comment). */
-static int pingpong(long n) {
+/* Pins the calling thread to one CPU (cpu >= 0); -1 leaves it where it is. */
+static void pin_to(int cpu) {
+    if (cpu < 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) < 0) die_io("pingpong", "sched_setaffinity", errno);
+}
+
+/* Median of n blocking round trips to a child process over pipes (see the top comment),
+ * with the parent on CPU a and the child on CPU b (-1: where the scheduler puts them). */
+static double pingpong_once(long n, int a, int b) {
     int ab[2], ba[2];
     if (pipe(ab) < 0 || pipe(ba) < 0) die_io("pipe", "pipe", errno);
     pid_t pid = fork();
     if (pid < 0) die_io("pingpong", "fork", errno);
     if (pid == 0) {
+        pin_to(b);
         close(ab[1]);
         close(ba[0]);
         char c;
@@ -187,6 +201,10 @@ static int pingpong(long n) {
     }
     close(ab[0]);
     close(ba[1]);
+    cpu_set_t saved;
+    if (sched_getaffinity(0, sizeof saved, &saved) < 0)
+        die_io("pingpong", "sched_getaffinity", errno);
+    pin_to(a);
     int64_t* s = calloc((size_t)n, sizeof *s);
     if (!s) die_io("pingpong", "calloc", ENOMEM);
     char c = 'x';
@@ -197,10 +215,28 @@ static int pingpong(long n) {
         if (i >= 0) s[i] = now_ns() - t0;
     }
     close(ab[1]);
+    close(ba[0]);
     waitpid(pid, NULL, 0);
+    if (sched_setaffinity(0, sizeof saved, &saved) < 0)
+        die_io("pingpong", "sched_setaffinity", errno);
     qsort(s, (size_t)n, sizeof *s, cmp_i64);
-    printf("{\"pingpong_n\": %ld, \"pingpong_median_us\": %.3f}\n", n, median_us(s, n));
+    double m = median_us(s, n);
     free(s);
+    return m;
+}
+
+/* Unpinned, then both ends on one CPU, then on two CPUs (when the reader may use two):
+ * a VM can make the two pinned cases differ tenfold (waking a halted vCPU). */
+static int pingpong(long n) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) < 0) die_io("pingpong", "sched_getaffinity", errno);
+    int cpus[2] = {-1, -1}, k = 0;
+    for (int c = 0; c < CPU_SETSIZE && k < 2; c++)
+        if (CPU_ISSET(c, &set)) cpus[k++] = c;
+    printf("{\"pingpong_n\": %ld, \"pingpong_median_us\": %.3f", n, pingpong_once(n, -1, -1));
+    printf(", \"pingpong_same_cpu_us\": %.3f", pingpong_once(n, cpus[0], cpus[0]));
+    if (k == 2) printf(", \"pingpong_cross_cpu_us\": %.3f", pingpong_once(n, cpus[0], cpus[1]));
+    printf("}\n");
     return 0;
 }
 
