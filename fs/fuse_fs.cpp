@@ -521,11 +521,18 @@ void FuseFs::stop() {
     m_stopping = true;
     fuse_session_exit(m_se);
     if (m_mounted) {
-        fuse_session_unmount(m_se);
+        // Detach the mount, but not with fuse_session_unmount(): it closes /dev/fuse while the
+        // workers are blocked reading it, and a worker that reads again could get whatever
+        // file reuses that descriptor number (ThreadSanitizer reports the close as a race).
+        // The descriptor closes with the process; without binds the kernel ends the
+        // connection now, and the workers' reads return ENODEV.
+        if (::umount2(m_mountpoint.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+            spdlog::warn("detach the FUSE mount {}: {} (umount -l {})", m_mountpoint,
+                         std::strerror(errno), m_mountpoint);
         m_mounted = false;
     }
     // With containers still binding our files the connection outlives the unmount and the
-    // loop's threads stay blocked reading it; they end with the process.
+    // workers stay blocked reading it; they end with the process.
     if (m_loop.joinable()) m_loop.detach();
 }
 
