@@ -7,16 +7,17 @@
 #      (/var/cache/sysbox-test) and configures and builds the release preset; then, in
 #      the background at low priority while the release tests run (most of those wait on
 #      containers, not the CPU), builds the .deb (installer/build-deb.sh --quick, what the
-#      package.build test runs) and the debug preset's unit tests (ASan + UBSan; target
-#      unit-tests, not the daemons, integration tests or fuzzers); --no-overlap runs all
-#      of that in the foreground instead
+#      package.build test runs), the debug preset's unit tests (ASan + UBSan; target
+#      unit-tests, not the daemons, integration tests or fuzzers) and the tsan preset's
+#      sysbox-fs (ThreadSanitizer); --no-overlap runs all of that in the foreground instead
 #   4. ctest --preset release: every label but package; then the package tests once the
-#      .deb is there; then ctest --preset debug -L unit
+#      .deb is there; then ctest --preset debug -L unit; then tests/stress/fs_race.py on
+#      the tsan sysbox-fs (30 s of concurrent load; fails on any data race)
 #   5. prints a summary; exits non-zero if any step failed
 #
 # Options:
 #   --no-apt        do not install packages (fail later if something is missing)
-#   --release-only  skip the debug (sanitizer) build and its unit tests
+#   --release-only  skip the sanitizer builds (debug, tsan) and their tests
 #   --no-overlap    no background builds: package.build runs inside ctest, the debug
 #                   preset is built after the release tests, the images by the tests
 #   -j N            build parallelism (default: ninja's)
@@ -42,7 +43,7 @@ while [ $# -gt 0 ]; do
         --no-overlap) OVERLAP=0 ;;
         -j) BUILD_JOBS=(-j "$2"); shift ;;
         -j*) BUILD_JOBS=(-j "${1#-j}") ;;
-        -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-all.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -232,6 +233,9 @@ if step "build release" build release; then
         [ "$DO_DEBUG" = 1 ] && bg_start debug-build 15 bash -c \
             'cmake --preset debug && cmake --build --preset debug "$@" --target unit-tests' \
             build-debug "${BUILD_JOBS[@]}"
+        [ "$DO_DEBUG" = 1 ] && bg_start tsan-build 15 bash -c \
+            'cmake --preset tsan && cmake --build --preset tsan "$@" --target sysbox-fs' \
+            build-tsan "${BUILD_JOBS[@]}"
     fi
     step "ctest release (all but package)" run_ctest release -LE '^package$'
     package_tests
@@ -249,6 +253,19 @@ if [ "$DO_DEBUG" = 1 ]; then
         step "ctest debug -L unit" run_ctest debug -L unit
     else
         skipped "ctest debug -L unit" "debug build failed"
+    fi
+    # sysbox-fs under ThreadSanitizer: concurrent reads, knob writes and container churn.
+    tsan_built=0
+    if [ -n "${BG_PID[tsan-build]:-}" ]; then
+        bg_collect tsan-build "build tsan sysbox-fs (overlapped)" && tsan_built=1
+    else
+        step "build tsan sysbox-fs" build tsan sysbox-fs && tsan_built=1
+    fi
+    if [ "$tsan_built" = 1 ]; then
+        step "sysbox-fs race check (tsan)" fg_run python3 "$ROOT/tests/stress/fs_race.py" \
+            --sysbox-fs "$ROOT/build/tsan/fs/sysbox-fs" --seconds 30
+    else
+        skipped "sysbox-fs race check (tsan)" "tsan build failed"
     fi
 fi
 
