@@ -86,10 +86,11 @@ std::optional<std::string> absolute_path(std::string_view path, std::string_view
 
 std::vector<std::string> binds_to_detach(std::string_view mountinfo, std::string_view target,
                                          std::string_view ours) {
-    auto top = mountinfo::topmost_at(mountinfo, target);
-    if (!top || (top->fstype != "proc" && top->fstype != "sysfs")) return {};
+    auto entries = mountinfo::parse_all(mountinfo);
+    const mountinfo::Entry* top = mountinfo::topmost_at(entries, target);
+    if (top == nullptr || (top->fstype != "proc" && top->fstype != "sysfs")) return {};
     std::vector<std::string> binds;
-    for (const auto& e : mountinfo::parse_all(mountinfo)) {
+    for (const auto& e : entries) {
         if (e.parent != top->id || e.id == top->id) continue;
         if (e.fstype != ours) return {};  // someone else's mount: EBUSY stands
         binds.push_back(e.mountpoint);

@@ -48,13 +48,18 @@ std::vector<Entry> parse_all(std::string_view text) {
     return out;
 }
 
-std::optional<Entry> topmost_at(std::string_view text, std::string_view mountpoint) {
-    std::optional<Entry> top;
-    for (const auto& line : str::split(text, '\n', true)) {
-        auto e = parse_line(line);
-        if (e && e->mountpoint == mountpoint) top = std::move(e);
-    }
+const Entry* topmost_at(const std::vector<Entry>& entries, std::string_view mountpoint) {
+    const Entry* top = nullptr;
+    for (const auto& e : entries)
+        if (e.mountpoint == mountpoint) top = &e;
     return top;
+}
+
+std::optional<Entry> topmost_at(std::string_view text, std::string_view mountpoint) {
+    auto entries = parse_all(text);
+    const Entry* top = topmost_at(entries, mountpoint);
+    if (top == nullptr) return std::nullopt;
+    return *top;
 }
 
 }  // namespace sysbox::mountinfo

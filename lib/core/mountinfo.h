@@ -23,8 +23,10 @@ std::optional<Entry> parse_line(std::string_view line);
 // Every line parse_line accepts, in the file's order (the order the mounts were made).
 std::vector<Entry> parse_all(std::string_view text);
 // The mount on top at `mountpoint` (an exact path, as mountinfo shows it): the last one
-// listed there, since a later mount at the same place covers the earlier ones.
+// listed there, since a later mount at the same place covers the earlier ones. The second
+// form looks in a table parse_all() already made (nullptr: none).
 std::optional<Entry> topmost_at(std::string_view text, std::string_view mountpoint);
+const Entry* topmost_at(const std::vector<Entry>& entries, std::string_view mountpoint);
 // mountinfo escapes space, tab, newline and backslash as \ooo.
 std::string unescape(std::string_view s);
 

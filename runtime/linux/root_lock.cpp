@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -11,7 +10,6 @@
 
 #include "core/fs.h"
 #include "core/mountinfo.h"
-#include "core/strings.h"
 #include "core/sys.h"
 #include "core/syscalls.h"
 #include "runtime/linux/mount_lock.h"

@@ -58,6 +58,12 @@ TEST(Mountinfo, TopmostAtIsTheLastMountListedAtThatPath) {
     EXPECT_FALSE(mountinfo::topmost_at(kTable, "/mnt"));
     EXPECT_FALSE(mountinfo::topmost_at(kTable, "/mnt/a\\040b"));
     EXPECT_FALSE(mountinfo::topmost_at(kTable, "/broken"));
+    // The same over a parsed table: a pointer into it.
+    auto all = mountinfo::parse_all(kTable);
+    const mountinfo::Entry* in_table = mountinfo::topmost_at(all, "/mnt/a b");
+    ASSERT_NE(in_table, nullptr);
+    EXPECT_EQ(in_table, &all[2]);
+    EXPECT_EQ(mountinfo::topmost_at(all, "/mnt"), nullptr);
 }
 
 // sys::mount_of against this process's own mount table: /proc is a mount root; /proc/sys
