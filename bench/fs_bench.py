@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from statistics import median
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -332,6 +333,7 @@ class Bench:
         self.rss = {}
         self.stop_verdicts = []
         self.result = None
+        self.fresh = {}  # (source, file) -> per-process medians (measure_fresh)
         self.exe = None
 
     # -- setup
@@ -483,7 +485,6 @@ class Bench:
         file and source, each reading the file alone FRESH_READS times. On a VM the
         scheduler may keep a reader and the daemon on one CPU or on two for a process's
         whole life, so one long-lived reader can miss what most processes get."""
-        self.fresh = {}
         pairs = [(s, f) for f in FRESH_FILES for s in ("lxcfs", "sysbox-fs")
                  if f in self.paths[s]]
         for _ in range(FRESH_PROCS):
@@ -593,8 +594,7 @@ class Bench:
                         ratio(x, r.get(("kernel", f)), "reads_per_s", s == "kernel"),
                         ratio(x, r.get(("lxcfs", f)), "reads_per_s", s in ("kernel", "lxcfs"))))
                     first = False
-        fresh = getattr(self, "fresh", None) or {}
-        if fresh:
+        if self.fresh:
             log("")
             log("fresh readers (%d processes per file and source, each reading it alone %d times; "
                 "the median of each process)" % (FRESH_PROCS, FRESH_READS))
@@ -603,10 +603,10 @@ class Bench:
             for f in FRESH_FILES:
                 first = True
                 for s in ("lxcfs", "sysbox-fs"):
-                    v = fresh.get((s, f))
+                    v = self.fresh.get((s, f))
                     if not v:
                         continue
-                    lx = fresh.get(("lxcfs", f))
+                    lx = self.fresh.get(("lxcfs", f))
                     q = "-" if s == "lxcfs" or not lx else "%.2f" % (median(v) / median(lx))
                     log("%-8s %-10s %10.1f %10.1f %10.1f  %s" % (
                         f if first else "", s, median(v), min(v), max(v), q))
@@ -651,10 +651,9 @@ class Bench:
     def targets(self):
         r = self.result or {}
         rows = []
-        fresh = getattr(self, "fresh", None) or {}
         for label, f, kind, bound in TARGETS + FRESH_TARGETS:
             if kind == "fresh":
-                sb, lx = fresh.get(("sysbox-fs", f)), fresh.get(("lxcfs", f))
+                sb, lx = self.fresh.get(("sysbox-fs", f)), self.fresh.get(("lxcfs", f))
                 if not sb or not lx:
                     rows.append((label, "n/a", "n/a"))
                     continue
@@ -688,12 +687,6 @@ class Bench:
         return rows
 
 
-def median(v):
-    v = sorted(v)
-    n = len(v)
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
-
-
 def ratio(x, base, key, same):
     if same:
         return "-"
@@ -703,6 +696,7 @@ def ratio(x, base, key, same):
 
 
 HALT_POLL = "/sys/module/haltpoll/parameters/guest_halt_poll_ns"
+CPUIDLE = "/sys/devices/system/cpu/cpuidle"
 
 
 def read_text(path):
@@ -717,8 +711,8 @@ def idle_setup():
     """How an idle CPU of this host waits for work: the cpuidle driver and governor, and
     the guest halt-polling window of the haltpoll driver (a VM guest). On a VM this decides
     what a blocking round trip costs (see docs/performance.md)."""
-    drv = read_text("/sys/devices/system/cpu/cpuidle/current_driver") or "none"
-    gov = read_text("/sys/devices/system/cpu/cpuidle/current_governor") or "none"
+    drv = read_text(CPUIDLE + "/current_driver") or "none"
+    gov = read_text(CPUIDLE + "/current_governor") or "none"
     hp = read_text(HALT_POLL)
     out = "cpuidle driver %s, governor %s" % (drv, gov)
     if hp is not None:
@@ -740,7 +734,7 @@ class HaltPoll:
         if old is None:
             raise RuntimeError("--guest-halt-poll-ns: %s is missing (the haltpoll cpuidle "
                                "driver is not loaded; it exists only in a VM guest)" % HALT_POLL)
-        if read_text("/sys/devices/system/cpu/cpuidle/current_driver") != "haltpoll":
+        if read_text(CPUIDLE + "/current_driver") != "haltpoll":
             raise RuntimeError("--guest-halt-poll-ns: the cpuidle driver is not haltpoll, "
                                "so its polling window would not be used")
         self.saved = old
@@ -864,7 +858,7 @@ def main():
                     "notes": b.notes, "stop": b.stop_verdicts,
                     "targets": [{"target": t, "value": v, "verdict": d} for t, v, d in rows],
                     "fresh_median_us": {"%s/%s" % k: v for k, v in
-                                        (getattr(b, "fresh", None) or {}).items()},
+                                        b.fresh.items()},
                     "kernel": os.uname().release, "idle": idle_setup(),
                     "guest_halt_poll_ns": a.guest_halt_poll_ns,
                 }, f, indent=1)
