@@ -29,8 +29,16 @@ int main(int argc, char** argv) {
                    "docs/sysbox-fs.md, Threads)")
         ->capture_default_str()
         ->check(CLI::Range(1u, 64u));
+    std::string io_uring = "auto";
+    app.add_option("--io-uring", io_uring,
+                   "auto: serve FUSE over io_uring, a queue per CPU, when the kernel offers it "
+                   "(Linux 6.14+, /sys/module/fuse/parameters/enable_uring=Y); off: /dev/fuse "
+                   "reads only (docs/sysbox-fs.md, Transport)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "off"}));
     try {
         app.parse(argc, argv);
+        o.io_uring = io_uring == "auto";
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }

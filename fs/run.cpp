@@ -126,10 +126,11 @@ Result<void> run_daemon(const DaemonOptions& opts) {
     auto host = TRY(knobs::HostFiles::open("/"));
     Registry registry(host, cfg.fs.max_containers);
     auto fuse = TRY(FuseFs::mount(cfg.fs.mountpoint, registry));
-    fuse->start(opts.threads);
+    fuse->start(opts.threads, opts.io_uring);
     Service service(registry, cfg.fs.mountpoint, events.get(),
                     [&fuse](const std::string& id) { fuse->forget(id); });
     service.set_state_file(run_dir + "/fs-state.json");
+    service.set_transport([&fuse] { return fuse->transport(); });
     Tracer tracer(ipc::fs::kFsType);
     TRY(tracer.start());
     service.set_tracer(&tracer);

@@ -14,6 +14,7 @@ struct DaemonOptions {
     std::string log_level;   // overrides sysbox.yaml
     std::string mgr_socket;  // overrides sysbox.yaml (mgr.socket)
     unsigned threads = 2;    // FUSE worker threads (docs/sysbox-fs.md, "Threads")
+    bool io_uring = true;    // FUSE over io_uring when the kernel offers it ("Transport")
 };
 
 // Runs until SIGTERM/SIGINT; an Error means it could not start (or its socket broke).

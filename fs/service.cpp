@@ -285,6 +285,7 @@ api::StatusReply Service::status() const {
     api::StatusReply s;
     s.mountpoint = m_mountpoint;
     s.pid = ::getpid();
+    if (m_transport) s.transport = m_transport();
     for (const auto& c : m_reg.all()) {
         api::ContainerInfo info;
         info.id = c->id();

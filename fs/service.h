@@ -55,6 +55,10 @@ class Service {
 
     // Where the state is kept for a restarted daemon ("" = not kept).
     void set_state_file(std::string path) { m_state_file = std::move(path); }
+    // How FUSE requests reach the daemon, for status (FuseFs::transport).
+    void set_transport(std::function<std::string()> transport) {
+        m_transport = std::move(transport);
+    }
     // Read the state a previous daemon left: re-register its containers whose init still
     // runs and replace their stale binds (all containers' at once, given up past
     // `rebind_timeout`: a container can make its own rebind hang). Returns how many
@@ -81,6 +85,7 @@ class Service {
     std::string m_mountpoint;
     int m_events;
     std::function<void(const std::string&)> m_forget;
+    std::function<std::string()> m_transport;
     std::map<uint64_t, UniqueFd> m_pidfds;  // only touched by the main (IPC) thread
     Tracer* m_tracer = nullptr;
     std::string m_mgr_socket;

@@ -64,7 +64,10 @@ json to_json(const StatusReply& s) {
     json containers = json::array();
     for (const auto& c : s.containers)
         containers.push_back(to_json(c));
-    return {{"mountpoint", s.mountpoint}, {"pid", s.pid}, {"containers", containers}};
+    return {{"mountpoint", s.mountpoint},
+            {"pid", s.pid},
+            {"transport", s.transport},
+            {"containers", containers}};
 }
 
 Result<RegisterRequest> register_request_from(const json& j) {
@@ -102,6 +105,7 @@ Result<StatusReply> status_reply_from(const json& j) {
     TRY(jr::expect_object(j, "parameters"));
     TRY(jr::field(j, "", "mountpoint", s.mountpoint));
     TRY(jr::field(j, "", "pid", s.pid));
+    TRY(jr::field(j, "", "transport", s.transport));
     TRY(jr::field(j, "", "containers", s.containers));
     return s;
 }

@@ -2,14 +2,18 @@
 """Data-race check of sysbox-fs: a ThreadSanitizer build under concurrent load.
 
     tests/stress/fs_race.py --sysbox-fs build/tsan/fs/sysbox-fs [--seconds 30] [--workers 3]
+                            [--transport dev-fuse|io_uring]
 
 Runs the given sysbox-fs (built with the tsan preset) on a private socket and mount, with
 TSAN_OPTIONS sending reports to files. Three fake containers (a `sleep` each) are
 registered; then, for --seconds: six threads read their emulated files at random, two
 threads rewrite their /proc/sys knobs with the value they read (so nothing changes), and one
 thread registers, reads and unregisters further containers in a loop. Then sysbox-fs gets
-SIGTERM. Fails (exit 1) on any ThreadSanitizer report, on a read or write error other than
-a churned container's files going away, on no work done, or on a daemon that did not stop.
+SIGTERM. --transport io_uring serves the requests over FUSE io_uring queues (one thread per
+CPU): it sets /sys/module/fuse/parameters/enable_uring to Y for the run and puts back what
+was there; dev-fuse (the default) runs sysbox-fs with --io-uring off. Fails (exit 1) on any ThreadSanitizer report, on a read or write error other than
+a churned container's files going away, on no work done, on another transport than asked
+for, or on a daemon that did not stop.
 Needs root, python3 and /dev/fuse. Leaves nothing behind: the daemon, the sleeps, the mount
 and the temp dir go, also on SIGINT/SIGTERM.
 """
@@ -27,6 +31,8 @@ import sys
 import tempfile
 import threading
 import time
+
+ENABLE_URING = "/sys/module/fuse/parameters/enable_uring"
 
 # A churned container's files may vanish under a reader: ENOENT, ENOTCONN, EIO, ESTALE.
 GONE = (errno.ENOENT, errno.ENOTCONN, errno.EIO, errno.ESTALE)
@@ -82,14 +88,25 @@ class Run:
         self.errors = []
         self.counts = {"reads": 0, "writes": 0, "churned": 0}
         self.lock = threading.Lock()
+        self.uring_was = None  # enable_uring's value before the run, when we changed it
+        self.transport = "?"
 
     def start(self):
         os.mkdir(self.mnt)
+        flags = ["--io-uring", "off"]
+        if self.args.transport == "io_uring":
+            flags = ["--io-uring", "auto"]
+            with open(ENABLE_URING) as f:
+                was = f.read().strip()
+            if was != "Y":
+                self.uring_was = was
+                with open(ENABLE_URING, "w") as f:
+                    f.write("Y")
         env = dict(os.environ, TSAN_OPTIONS="log_path=%s halt_on_error=0" % self.tsan)
         self.log = open(os.path.join(self.work, "sysbox-fs.log"), "w")
         self.daemon = subprocess.Popen(
             [self.args.sysbox_fs, "--socket", self.sock, "--mountpoint", self.mnt,
-             "--log-level", "warn", "--threads", str(self.args.workers)],
+             "--log-level", "warn", "--threads", str(self.args.workers)] + flags,
             env=env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 60  # a TSan build starts slowly
         while not (os.path.exists(self.sock) and mounted(self.mnt)):
@@ -172,6 +189,10 @@ class Run:
                     knobs.append(m["source"])
         if not files or not knobs:
             raise RuntimeError("Register gave %d files and %d knobs" % (len(files), len(knobs)))
+        self.transport = call(self.sock, "io.sysbox.fs.v1.Status", {}).get("transport", "?")
+        want = "io_uring" if self.args.transport == "io_uring" else "/dev/fuse"
+        if not self.transport.startswith(want):
+            raise RuntimeError("sysbox-fs serves through %s, not %s" % (self.transport, want))
         threads = [threading.Thread(target=self.reader, args=(files,)) for _ in range(6)]
         threads += [threading.Thread(target=self.writer, args=(knobs,)) for _ in range(2)]
         threads.append(threading.Thread(target=self.churn))
@@ -184,9 +205,10 @@ class Run:
             for t in threads:
                 t.join()
         print("fs_race: %d files, %d knobs of 3 containers; %d reads, %d knob writes, %d "
-              "containers registered and unregistered in %d s (%d workers)" % (
+              "containers registered and unregistered in %d s (%d workers, transport %s)" % (
                   len(files), len(knobs), self.counts["reads"], self.counts["writes"],
-                  self.counts["churned"], self.args.seconds, self.args.workers), flush=True)
+                  self.counts["churned"], self.args.seconds, self.args.workers,
+                  self.transport), flush=True)
 
     def stop_daemon(self):
         if self.daemon is None or self.daemon.poll() is not None:
@@ -226,6 +248,9 @@ class Run:
                 p.wait()
         if mounted(self.mnt):
             subprocess.run(["umount", "-l", self.mnt], check=False)
+        if self.uring_was is not None:
+            with open(ENABLE_URING, "w") as f:
+                f.write(self.uring_was)
         if mounted(self.mnt):
             print("fs_race: leaving %s: its mount could not be removed" % self.work,
                   file=sys.stderr)
@@ -238,6 +263,7 @@ def main():
     ap.add_argument("--sysbox-fs", required=True, help="a sysbox-fs built with the tsan preset")
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--workers", type=int, default=3, help="its --threads")
+    ap.add_argument("--transport", choices=("dev-fuse", "io_uring"), default="dev-fuse")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("fs_race: must run as root (FUSE mount)", file=sys.stderr)
@@ -245,6 +271,10 @@ def main():
     if not os.access(args.sysbox_fs, os.X_OK):
         print("fs_race: %s is not built (cmake --preset tsan && cmake --build --preset tsan "
               "--target sysbox-fs)" % args.sysbox_fs, file=sys.stderr)
+        return 2
+    if args.transport == "io_uring" and not os.path.exists(ENABLE_URING):
+        print("fs_race: this kernel has no FUSE over io_uring (%s is missing; Linux 6.14+ with "
+              "CONFIG_FUSE_IO_URING)" % ENABLE_URING, file=sys.stderr)
         return 2
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)

@@ -40,7 +40,7 @@ void populate_healthy_host(FakeRoot& root, FakeProbes& probes) {
     info.docker_root_dir = "/var/lib/docker";
     probes.docker_state.info = info;
     probes.mgr.reply = ipc::mgr::StatusReply{};
-    probes.fs.reply = ipc::fs::StatusReply{"/var/lib/sysboxfs", 4321, {}};
+    probes.fs.reply = ipc::fs::StatusReply{"/var/lib/sysboxfs", 4321, "io_uring (2 queues)", {}};
     probes.systemd = true;
 }
 

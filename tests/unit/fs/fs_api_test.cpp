@@ -30,10 +30,13 @@ TEST(FsApi, ReplyAndStatusRoundTrip) {
     ASSERT_TRUE(back);
     ASSERT_EQ(back->mounts.size(), 1u);
     EXPECT_EQ(back->mounts[0].destination, "/proc/uptime");
-    StatusReply s{
-        "/var/lib/sysboxfs", 42, {{"a", 7, 100000, "2026-12-03T00:00:00Z", {"memory:/x"}, 3, 1}}};
+    StatusReply s{"/var/lib/sysboxfs",
+                  42,
+                  "io_uring (2 queues)",
+                  {{"a", 7, 100000, "2026-12-03T00:00:00Z", {"memory:/x"}, 3, 1}}};
     auto st = status_reply_from(to_json(s));
     ASSERT_TRUE(st);
+    EXPECT_EQ(st->transport, "io_uring (2 queues)");
     ASSERT_EQ(st->containers.size(), 1u);
     EXPECT_EQ(st->containers[0].init_pid, 7);
     EXPECT_EQ(st->containers[0].reads, 3u);
