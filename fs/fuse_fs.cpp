@@ -10,6 +10,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -76,7 +77,6 @@ Result<std::unique_ptr<FuseFs>> FuseFs::mount(const std::string& mountpoint, Reg
     return f;
 }
 
-
 void FuseFs::send(std::string_view msg) const {
     if (::write(m_fd, msg.data(), msg.size()) >= 0) return;
     // ENOENT: the request was interrupted and is gone; ENODEV: the connection ended.
@@ -97,9 +97,10 @@ bool FuseFs::answer_init(const proto::Request& req, proto::Reply& reply) {
     if (a->size < sizeof(fuse_init_out)) return false;  // the kernel asks again
     if (a->ring) {
         m_mode = Mode::io_uring;
-        spdlog::info("FUSE over io_uring: {} queues, each on a thread of its own CPU; {} "
-                     "/dev/fuse workers for the rest",
-                     m_ring->queues(), m_workers);
+        spdlog::info(
+            "FUSE over io_uring: {} queues, each on a thread of its own CPU; {} "
+            "/dev/fuse workers for the rest",
+            m_ring->queues(), m_workers);
         return true;
     }
     m_mode = Mode::dev_fuse;
@@ -109,8 +110,8 @@ bool FuseFs::answer_init(const proto::Request& req, proto::Reply& reply) {
                             "/sys/module/fuse/parameters/enable_uring set to Y; the installer "
                             "sets it)"
                           : "refused";
-    spdlog::info("FUSE through /dev/fuse reads, {} workers; not FUSE over io_uring: {}",
-                 m_workers, why);
+    spdlog::info("FUSE through /dev/fuse reads, {} workers; not FUSE over io_uring: {}", m_workers,
+                 why);
     return false;
 }
 
@@ -176,13 +177,24 @@ void FuseFs::start(unsigned workers, bool io_uring) {
     };
     for (unsigned i = 0; i < workers; ++i)
         std::thread(serve).detach();  // they end with the connection or the process
+    // The kernel queued INIT at mount time: ready (and status) once it is answered.
+    for (int waited_ms = 0; m_mode.load() == Mode::starting; ++waited_ms) {
+        if (waited_ms == 5000) {
+            spdlog::warn("the kernel's FUSE INIT on {} is not answered after 5 s", m_mountpoint);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
 }
 
 std::string FuseFs::transport() const {
     switch (m_mode.load()) {
-        case Mode::io_uring: return fmt::format("io_uring ({} queues)", m_ring->queues());
-        case Mode::dev_fuse: return fmt::format("/dev/fuse ({} workers)", m_workers);
-        case Mode::starting: break;
+        case Mode::io_uring:
+            return fmt::format("io_uring ({} queues)", m_ring->queues());
+        case Mode::dev_fuse:
+            return fmt::format("/dev/fuse ({} workers)", m_workers);
+        case Mode::starting:
+            break;
     }
     return "starting";
 }

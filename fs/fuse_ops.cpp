@@ -224,7 +224,8 @@ void op_getattr(Registry& reg, uint64_t ino, const fuse_getattr_in& in, proto::R
         return reply_attr(reply, attr_of(ino, *n), ino == kRootIno ? 0.0 : kStableTimeout);
     // fstat() on an open file: the length of what this descriptor reads (not cached: it
     // need not be the stashed rendering's).
-    Handle* h = (in.getattr_flags & FUSE_GETATTR_FH) != 0 && in.fh != 0 ? handle_of(in.fh) : nullptr;
+    Handle* h =
+        (in.getattr_flags & FUSE_GETATTR_FH) != 0 && in.fh != 0 ? handle_of(in.fh) : nullptr;
     if (h) {
         size_t size = 0;
         {
@@ -400,10 +401,12 @@ void answer(Registry& reg, const proto::Request& req, proto::Reply& reply) {
             return op_lookup(reg, ino, *name, reply);
         }
         case FUSE_GETATTR:
-            if (auto a = arg_or_einval<fuse_getattr_in>(req, reply)) op_getattr(reg, ino, *a, reply);
+            if (auto a = arg_or_einval<fuse_getattr_in>(req, reply))
+                op_getattr(reg, ino, *a, reply);
             return;
         case FUSE_SETATTR:
-            if (auto a = arg_or_einval<fuse_setattr_in>(req, reply)) op_setattr(reg, ino, *a, reply);
+            if (auto a = arg_or_einval<fuse_setattr_in>(req, reply))
+                op_setattr(reg, ino, *a, reply);
             return;
         case FUSE_OPEN:
             if (auto a = arg_or_einval<fuse_open_in>(req, reply)) op_open(reg, ino, *a, reply);
@@ -425,13 +428,16 @@ void answer(Registry& reg, const proto::Request& req, proto::Reply& reply) {
             if (auto a = arg_or_einval<fuse_read_in>(req, reply)) op_readdir(reg, ino, *a, reply);
             return;
         case FUSE_RELEASEDIR:
-        case FUSE_DESTROY: return;  // an empty reply
-        case FUSE_STATFS: return op_statfs(reply);
+        case FUSE_DESTROY:
+            return;  // an empty reply
+        case FUSE_STATFS:
+            return op_statfs(reply);
         case FUSE_FORGET:
         case FUSE_BATCH_FORGET:  // inodes are computed, never counted
         case FUSE_INTERRUPT:     // requests end quickly on their own
             return reply.none();
-        default: return reply.error(ENOSYS);  // the kernel stops asking for most
+        default:
+            return reply.error(ENOSYS);  // the kernel stops asking for most
     }
 }
 

@@ -15,28 +15,44 @@ constexpr size_t kRest = std::numeric_limits<size_t>::max();
 
 size_t arg_size(uint32_t opcode) {
     switch (opcode) {
-        case FUSE_FORGET: return sizeof(fuse_forget_in);
-        case FUSE_GETATTR: return sizeof(fuse_getattr_in);
-        case FUSE_SETATTR: return sizeof(fuse_setattr_in);
+        case FUSE_FORGET:
+            return sizeof(fuse_forget_in);
+        case FUSE_GETATTR:
+            return sizeof(fuse_getattr_in);
+        case FUSE_SETATTR:
+            return sizeof(fuse_setattr_in);
         case FUSE_OPEN:
-        case FUSE_OPENDIR: return sizeof(fuse_open_in);
+        case FUSE_OPENDIR:
+            return sizeof(fuse_open_in);
         case FUSE_READ:
         case FUSE_READDIR:
-        case FUSE_READDIRPLUS: return sizeof(fuse_read_in);
-        case FUSE_WRITE: return sizeof(fuse_write_in);
+        case FUSE_READDIRPLUS:
+            return sizeof(fuse_read_in);
+        case FUSE_WRITE:
+            return sizeof(fuse_write_in);
         case FUSE_RELEASE:
-        case FUSE_RELEASEDIR: return sizeof(fuse_release_in);
+        case FUSE_RELEASEDIR:
+            return sizeof(fuse_release_in);
         case FUSE_FSYNC:
-        case FUSE_FSYNCDIR: return sizeof(fuse_fsync_in);
+        case FUSE_FSYNCDIR:
+            return sizeof(fuse_fsync_in);
         case FUSE_GETXATTR:
-        case FUSE_LISTXATTR: return sizeof(fuse_getxattr_in);
-        case FUSE_FLUSH: return sizeof(fuse_flush_in);
-        case FUSE_INIT: return kRest;
-        case FUSE_ACCESS: return sizeof(fuse_access_in);
-        case FUSE_INTERRUPT: return sizeof(fuse_interrupt_in);
-        case FUSE_BATCH_FORGET: return sizeof(fuse_batch_forget_in);
-        case FUSE_LSEEK: return sizeof(fuse_lseek_in);
-        default: return 0;  // LOOKUP, STATFS, DESTROY...; and those we answer ENOSYS
+        case FUSE_LISTXATTR:
+            return sizeof(fuse_getxattr_in);
+        case FUSE_FLUSH:
+            return sizeof(fuse_flush_in);
+        case FUSE_INIT:
+            return kRest;
+        case FUSE_ACCESS:
+            return sizeof(fuse_access_in);
+        case FUSE_INTERRUPT:
+            return sizeof(fuse_interrupt_in);
+        case FUSE_BATCH_FORGET:
+            return sizeof(fuse_batch_forget_in);
+        case FUSE_LSEEK:
+            return sizeof(fuse_lseek_in);
+        default:
+            return 0;  // LOOKUP, STATFS, DESTROY...; and those we answer ENOSYS
     }
 }
 
@@ -120,8 +136,8 @@ fuse_attr attr_of_stat(const struct stat& st) {
     return a;
 }
 
-bool add_dirent(std::string& out, size_t limit, std::string_view name, uint64_t ino,
-                uint32_t type, uint64_t next_off) {
+bool add_dirent(std::string& out, size_t limit, std::string_view name, uint64_t ino, uint32_t type,
+                uint64_t next_off) {
     size_t raw = offsetof(fuse_dirent, name) + name.size();
     size_t padded = (raw + 7) & ~size_t{7};
     if (out.size() + padded > limit) return false;

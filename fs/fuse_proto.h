@@ -32,7 +32,7 @@ enum RingCmd : uint32_t { kRingRegister = 1, kRingCommitAndFetch = 2 };
 // Per ring entry: the header buffer (iov[0] of REGISTER).
 struct RingEntInOut {
     uint64_t flags;
-    uint64_t commit_id;  // the request's unique, echoed by COMMIT_AND_FETCH
+    uint64_t commit_id;   // the request's unique, echoed by COMMIT_AND_FETCH
     uint32_t payload_sz;  // bytes used in the payload buffer, either way
     uint32_t padding;
     uint64_t reserved;
@@ -49,8 +49,7 @@ struct RingCmdReq {
     uint16_t qid;
     uint8_t padding[6];
 };
-static_assert(sizeof(RingEntInOut) == 32 && sizeof(RingHeaders) == 288 &&
-              sizeof(RingCmdReq) == 24);
+static_assert(sizeof(RingEntInOut) == 32 && sizeof(RingHeaders) == 288 && sizeof(RingCmdReq) == 24);
 
 // A decoded request. `arg` is the opcode's fixed argument (empty for LOOKUP), `data` what
 // follows it (a name, a write's bytes). Both view the buffer the request was decoded from.
@@ -103,7 +102,9 @@ class Reply {
     // The whole message for request `unique`: the header filled in, then the body.
     std::string_view finish(uint64_t unique);
     // The body alone (what follows the header).
-    std::string_view body() const { return std::string_view(m_buf).substr(sizeof(fuse_out_header)); }
+    std::string_view body() const {
+        return std::string_view(m_buf).substr(sizeof(fuse_out_header));
+    }
 
   private:
     std::string& m_buf;
@@ -116,8 +117,8 @@ void split_timeout(double t, uint64_t& sec, uint32_t& nsec);
 // fuse_attr of a stat.
 fuse_attr attr_of_stat(const struct stat& st);
 // Append a directory entry (fuse_dirent, padded) to `out` if it fits in `limit` bytes in all.
-bool add_dirent(std::string& out, size_t limit, std::string_view name, uint64_t ino,
-                uint32_t type, uint64_t next_off);
+bool add_dirent(std::string& out, size_t limit, std::string_view name, uint64_t ino, uint32_t type,
+                uint64_t next_off);
 
 // The INIT answer. `in` is the kernel's fuse_init_in, `in_len` how much of it was sent.
 // `offer_ring`: we can serve io_uring queues, so accept FUSE over io_uring if the kernel offers
@@ -125,7 +126,7 @@ bool add_dirent(std::string& out, size_t limit, std::string_view name, uint64_t 
 // speaks a major version before 7 (reply EPROTO).
 struct InitAnswer {
     fuse_init_out out{};
-    size_t size = 0;  // how much of `out` to send (8 bytes when asking for another major)
+    size_t size = 0;            // how much of `out` to send (8 bytes when asking for another major)
     bool ring = false;          // FUSE over io_uring accepted
     bool ring_offered = false;  // the kernel offered it
 };

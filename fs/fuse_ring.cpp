@@ -30,7 +30,8 @@ constexpr size_t kPayloadSize = proto::kMaxWrite;
 struct FuseRing::Queue {
     struct Entry {
         proto::RingHeaders headers{};
-        std::unique_ptr<char[]> payload = std::make_unique<char[]>(kPayloadSize);
+        // Not value-initialised: only the pages a request or an answer fills cost memory.
+        std::unique_ptr<char[]> payload = std::make_unique_for_overwrite<char[]>(kPayloadSize);
         iovec iov[2]{};
     };
 
@@ -89,7 +90,7 @@ template <class Entry>
 bool queue_cmd(io_uring& ring, int fd, unsigned qid, Entry& e, proto::RingCmd cmd,
                uint64_t commit_id) {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring);
-    if (!sqe) return false;  // never: the ring has a slot per entry
+    if (!sqe) return false;                         // never: the ring has a slot per entry
     std::memset(sqe, 0, 2 * sizeof(io_uring_sqe));  // the command area is the second half
     sqe->opcode = IORING_OP_URING_CMD;
     sqe->fd = fd;
@@ -151,8 +152,8 @@ void FuseRing::serve(Queue& q) {
                 (void)queue_cmd(q.ring, m_fd, q.qid, *e, proto::kRingRegister, 0);
                 continue;
             }
-            auto req = proto::decode_ring(
-                e->headers, std::string_view(e->payload.get(), kPayloadSize));
+            auto req =
+                proto::decode_ring(e->headers, std::string_view(e->payload.get(), kPayloadSize));
             proto::Reply reply(out);
             uint64_t unique = 0;
             std::memcpy(&unique, e->headers.in_out + offsetof(fuse_in_header, unique),

@@ -1,4 +1,5 @@
-// host install: user, subid pool, sysctl, Docker runtime and network defaults.
+// host install: user, subid pool, sysctl, fuse.enable_uring, Docker runtime and network
+// defaults.
 #include "diag/host/install.h"
 
 #include <fmt/format.h>
@@ -6,6 +7,7 @@
 
 #include "core/fs.h"
 #include "diag/docker/runtime_ops.h"
+#include "diag/host/fuse_uring.h"
 #include "diag/host/network_defaults.h"
 #include "diag/host/subid_setup.h"
 #include "diag/host/sysctl_apply.h"
@@ -89,6 +91,7 @@ Result<void> install_steps(const Context& ctx, const InstallOptions& opts, HostR
     TRY(ensure_user(ctx, rec, print));
     TRY(ensure_subid(ctx, kUserName, opts.id_count, rec, print));
     TRY(apply_sysctl(ctx, rec, print));
+    TRY(enable_fuse_uring(ctx, rec, print));
     if (opts.docker) TRY(ensure_docker(ctx, opts, rec, print));
     return {};
 }

@@ -1,6 +1,6 @@
 // `sysbox-ctl host install|uninstall|show`: the host changes the package makes (system
-// user, subuid/subgid pool, sysctl limits, daemon.json entries), all written down in the
-// host-changes record so that uninstall undoes exactly those and nothing else.
+// user, subuid/subgid pool, sysctl limits, fuse.enable_uring, daemon.json entries), all written
+// down in the host-changes record so that uninstall undoes exactly those and nothing else.
 #pragma once
 
 #include <cstdint>

@@ -5,6 +5,7 @@
 #include "core/fs.h"
 #include "core/sys.h"
 #include "diag/docker/runtime_ops.h"
+#include "diag/host/fuse_uring.h"
 #include "diag/host/install.h"
 #include "diag/host/subid_setup.h"
 #include "diag/host/system_user.h"
@@ -120,6 +121,7 @@ Result<void> uninstall(const Context& ctx, const UninstallOptions& opts, const P
         TRY(undo_docker(ctx, opts, rec, print));
         TRY(remove_subid(ctx, rec, print));
         TRY(undo_user(ctx, rec, print));
+        TRY(restore_fuse_uring(ctx, rec, print));
         return {};
     }();
     if (!done) {

@@ -68,7 +68,8 @@ struct ContainerInfo {
 struct StatusReply {
     std::string mountpoint;
     pid_t pid = 0;
-    std::string transport;  // how FUSE requests arrive: "io_uring (N queues)", "/dev/fuse (N workers)"
+    std::string
+        transport;  // how FUSE requests arrive: "io_uring (N queues)", "/dev/fuse (N workers)"
     std::vector<ContainerInfo> containers;
 };
 

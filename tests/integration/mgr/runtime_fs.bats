@@ -8,6 +8,7 @@ load ../runtime/helpers
 load helpers
 
 FS="${SYSBOX_FS:-}"
+URING=/sys/module/fuse/parameters/enable_uring
 
 setup_file() { common_setup_file; }
 setup() {
@@ -17,11 +18,13 @@ setup() {
     FS_SOCK="$T/fs.sock"
     FS_MNT="$T/fsmnt"
     FS_PID=""
+    URING_WAS=""
 }
 teardown() {
     common_teardown
     stop_fs
     mgr_teardown
+    if [ -n "$URING_WAS" ]; then echo "$URING_WAS" >"$URING"; fi
 }
 
 rtf() { "$RUNTIME" --root "$STATE_ROOT" --mgr-socket "$SOCK" --fs-socket "$FS_SOCK" "$@"; }
@@ -110,6 +113,66 @@ fuse_workers_are() {
     run "$FS" --threads 0 --socket "$T/x.sock" --mountpoint "$T/xmnt"
     [ "$status" -ne 0 ]
     [[ "$output" == *"--threads"* ]]
+}
+
+fs_transport() {
+    printf '{"method":"io.sysbox.fs.v1.Status"}' | raw_call "$FS_SOCK" | jq -r .parameters.transport
+}
+
+@test "with fuse.enable_uring set, sysbox-fs serves FUSE over io_uring, a queue per CPU on that CPU" {
+    [ -e "$URING" ] || skip "this kernel has no FUSE over io_uring ($URING is missing)"
+    start_mgr
+    URING_WAS="$(cat "$URING")"  # put back by teardown
+    echo Y >"$URING"
+    start_fs
+    local ncpu q tid
+    ncpu="$(awk -F, '{n=0; for (i=1;i<=NF;i++) { split($i,r,"-"); n += (r[2]=="" ? 1 : r[2]-r[1]+1) } print n}' \
+        /sys/devices/system/cpu/possible)"
+    [ "$(fs_transport)" = "io_uring ($ncpu queues)" ]
+    # One thread per queue, each allowed on its own CPU only.
+    for q in $(seq 0 $((ncpu - 1))); do
+        tid="$(grep -lx "fuse-ring-$q" /proc/"$FS_PID"/task/*/comm | cut -d/ -f5)"
+        [ -n "$tid" ] || { echo "no fuse-ring-$q thread" >&2; return 1; }
+        [ "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/"$FS_PID"/task/"$tid"/status)" = "$q" ]
+    done
+    new_bundle "$T/w" "$(with_args '["sleep","30"]')"
+    rtf create --bundle "$T/w" w
+    rtf start w
+    local pid i readers=()
+    pid="$(rtf state w | jq -r .pid)"
+    for i in 1 2 3 4 5 6; do
+        (for _ in $(seq 200); do
+            grep -q '^MemTotal:' "/proc/$pid/root/proc/meminfo" || exit 1
+            head -c 64 "/proc/$pid/root/proc/uptime" >/dev/null || exit 1
+        done) &
+        readers+=($!)
+    done
+    for i in "${readers[@]}"; do wait "$i"; done
+    grep -qE '^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+$' "/proc/$pid/root/proc/uptime"
+    # A knob write goes through the ring too, and stays in the container.
+    local host_panic
+    host_panic="$(cat /proc/sys/kernel/panic)"
+    echo 37 >"/proc/$pid/root/proc/sys/kernel/panic"
+    [ "$(cat "/proc/$pid/root/proc/sys/kernel/panic")" = 37 ]
+    [ "$(cat /proc/sys/kernel/panic)" = "$host_panic" ]
+    rtf delete --force w
+    grep -q "FUSE over io_uring: $ncpu queues" "$T/fs.log"
+    stop_fs
+    # --io-uring off reads /dev/fuse even though the kernel offers the ring.
+    start_fs --io-uring off
+    [ "$(fs_transport)" = "/dev/fuse (2 workers)" ]
+    ! grep -q "fuse-ring" /proc/"$FS_PID"/task/*/comm
+}
+
+@test "without fuse.enable_uring, sysbox-fs reads /dev/fuse and says why" {
+    [ -e "$URING" ] || skip "this kernel has no FUSE over io_uring ($URING is missing)"
+    start_mgr
+    URING_WAS="$(cat "$URING")"
+    echo N >"$URING"
+    start_fs
+    [ "$(fs_transport)" = "/dev/fuse (2 workers)" ]
+    grep -q "not FUSE over io_uring: the kernel does not offer it" "$T/fs.log"
+    grep -q "enable_uring" "$T/fs.log"
 }
 
 @test "a failed create unregisters from sysbox-fs too" {

@@ -62,6 +62,7 @@ struct HostInstall : ::testing::Test {
         file("proc/sys/fs/inotify/max_user_watches", "8192\n");
         file("proc/net/route", "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n");
         file("lib/sysctl.d/99-sysbox.conf", "fs.inotify.max_user_watches = 1048576\n");
+        file("sys/module/fuse/parameters/enable_uring", "N\n");
         ASSERT_TRUE(sys::mkdir_p(root / "var/lib", 0755));
     }
 };
@@ -74,6 +75,7 @@ TEST_F(HostInstall, InstallTwiceThenUninstallRestoresEveryFile) {
     EXPECT_EQ(*fs::read_file(root / "etc/subuid"), "alice:100000:65536\nsysbox:196608:67108864\n");
     EXPECT_EQ(*fs::read_file(root / "etc/subgid"), "alice:100000:65536\nsysbox:196608:67108864\n");
     EXPECT_EQ(*fs::read_file(root / "proc/sys/fs/inotify/max_user_watches"), "1048576\n");
+    EXPECT_EQ(*fs::read_file(root / "sys/module/fuse/parameters/enable_uring"), "Y\n");
     auto dj = *load_daemon_json(ctx);
     EXPECT_EQ(dj.config["runtimes"]["sysbox-runc"]["path"], "/usr/bin/sysbox-runc");
     EXPECT_EQ(dj.config["runtimes"]["crun"]["path"], "/usr/bin/crun");
@@ -87,6 +89,7 @@ TEST_F(HostInstall, InstallTwiceThenUninstallRestoresEveryFile) {
     auto rec = *load_record(ctx);
     EXPECT_TRUE(rec.data["user"]["created"].get<bool>());
     EXPECT_EQ(rec.data["subid"]["/etc/subuid"]["line"], "sysbox:196608:67108864");
+    EXPECT_EQ(rec.data["fuse"]["enable_uring"]["from"], "N");  // the second run kept the first
 
     ASSERT_TRUE(uninstall(ctx, {}, print));
     auto after = snapshot(root.path());
@@ -99,6 +102,29 @@ TEST_F(HostInstall, InstallTwiceThenUninstallRestoresEveryFile) {
         EXPECT_EQ(rel.back(), '-') << rel << " was left behind";  // shadow's passwd- etc.
     }
     EXPECT_FALSE(fs::exists(root / "var/lib/sysbox"));
+}
+
+TEST_F(HostInstall, FuseUringAlreadyOnOrChangedSinceIsLeftAlone) {
+    const std::string param = "sys/module/fuse/parameters/enable_uring";
+    file(param, "Y\n");  // the admin's own choice: nothing to record
+    ASSERT_TRUE(install(ctx, {}, print));
+    EXPECT_EQ(load_record(ctx)->data.count("fuse"), 0u);
+    ASSERT_TRUE(uninstall(ctx, {}, print));
+    EXPECT_EQ(*fs::read_file(root / param), "Y\n");
+
+    file(param, "N\n");
+    ASSERT_TRUE(install(ctx, {}, print));
+    EXPECT_EQ(*fs::read_file(root / param), "Y\n");
+    file(param, "N\n");  // turned off by hand since: not ours to change any more
+    ASSERT_TRUE(uninstall(ctx, {}, print));
+    EXPECT_EQ(*fs::read_file(root / param), "N\n");
+}
+
+TEST_F(HostInstall, AKernelWithoutFuseUringIsSkipped) {
+    ASSERT_TRUE(sys::unlink(root / "sys/module/fuse/parameters/enable_uring"));
+    ASSERT_TRUE(install(ctx, {}, print));
+    EXPECT_EQ(load_record(ctx)->data.count("fuse"), 0u);
+    EXPECT_FALSE(fs::exists(root / "sys/module/fuse/parameters/enable_uring"));
 }
 
 TEST_F(HostInstall, SubidFilesThatDidNotExistAreGoneAfterUninstall) {
