@@ -383,7 +383,8 @@ class Bench:
         logf = open(os.path.join(self.work, "sysbox-fs.log"), "w")
         os.mkdir(self.sbfs_mnt)
         argv = [exe, "--socket", self.sbfs_sock, "--mountpoint", self.sbfs_mnt,
-                "--log-level", "warn"] + self.args.sysbox_fs_flags.split()
+                "--log-level", "warn", "--io-uring",
+                "auto" if self.args.io_uring == "on" else "off"] + self.args.sysbox_fs_flags.split()
         self.sbfs = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         if not wait_for(lambda: os.path.exists(self.sbfs_sock) and mounted(self.sbfs_mnt), 15,
@@ -410,6 +411,8 @@ class Bench:
             self.notes.append("sysbox-fs's Register reply has no mount for /proc/" +
                               ", /proc/".join(missing))
         self.rss["sysbox-fs idle"] = rss_kib(self.sbfs.pid)
+        self.transport = varlink(self.sbfs_sock, "io.sysbox.fs.v1.Status", {}).get(
+            "transport", "?")
 
     def register(self, cid):
         """Register + SetInitPid (a sleep in the bench cgroup); returns the reply's mounts."""
@@ -561,6 +564,7 @@ class Bench:
                 self.reader_meta["buf"] // 1024, a.iterations, a.warmup, a.block, a.threads,
                 a.duration_ms, a.rounds))
         log("load average: %s at start, %s at end" % (load0, loadavg()))
+        log("sysbox-fs requests arrive through %s" % getattr(self, "transport", "?"))
         log("")
         hdr = "%-8s %-10s %10s %10s %10s %8s %7s %9s %9s" % (
             "file", "source", "median us", "p90 us", "p99 us", "open us", "bytes", "x kernel",
@@ -720,6 +724,32 @@ def idle_setup():
     return out
 
 
+class KernelSwitch:
+    """A /sys parameter set for the run only: the host's value goes back at the end (also on
+    SIGINT/SIGTERM; not after SIGKILL)."""
+
+    def __init__(self, path, value):
+        self.path, self.value, self.saved = path, value, None
+
+    def apply(self):
+        old = read_text(self.path)
+        if old is None or old == self.value:
+            return
+        self.saved = old
+        with open(self.path, "w") as f:
+            f.write(self.value)
+
+    def restore(self):
+        if self.saved is None:
+            return
+        with open(self.path, "w") as f:
+            f.write(self.saved)
+        self.saved = None
+
+
+FUSE_URING = "/sys/module/fuse/parameters/enable_uring"
+
+
 class HaltPoll:
     """--guest-halt-poll-ns: sets the haltpoll driver's polling window for the run and
     puts the host's value back at the end (also on SIGINT/SIGTERM; not after SIGKILL)."""
@@ -780,6 +810,10 @@ def main():
                     help="in a VM guest with the haltpoll cpuidle driver: let idle CPUs poll "
                          "NS ns before halting, for this run only (the host's value is put "
                          "back at the end)")
+    ap.add_argument("--io-uring", choices=("on", "off"), default="on",
+                    help="on (what `sysbox-ctl host install` sets up): fuse.enable_uring=Y for "
+                         "the run (the host's value is put back at the end), sysbox-fs serves "
+                         "FUSE over io_uring; off: sysbox-fs --io-uring off (/dev/fuse reads)")
     a = ap.parse_args()
     if a.guest_halt_poll_ns is not None and a.guest_halt_poll_ns < 0:
         ap.error("--guest-halt-poll-ns must be 0 or more")
@@ -793,12 +827,15 @@ def main():
     load0 = loadavg()
     rc = 0
     hp = HaltPoll(a.guest_halt_poll_ns)
+    uring = KernelSwitch(FUSE_URING, "Y" if a.io_uring == "on" else None)
     try:
         uname = os.uname()
         log("sysbox-fs bench: kernel %s, %d CPUs, work dir %s" % (
             uname.release, os.cpu_count(), b.work))
         host_idle = idle_setup()
         hp.apply()
+        if a.io_uring == "on":
+            uring.apply()
         log("idle CPUs: %s%s" % (idle_setup(), "" if hp.saved is None else
                                  " for this run (the host's: %s)" % host_idle))
         b.build_reader()
@@ -837,6 +874,7 @@ def main():
             b.cleanup()
         finally:
             hp.restore()
+            uring.restore()
     if rc == 0:
         for v in b.stop_verdicts:
             if v:
@@ -861,6 +899,7 @@ def main():
                                         b.fresh.items()},
                     "kernel": os.uname().release, "idle": idle_setup(),
                     "guest_halt_poll_ns": a.guest_halt_poll_ns,
+                    "transport": getattr(b, "transport", None),
                 }, f, indent=1)
             log("raw results: " + a.json)
     return rc

@@ -3,7 +3,8 @@
 #   bench/run.sh [--runtimes sysbox-runc,runc,crun] [--json FILE] [-n N] ...
 #   bench/run.sh docker [--docker-runtime NAME] [--image IMAGE] [--json FILE] ...
 #   bench/run.sh syscont [N]   system containers via dockerd (own sysbox-mgr + registration)
-#   bench/run.sh fs [-n N] [--json FILE] [--guest-halt-poll-ns NS]   /proc reads: kernel vs lxcfs vs sysbox-fs
+#   bench/run.sh fs [-n N] [--json FILE] [--guest-halt-poll-ns NS] [--io-uring on|off]
+#                                               /proc reads: kernel vs lxcfs vs sysbox-fs
 #   bench/run.sh trap [DOCKER_RUNTIME [IMAGE]]   sysbox-fs's mount trap: mount+umount pairs
 # Env: BENCH_ITER (50), BENCH_WARMUP (5), SYSBOX_RUNC (binary path),
 #      SYSBOX_RUNC_FLAGS (extra global flags for sysbox-runc), BENCH_CGROUPS,

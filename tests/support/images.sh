@@ -37,7 +37,7 @@
 #                               `docker import /opt/images/busybox.tar busybox` by the inner
 #                               dockerd (no registry). CMD ["/bin/bash"]: tests pass /sbin/init
 #                               explicitly. ~60-90 s to build, ~430 MB.
-#                               It also has the shared libraries of the sysbox .deb (fuse3,
+#                               It also has the shared libraries of the sysbox .deb (fuse3, liburing2,
 #                               yaml-cpp, spdlog, fmt, libarchive, ...): under the name
 #                               "testhost" it is the systemd test host of tests/package.
 #
@@ -51,11 +51,11 @@ SBT_LOCK_TIMEOUT="${SYSBOX_TEST_LOCK_TIMEOUT:-1200}"
 SBT_BUSYBOX_RECIPE="busybox-v1"
 SBT_DEBIAN_RECIPE="debian-bookworm-v1"
 # Embeds the busybox tarball: bump it too when SBT_BUSYBOX_RECIPE changes.
-SBT_SYSCONT_RECIPE="syscont-bookworm-v2"
+SBT_SYSCONT_RECIPE="syscont-bookworm-v3"
 # The last line: the shared libraries of the sysbox .deb, so `dpkg -i` works without a
 # network when the image serves as the package tests' systemd test host ("testhost").
 SBT_SYSCONT_PACKAGES="systemd,systemd-sysv,dbus,docker.io,openssh-server,procps,iproute2,iptables,kmod,ca-certificates,less,\
-fuse3,libfuse3-3,libyaml-cpp0.7,libspdlog1.10,libfmt9,libarchive13,libseccomp2,libcap2,libudev1,libsystemd0"
+fuse3,libfuse3-3,liburing2,libyaml-cpp0.7,libspdlog1.10,libfmt9,libarchive13,libseccomp2,libcap2,libudev1,libsystemd0"
 # Units of the syscont image that cannot work in a container (no audit, udev, real tty, ...).
 SBT_SYSCONT_MASKED="systemd-journald-audit.socket systemd-udev-trigger.service systemd-udevd.service
 systemd-networkd-wait-online.service systemd-firstboot.service getty@tty1.service"
