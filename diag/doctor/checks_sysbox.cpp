@@ -46,9 +46,10 @@ CheckResult fs_check(const HostView& host, const config::Config& cfg) {
     auto a = host.probes().fs_status(cfg.fs.socket);
     if (!a.reply) return not_answering(host, id, "sysbox-fs", cfg.fs.socket, a);
     const auto& s = *a.reply;
-    return ok(id,
-              fmt::format("sysbox-fs (pid {}) answers on {}: {} containers registered, FUSE on {}",
-                          s.pid, cfg.fs.socket, s.containers.size(), s.mountpoint));
+    std::string via = s.transport.empty() ? "" : fmt::format(", requests through {}", s.transport);
+    return ok(id, fmt::format("sysbox-fs (pid {}) answers on {}: {} containers registered, "
+                              "FUSE on {}{}",
+                              s.pid, cfg.fs.socket, s.containers.size(), s.mountpoint, via));
 }
 
 }  // namespace

@@ -35,7 +35,15 @@ Result<void> enable_fuse_uring(const Context& ctx, HostRecord& rec, const Print&
         print("FUSE over io_uring: already enabled (fuse.enable_uring=Y)");
         return {};
     }
-    TRY(write_param(path, "Y").wrap("enable FUSE over io_uring"));
+    if (auto w = write_param(path, "Y"); !w) {
+        // A read-only /sys (a container, a locked-down host): an optional speed-up, so not
+        // a reason to fail the installation.
+        print(
+            fmt::format("FUSE over io_uring: cannot turn it on ({}); sysbox-fs reads "
+                        "/dev/fuse. To enable it later: echo Y > {}, then restart sysbox-fs",
+                        w.error().to_string(), kFuseUringParam));
+        return {};
+    }
     docker::Json& sec = rec.section("fuse");
     std::string from = sec.contains("enable_uring") ? sec["enable_uring"].value("from", cur) : cur;
     sec["enable_uring"] = {{"from", from}, {"to", "Y"}};

@@ -13,7 +13,7 @@ namespace sysbox::ctl::host {
 inline constexpr const char* kFuseUringParam = "/sys/module/fuse/parameters/enable_uring";
 
 // Set ctx.host(kFuseUringParam) to Y, recording {"from", "to"} under "fuse". A kernel without
-// it is reported and skipped.
+// it, or a /sys that refuses the write (read-only in a container), is reported and skipped.
 Result<void> enable_fuse_uring(const Context& ctx, HostRecord& rec, const Print& print);
 // Put back the recorded value if the parameter still holds ours.
 Result<void> restore_fuse_uring(const Context& ctx, HostRecord& rec, const Print& print);

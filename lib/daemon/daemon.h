@@ -12,10 +12,12 @@ namespace sysbox::daemon {
 
 // True when systemd started us (it sets INVOCATION_ID, and JOURNAL_STREAM for our stderr).
 bool under_systemd();
-// Default logger: journald when under systemd, stderr with timestamps otherwise.
+// Default logger: journald (its stream on our stderr, with priorities) when systemd
+// connected stderr to it, stderr with timestamps otherwise.
 // `level`: trace|debug|info|warn|error.
 Result<void> setup_logging(const std::string& name, std::string_view level);
-// sd_notify wrappers; no-ops outside systemd (no NOTIFY_SOCKET).
+// Messages to systemd's notify socket (sd_notify's protocol); no-ops outside systemd (no
+// NOTIFY_SOCKET).
 void notify_ready(std::string_view status);
 void notify_stopping();
 void notify_status(std::string_view status);

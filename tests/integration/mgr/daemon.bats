@@ -228,3 +228,43 @@ with open(sys.argv[2], "w") as out:
     wait "$listener"
     grep -q "^STOPPING=1" "$T/notify.log"
 }
+
+@test "sd_notify to an abstract NOTIFY_SOCKET (@name), as systemd sets it up" {
+    local name="sysbox-test-notify-$$-$RANDOM"
+    python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("\0" + sys.argv[1]); s.settimeout(10)
+open(sys.argv[2] + ".ready", "w").close()
+with open(sys.argv[2], "w") as out:
+    out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
+' "$name" "$T/notify.log" &
+    local listener=$!
+    for _ in $(seq 50); do [ -e "$T/notify.log.ready" ] && break; sleep 0.05; done
+    NOTIFY_SOCKET="@$name" start_mgr
+    wait "$listener"
+    grep -q "^READY=1|STATUS=" "$T/notify.log"
+}
+
+@test "on the journal's stream (JOURNAL_STREAM names our stderr) each line carries its syslog priority" {
+    # systemd connects stderr to journald and sets JOURNAL_STREAM=<dev>:<inode> of it; a
+    # file stands in for the stream. journald reads the "<N>" prefix as the priority.
+    : >"$T/journal"
+    local stream
+    stream="$(stat -c '%d:%i' "$T/journal")"
+    JOURNAL_STREAM="$stream" $(mgr_cmd) --log-level debug 2>"$T/journal" >/dev/null &
+    MGR_PID=$!
+    for _ in $(seq 100); do grep -q "ready" "$T/journal" && break; sleep 0.05; done
+    stop_mgr TERM
+    grep -qE '^<6>sysbox-mgr ready' "$T/journal"
+    # No timestamps or level names: journald adds its own.
+    ! grep -qE '^<[0-9]>[0-9]{4}-' "$T/journal"
+    # Every line is prefixed.
+    ! grep -qvE '^<[2-7]>' "$T/journal"
+    # A stderr that is not the stream named (redirected elsewhere): plain lines, timestamped.
+    JOURNAL_STREAM="1:1" $(mgr_cmd) 2>"$T/plain" >/dev/null &
+    MGR_PID=$!
+    for _ in $(seq 100); do grep -q "ready" "$T/plain" && break; sleep 0.05; done
+    stop_mgr TERM
+    grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T.* info .*ready' "$T/plain"
+}

@@ -30,6 +30,7 @@ TEST_F(SysboxChecks, AnsweringDaemonsAreOkWithCounts) {
     auto fs = check("sysbox.fs");
     EXPECT_EQ(fs.status, Status::Ok);
     EXPECT_NE(fs.evidence.find("pid 4321"), std::string::npos);
+    EXPECT_NE(fs.evidence.find("requests through io_uring (2 queues)"), std::string::npos);
     EXPECT_EQ(check("sysbox.config").evidence, "/etc/sysbox/sysbox.yaml absent (defaults)");
     EXPECT_EQ(probes.last_mgr_socket, "/run/sysbox/mgr.sock");
 }

@@ -2,6 +2,8 @@
 // install changes nothing, and uninstall leaves every file byte-identical to before (only
 // /proc/sys values stay raised, and shadow's own "-" backups of passwd/group may appear).
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -118,6 +120,25 @@ TEST_F(HostInstall, FuseUringAlreadyOnOrChangedSinceIsLeftAlone) {
     file(param, "N\n");  // turned off by hand since: not ours to change any more
     ASSERT_TRUE(uninstall(ctx, {}, print));
     EXPECT_EQ(*fs::read_file(root / param), "N\n");
+}
+
+TEST_F(HostInstall, AReadOnlySysIsReportedAndDoesNotFailTheInstall) {
+    // As in a container: the parameter reads, a write fails with EROFS. A private mount
+    // namespace for this test process, so the read-only bind goes with it.
+    ASSERT_EQ(::unshare(CLONE_NEWNS), 0);
+    ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+    std::string param = root / "sys/module/fuse/parameters/enable_uring";
+    ASSERT_EQ(::mount(param.c_str(), param.c_str(), nullptr, MS_BIND, nullptr), 0);
+    ASSERT_EQ(::mount(nullptr, param.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr),
+              0);
+    ASSERT_TRUE(install(ctx, {}, print));
+    bool reported = false;
+    for (const auto& line : said)
+        reported = reported || line.starts_with("FUSE over io_uring: cannot turn it on");
+    EXPECT_TRUE(reported);
+    EXPECT_EQ(*fs::read_file(param), "N\n");
+    EXPECT_EQ(load_record(ctx)->data.count("fuse"), 0u);
+    ASSERT_EQ(::umount2(param.c_str(), MNT_DETACH), 0);
 }
 
 TEST_F(HostInstall, AKernelWithoutFuseUringIsSkipped) {

@@ -5,26 +5,13 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "fs/files.h"
+#include "no_host.h"
 
 namespace sysbox::fs {
 namespace {
 
-class MemoryKnobs final : public knobs::HostKnobs {
-  public:
-    Result<std::string> read(std::string_view path) override {
-        auto it = values.find(std::string(path));
-        if (it == values.end()) return Error::with_code(ENOENT, "{}", path);
-        return it->second;
-    }
-    Result<void> write(std::string_view path, std::string_view value) override {
-        values[std::string(path)] = std::string(value);
-        return {};
-    }
-    std::map<std::string, std::string> values;
-};
+using MemoryKnobs = fakes::MemoryHost;
 
 struct Answer {
     int error = 0;  // positive errno

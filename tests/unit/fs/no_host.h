@@ -1,7 +1,9 @@
-// Host knobs that are never there: reads fail with ENOENT, writes with EPERM.
+// Host knobs for tests: NoHost, never there (reads fail with ENOENT, writes with EPERM), and
+// MemoryHost, a map that reads back what was written.
 #pragma once
 
 #include <cerrno>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,20 @@ class NoHost final : public knobs::HostKnobs {
     Result<void> write(std::string_view p, std::string_view) override {
         return Error::with_code(EPERM, "{}", p);
     }
+};
+
+class MemoryHost final : public knobs::HostKnobs {
+  public:
+    Result<std::string> read(std::string_view path) override {
+        auto it = values.find(std::string(path));
+        if (it == values.end()) return Error::with_code(ENOENT, "{}", path);
+        return it->second;
+    }
+    Result<void> write(std::string_view path, std::string_view value) override {
+        values[std::string(path)] = std::string(value);
+        return {};
+    }
+    std::map<std::string, std::string> values;
 };
 
 }  // namespace sysbox::fs::fakes
