@@ -190,6 +190,9 @@ void FuseFs::start(unsigned workers, bool io_uring) {
 std::string FuseFs::transport() const {
     switch (m_mode.load()) {
         case Mode::io_uring:
+            if (m_ring->refused())
+                return fmt::format("/dev/fuse ({} workers; the kernel refused io_uring)",
+                                   m_workers);
             return fmt::format("io_uring ({} queues)", m_ring->queues());
         case Mode::dev_fuse:
             return fmt::format("/dev/fuse ({} workers)", m_workers);

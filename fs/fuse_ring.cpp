@@ -169,7 +169,13 @@ void FuseRing::serve(Queue& q) {
                 // or a commit it no longer expected: give the entry back to the queue.
                 spdlog::warn("FUSE queue {}: a ring command failed: {}", q.qid,
                              std::strerror(-res));
-                if (res == -EOPNOTSUPP || res == -EINVAL) return;
+                if (res == -EOPNOTSUPP || res == -EINVAL) {
+                    m_refused = true;
+                    spdlog::warn(
+                        "FUSE over io_uring refused by the kernel: requests go through "
+                        "/dev/fuse");
+                    return;
+                }
                 (void)queue_cmd(q.ring, m_fd, q.qid, *e, proto::kRingRegister, 0);
                 continue;
             }

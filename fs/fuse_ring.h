@@ -6,6 +6,7 @@
 // FuseFs's workers.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ class FuseRing {
     // entries (the kernel holds new requests until every queue has one).
     void start();
     unsigned queues() const { return static_cast<unsigned>(m_queues.size()); }
+    // The kernel refused a queue's registration: it then serves every request through
+    // /dev/fuse (and says why in its log).
+    bool refused() const { return m_refused.load(); }
 
   private:
     struct Queue;
@@ -37,6 +41,7 @@ class FuseRing {
     int m_fd;
     Registry& m_reg;
     std::vector<std::unique_ptr<Queue>> m_queues;
+    std::atomic<bool> m_refused{false};
 };
 
 // How many CPUs the kernel may ever have (its number of ring queues).

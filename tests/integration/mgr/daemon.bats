@@ -258,9 +258,9 @@ with open(sys.argv[2], "w") as out:
     stop_mgr TERM
     grep -qE '^<6>sysbox-mgr ready' "$T/journal"
     # No timestamps or level names: journald adds its own.
-    ! grep -qE '^<[0-9]>[0-9]{4}-' "$T/journal"
+    [ "$(grep -cE '^<[0-9]>[0-9]{4}-' "$T/journal")" = 0 ]
     # Every line is prefixed.
-    ! grep -qvE '^<[2-7]>' "$T/journal"
+    [ "$(grep -cvE '^<[2-7]>' "$T/journal")" = 0 ]
     # A stderr that is not the stream named (redirected elsewhere): plain lines, timestamped.
     JOURNAL_STREAM="1:1" $(mgr_cmd) 2>"$T/plain" >/dev/null &
     MGR_PID=$!

@@ -79,6 +79,30 @@ fs_init_pid() {
     [ "$(fs_ids)" = "" ]
 }
 
+# A running container "w" (a sleep); prints its init's pid.
+start_container_w() {
+    new_bundle "$T/w" "$(with_args '["sleep","30"]')"
+    rtf create --bundle "$T/w" w >&2
+    rtf start w >&2
+    rtf state w | jq -r .pid
+}
+
+# Six processes reading the files `$2...` of the container whose init is `$1`, through
+# /proc/<pid>/root, 200 rounds each at once; fails if any read fails or comes back empty.
+six_readers() {
+    local pid="$1" i rc=0 readers=()
+    shift
+    for i in 1 2 3 4 5 6; do
+        (for _ in $(seq 200); do
+            for f in "$@"; do head -c 4096 "/proc/$pid/root$f" | grep -q . || exit 1; done
+        done) &
+        readers+=($!)
+    done
+    # Not a bare wait: sysbox-fs runs in the background too.
+    for i in "${readers[@]}"; do wait "$i" || rc=1; done
+    [ "$rc" = 0 ] || { echo "a reader of $* failed" >&2; return 1; }
+}
+
 # The daemon's threads named fuse-worker, once it has started as many as `$1`.
 fuse_workers_are() {
     local i n=0
@@ -98,16 +122,9 @@ fuse_workers_are() {
     start_fs --threads 3
     fuse_workers_are 3
     # Six processes reading the container's files at once all get their content.
-    new_bundle "$T/w" "$(with_args '["sleep","30"]')"
-    rtf create --bundle "$T/w" w
-    rtf start w
-    local pid i readers=()
-    pid="$(rtf state w | jq -r .pid)"
-    for i in 1 2 3 4 5 6; do
-        (for _ in $(seq 200); do head -c 64 "/proc/$pid/root/proc/uptime" >/dev/null || exit 1; done) &
-        readers+=($!)
-    done
-    for i in "${readers[@]}"; do wait "$i"; done  # not a bare wait: sysbox-fs runs in background
+    local pid
+    pid="$(start_container_w)"
+    six_readers "$pid" /proc/uptime
     grep -qE '^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+$' "/proc/$pid/root/proc/uptime"
     rtf delete --force w
     run "$FS" --threads 0 --socket "$T/x.sock" --mountpoint "$T/xmnt"
@@ -135,19 +152,10 @@ fs_transport() {
         [ -n "$tid" ] || { echo "no fuse-ring-$q thread" >&2; return 1; }
         [ "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/"$FS_PID"/task/"$tid"/status)" = "$q" ]
     done
-    new_bundle "$T/w" "$(with_args '["sleep","30"]')"
-    rtf create --bundle "$T/w" w
-    rtf start w
-    local pid i readers=()
-    pid="$(rtf state w | jq -r .pid)"
-    for i in 1 2 3 4 5 6; do
-        (for _ in $(seq 200); do
-            grep -q '^MemTotal:' "/proc/$pid/root/proc/meminfo" || exit 1
-            head -c 64 "/proc/$pid/root/proc/uptime" >/dev/null || exit 1
-        done) &
-        readers+=($!)
-    done
-    for i in "${readers[@]}"; do wait "$i"; done
+    local pid
+    pid="$(start_container_w)"
+    six_readers "$pid" /proc/meminfo /proc/uptime
+    grep -q '^MemTotal:' "/proc/$pid/root/proc/meminfo"
     grep -qE '^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+$' "/proc/$pid/root/proc/uptime"
     # A knob write goes through the ring too, and stays in the container.
     local host_panic

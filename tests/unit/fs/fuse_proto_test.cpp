@@ -43,13 +43,16 @@ TEST(FuseProto, DecodeSplitsTheFixedArgumentFromWhatFollows) {
     EXPECT_EQ(r->data, "42\n");
 
     // LOOKUP has no fixed argument: the name follows the header.
-    auto l = decode(wire(FUSE_LOOKUP, 1, 1, {}, std::string_view("c1\0", 3)));
+    // A Request views the buffer it was decoded from: keep the buffer.
+    auto lbuf = wire(FUSE_LOOKUP, 1, 1, {}, std::string_view("c1\0", 3));
+    auto l = decode(lbuf);
     ASSERT_TRUE(l);
     EXPECT_TRUE(l->arg.empty());
     ASSERT_TRUE(l->name());
     EXPECT_EQ(*l->name(), "c1");
     // A name without its NUL is no name.
-    auto bad = decode(wire(FUSE_LOOKUP, 1, 1, {}, "c1"));
+    auto badbuf = wire(FUSE_LOOKUP, 1, 1, {}, "c1");
+    auto bad = decode(badbuf);
     ASSERT_TRUE(bad);
     EXPECT_FALSE(bad->name());
 }
@@ -63,7 +66,8 @@ TEST(FuseProto, DecodeRefusesTruncatedRequests) {
     EXPECT_FALSE(decode(std::string_view(buf).substr(0, 10)));
     EXPECT_FALSE(decode(wire(FUSE_READ, 1, 2, std::string_view(bytes_of(rd)).substr(0, 8))));
     // arg_as refuses an argument smaller than the type asked for.
-    auto r = decode(wire(FUSE_LOOKUP, 1, 1, {}, std::string_view("x\0", 2)));
+    auto xbuf = wire(FUSE_LOOKUP, 1, 1, {}, std::string_view("x\0", 2));
+    auto r = decode(xbuf);
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->arg_as<fuse_read_in>());
 }
@@ -72,7 +76,8 @@ TEST(FuseProto, InitTakesWhateverTheKernelSent) {
     fuse_init_in in{};
     in.major = 7;
     in.minor = 44;
-    auto r = decode(wire(FUSE_INIT, 1, 0, bytes_of(in)));
+    auto buf = wire(FUSE_INIT, 1, 0, bytes_of(in));
+    auto r = decode(buf);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->arg.size(), sizeof(in));
     EXPECT_TRUE(r->data.empty());
@@ -83,7 +88,8 @@ TEST(FuseProto, ARingEntryDecodesLikeTheSameRequestFromDevFuse) {
     w.fh = 5;
     w.offset = 0;
     w.size = 2;
-    auto classic = decode(wire(FUSE_WRITE, 33, 8, bytes_of(w), "1\n"));
+    auto buf = wire(FUSE_WRITE, 33, 8, bytes_of(w), "1\n");
+    auto classic = decode(buf);
     ASSERT_TRUE(classic);
 
     RingHeaders hdr{};
