@@ -725,16 +725,18 @@ def idle_setup():
 
 
 class KernelSwitch:
-    """A /sys parameter set for the run only: the host's value goes back at the end (also on
-    SIGINT/SIGTERM; not after SIGKILL)."""
+    """A /sys parameter set to `value` for the run only (None: left alone): the host's value
+    goes back at the end (also on SIGINT/SIGTERM; not after SIGKILL)."""
 
     def __init__(self, path, value):
         self.path, self.value, self.saved = path, value, None
 
     def apply(self):
         old = read_text(self.path)
-        if old is None or old == self.value:
-            return
+        if self.value is not None and old is not None and old != self.value:
+            self.write(old)
+
+    def write(self, old):
         self.saved = old
         with open(self.path, "w") as f:
             f.write(self.value)
@@ -750,15 +752,15 @@ class KernelSwitch:
 FUSE_URING = "/sys/module/fuse/parameters/enable_uring"
 
 
-class HaltPoll:
-    """--guest-halt-poll-ns: sets the haltpoll driver's polling window for the run and
-    puts the host's value back at the end (also on SIGINT/SIGTERM; not after SIGKILL)."""
+class HaltPoll(KernelSwitch):
+    """--guest-halt-poll-ns: the haltpoll driver's polling window for the run; refuses to
+    run where that driver would not use it."""
 
     def __init__(self, ns):
-        self.ns, self.saved = ns, None
+        super().__init__(HALT_POLL, None if ns is None else str(ns))
 
     def apply(self):
-        if self.ns is None:
+        if self.value is None:
             return
         old = read_text(HALT_POLL)
         if old is None:
@@ -767,16 +769,7 @@ class HaltPoll:
         if read_text(CPUIDLE + "/current_driver") != "haltpoll":
             raise RuntimeError("--guest-halt-poll-ns: the cpuidle driver is not haltpoll, "
                                "so its polling window would not be used")
-        self.saved = old
-        with open(HALT_POLL, "w") as f:
-            f.write(str(self.ns))
-
-    def restore(self):
-        if self.saved is None:
-            return
-        with open(HALT_POLL, "w") as f:
-            f.write(self.saved)
-        self.saved = None
+        self.write(old)
 
 
 def loadavg():
@@ -834,8 +827,7 @@ def main():
             uname.release, os.cpu_count(), b.work))
         host_idle = idle_setup()
         hp.apply()
-        if a.io_uring == "on":
-            uring.apply()
+        uring.apply()
         log("idle CPUs: %s%s" % (idle_setup(), "" if hp.saved is None else
                                  " for this run (the host's: %s)" % host_idle))
         b.build_reader()

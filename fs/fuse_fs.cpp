@@ -104,12 +104,12 @@ bool FuseFs::answer_init(const proto::Request& req, proto::Reply& reply) {
         return true;
     }
     m_mode = Mode::dev_fuse;
+    // With a ring to offer, an offer from the kernel is always accepted: so either we had
+    // none (m_no_ring says why) or the kernel made none.
     std::string why = !m_no_ring.empty() ? m_no_ring
-                      : !a->ring_offered
-                          ? "the kernel does not offer it (Linux 6.14+ with "
-                            "/sys/module/fuse/parameters/enable_uring set to Y; the installer "
-                            "sets it)"
-                          : "refused";
+                                         : "the kernel does not offer it (Linux 6.14+ with "
+                                           "/sys/module/fuse/parameters/enable_uring set to Y; "
+                                           "the installer sets it)";
     spdlog::info("FUSE through /dev/fuse reads, {} workers; not FUSE over io_uring: {}", m_workers,
                  why);
     return false;
@@ -206,17 +206,7 @@ void FuseFs::forget(const std::string& id) {
     if (m_fd < 0 || !m_mounted) return;
     // Never called from a FUSE thread: the kernel may wait for the parent directory, whose
     // requests the workers answer. Notifications always go through /dev/fuse.
-    fuse_notify_inval_entry_out arg{};
-    arg.parent = kRootIno;
-    arg.namelen = static_cast<uint32_t>(id.size());
-    std::string msg(sizeof(fuse_out_header), '\0');
-    msg.append(reinterpret_cast<const char*>(&arg), sizeof(arg));  // NOLINT: wire bytes
-    msg.append(id);
-    msg.push_back('\0');
-    fuse_out_header h{};
-    h.len = static_cast<uint32_t>(msg.size());
-    h.error = FUSE_NOTIFY_INVAL_ENTRY;
-    std::memcpy(msg.data(), &h, sizeof(h));
+    std::string msg = proto::inval_entry_notice(kRootIno, id);
     // ENOENT: the kernel had not cached it.
     if (::write(m_fd, msg.data(), msg.size()) < 0 && errno != ENOENT)
         spdlog::warn("invalidate the cached entry of container {}: {}", id, std::strerror(errno));

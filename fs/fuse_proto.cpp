@@ -100,6 +100,23 @@ std::string_view Reply::finish(uint64_t unique) {
     return m_buf;
 }
 
+std::string inval_entry_notice(uint64_t parent, std::string_view name) {
+    fuse_notify_inval_entry_out arg{};
+    arg.parent = parent;
+    arg.namelen = static_cast<uint32_t>(name.size());
+    // A notice answers no request: unique 0, and its code where a reply has its error.
+    fuse_out_header h{};
+    h.len = static_cast<uint32_t>(sizeof(h) + sizeof(arg) + name.size() + 1);
+    h.error = FUSE_NOTIFY_INVAL_ENTRY;
+    std::string msg;
+    msg.reserve(h.len);
+    msg.append(reinterpret_cast<const char*>(&h), sizeof(h));      // NOLINT: wire bytes
+    msg.append(reinterpret_cast<const char*>(&arg), sizeof(arg));  // NOLINT: wire bytes
+    msg.append(name);
+    msg.push_back('\0');
+    return msg;
+}
+
 void split_timeout(double t, uint64_t& sec, uint32_t& nsec) {
     if (!(t > 0)) {  // also NaN
         sec = 0;

@@ -98,7 +98,6 @@ class Reply {
     void none() { m_none = true; }
 
     bool wanted() const { return !m_none; }
-    int err() const { return m_err; }
     // The whole message for request `unique`: the header filled in, then the body.
     std::string_view finish(uint64_t unique);
     // The body alone (what follows the header).
@@ -111,6 +110,10 @@ class Reply {
     int m_err = 0;
     bool m_none = false;
 };
+
+// The notice that drops the kernel's cached entry `name` in directory `parent`
+// (FUSE_NOTIFY_INVAL_ENTRY), written to /dev/fuse as it is.
+std::string inval_entry_notice(uint64_t parent, std::string_view name);
 
 // A cache timeout in seconds as the protocol's seconds and nanoseconds.
 void split_timeout(double t, uint64_t& sec, uint32_t& nsec);

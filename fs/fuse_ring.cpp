@@ -46,6 +46,16 @@ void before_answer() {}
 // pages), all kMaxWrite as INIT answers. Untouched pages cost no memory.
 constexpr size_t kPayloadSize = proto::kMaxWrite;
 
+// How many CPUs the kernel may ever have: its number of ring queues.
+Result<unsigned> possible_cpus() {
+    constexpr const char* kPath = "/sys/devices/system/cpu/possible";
+    auto text = TRY(fs::read_file(kPath));
+    auto cpus = emu::parse_cpuset(str::trim(text));
+    if (!cpus || cpus->empty())
+        return Error::with_code(EINVAL, "{}: not a CPU list: '{}'", kPath, str::trim(text));
+    return static_cast<unsigned>(cpus->size());
+}
+
 }  // namespace
 
 struct FuseRing::Queue {
@@ -65,15 +75,6 @@ struct FuseRing::Queue {
         if (ring_ok) io_uring_queue_exit(&ring);
     }
 };
-
-Result<unsigned> possible_cpus() {
-    constexpr const char* kPath = "/sys/devices/system/cpu/possible";
-    auto text = TRY(fs::read_file(kPath));
-    auto cpus = emu::parse_cpuset(str::trim(text));
-    if (!cpus || cpus->empty())
-        return Error::with_code(EINVAL, "{}: not a CPU list: '{}'", kPath, str::trim(text));
-    return static_cast<unsigned>(cpus->size());
-}
 
 Result<std::unique_ptr<FuseRing>> FuseRing::create(int fuse_fd, Registry& reg, unsigned depth) {
     unsigned n = TRY(possible_cpus());

@@ -44,7 +44,4 @@ class FuseRing {
     std::atomic<bool> m_refused{false};
 };
 
-// How many CPUs the kernel may ever have (its number of ring queues).
-Result<unsigned> possible_cpus();
-
 }  // namespace sysbox::fs

@@ -1,24 +1,12 @@
 #include "diag/host/fuse_uring.h"
 
-#include <fcntl.h>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/fs.h"
 #include "core/strings.h"
-#include "core/sys.h"
 
 namespace sysbox::ctl::host {
-
-namespace {
-
-Result<void> write_param(const std::string& path, std::string_view value) {
-    auto fd = TRY(sys::open(path, O_WRONLY | O_TRUNC));
-    return sys::write_all(fd.get(), std::string(value) + "\n").wrap("write {}", path);
-}
-
-}  // namespace
 
 Result<void> enable_fuse_uring(const Context& ctx, HostRecord& rec, const Print& print) {
     std::string path = ctx.host(kFuseUringParam);
@@ -35,7 +23,7 @@ Result<void> enable_fuse_uring(const Context& ctx, HostRecord& rec, const Print&
         print("FUSE over io_uring: already enabled (fuse.enable_uring=Y)");
         return {};
     }
-    if (auto w = write_param(path, "Y"); !w) {
+    if (auto w = fs::write_file(path, "Y\n"); !w) {
         // A read-only /sys (a container, a locked-down host): an optional speed-up, so not
         // a reason to fail the installation.
         print(
@@ -63,7 +51,7 @@ Result<void> restore_fuse_uring(const Context& ctx, HostRecord& rec, const Print
         auto current = fs::read_file(path);
         std::string from = e.value("from", "N");
         if (current && str::trim(*current) == e.value("to", "Y")) {
-            TRY(write_param(path, from).wrap("put fuse.enable_uring back"));
+            TRY(fs::write_file(path, from + "\n").wrap("put fuse.enable_uring back"));
             print(fmt::format("FUSE over io_uring: fuse.enable_uring set back to {}", from));
         } else if (current) {
             print(

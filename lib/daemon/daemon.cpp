@@ -27,10 +27,6 @@
 
 namespace sysbox::daemon {
 
-bool under_systemd() {
-    return std::getenv("INVOCATION_ID") != nullptr || std::getenv("JOURNAL_STREAM") != nullptr;
-}
-
 namespace {
 
 // Whether stderr is the journal's stream for us: JOURNAL_STREAM is "<dev>:<inode>" of it

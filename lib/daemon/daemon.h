@@ -10,8 +10,6 @@
 
 namespace sysbox::daemon {
 
-// True when systemd started us (it sets INVOCATION_ID, and JOURNAL_STREAM for our stderr).
-bool under_systemd();
 // Default logger: journald (its stream on our stderr, with priorities) when systemd
 // connected stderr to it, stderr with timestamps otherwise.
 // `level`: trace|debug|info|warn|error.

@@ -140,6 +140,21 @@ TEST(FuseProto, ReplyFillsTheHeaderAndAnErrorDropsTheBody) {
     EXPECT_FALSE(none.wanted());
 }
 
+TEST(FuseProto, AnEntryNoticeNamesTheDirectoryAndTheNameWithItsNul) {
+    auto msg = inval_entry_notice(1, "c1");
+    fuse_out_header h{};
+    ASSERT_GE(msg.size(), sizeof(h) + sizeof(fuse_notify_inval_entry_out));
+    std::memcpy(&h, msg.data(), sizeof(h));
+    EXPECT_EQ(h.len, msg.size());
+    EXPECT_EQ(h.unique, 0u);
+    EXPECT_EQ(h.error, FUSE_NOTIFY_INVAL_ENTRY);
+    fuse_notify_inval_entry_out arg{};
+    std::memcpy(&arg, msg.data() + sizeof(h), sizeof(arg));
+    EXPECT_EQ(arg.parent, 1u);
+    EXPECT_EQ(arg.namelen, 2u);
+    EXPECT_EQ(msg.substr(sizeof(h) + sizeof(arg)), std::string("c1\0", 3));
+}
+
 TEST(FuseProto, TimeoutsSplitIntoSecondsAndNanoseconds) {
     uint64_t s = 9;
     uint32_t ns = 9;
